@@ -1,0 +1,8 @@
+//! RENEC Harvester: keeps a faithful, current, queryable mirror of Mexico's
+//! RENEC. Data flows one way: fetch (`crawl`) → parse (`sources`) →
+//! normalize (`normalize`) → store (`store`) → serve.
+
+pub mod assets;
+pub mod normalize;
+pub mod registry;
+pub mod sources;

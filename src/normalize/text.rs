@@ -1,0 +1,86 @@
+//! Text cleaning (NFC, white space) and accent/case-folded keys.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Unicode NFC; control characters dropped; every kind of white space
+/// (including no-break spaces) turned into one ASCII space; trimmed.
+/// Typographic quotes and punctuation are kept as published.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.nfc() {
+        if c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}' {
+            pending_space = !out.is_empty();
+        } else if c.is_control() {
+            continue;
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `clean`, then `None` for an empty result.
+pub fn clean_opt(s: Option<&str>) -> Option<String> {
+    s.map(clean).filter(|v| !v.is_empty())
+}
+
+/// A comparison key: accents removed, lower case, every run of
+/// punctuation or white space turned into one space, trimmed.
+/// `"  ¿En DÓNDE puedo\ncertificarme? "` → `"en donde puedo certificarme"`.
+pub fn fold_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_trims_no_break_spaces_and_collapses() {
+        assert_eq!(clean("EC1681\u{a0}"), "EC1681");
+        assert_eq!(clean("  Consejo  Mexicano\n del\tAhorro "), "Consejo Mexicano del Ahorro");
+        assert_eq!(clean("\u{a0}\u{202f}"), "");
+    }
+
+    #[test]
+    fn clean_composes_to_nfc_and_keeps_quotes() {
+        let decomposed = "Me\u{301}xico";
+        assert_eq!(clean(decomposed), "México");
+        assert_eq!(clean("“Calidad” «total»"), "“Calidad” «total»");
+    }
+
+    #[test]
+    fn clean_drops_control_characters() {
+        assert_eq!(clean("Asesor\u{1}ía\u{7f}"), "Asesoría");
+    }
+
+    #[test]
+    fn fold_key_ignores_case_accents_and_punctuation() {
+        assert_eq!(fold_key("  ¿En DÓNDE puedo\ncertificarme? "), "en donde puedo certificarme");
+        assert_eq!(fold_key("ICEMéxico"), "icemexico");
+        assert_eq!(fold_key("COMITÉ DE GESTIÓN"), "comite de gestion");
+        assert_eq!(fold_key("Ñandú, A.C."), "nandu a c");
+    }
+}
