@@ -3,6 +3,7 @@
 //! normalize (`normalize`) → store (`store`) → serve.
 
 pub mod assets;
+pub mod config;
 pub mod normalize;
 pub mod registry;
 pub mod sources;

@@ -1,0 +1,507 @@
+//! The one configuration table: every option's TOML key, environment name,
+//! default, rule and documentation stand together below. Environment beats
+//! file, file beats default. No other module reads the environment.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One option of the table, as `config check` and the docs show it.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionSpec {
+    pub key: &'static str,
+    pub env: &'static str,
+    pub default: &'static str,
+    pub doc: &'static str,
+    pub secret: bool,
+}
+
+/// Where an option's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    File(PathBuf),
+    Env(&'static str),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("`{name}` {rule}, got {value:?}")]
+    Invalid { name: String, value: String, rule: String },
+    #[error("unknown configuration key `{key}` in {file}; known keys: {known}")]
+    UnknownKey { key: String, file: String, known: String },
+    #[error("cannot read configuration file {file}: {message}")]
+    File { file: String, message: String },
+}
+
+macro_rules! config_table {
+    ($( $(#[doc = $doc:literal])+ $field:ident : $ty:ty = $default:literal,
+        key $key:literal, env $env:literal, rule $parse:expr, secret $secret:literal; )*) => {
+        /// The effective configuration.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Config {
+            $( $(#[doc = $doc])+ pub $field: $ty, )*
+            /// Where each key's value came from.
+            pub origins: BTreeMap<&'static str, Origin>,
+        }
+
+        pub const OPTIONS: &[OptionSpec] = &[
+            $( OptionSpec { key: $key, env: $env, default: $default,
+                            doc: concat!($($doc),+), secret: $secret }, )*
+        ];
+
+        impl Config {
+            /// Built-in defaults only.
+            pub fn defaults() -> Config {
+                Config {
+                    $( $field: ($parse)($default).expect(concat!("default of ", $key, " is valid")), )*
+                    origins: OPTIONS.iter().map(|o| (o.key, Origin::Default)).collect(),
+                }
+            }
+
+            fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+                match key {
+                    $( $key => self.$field = ($parse)(value)?, )*
+                    _ => unreachable!("keys are checked against OPTIONS first"),
+                }
+                Ok(())
+            }
+
+            /// The value of a key as text (unredacted).
+            pub fn value_text(&self, key: &str) -> String {
+                match key {
+                    $( $key => ShowValue::show(&self.$field), )*
+                    _ => String::new(),
+                }
+            }
+        }
+    };
+}
+
+config_table! {
+    /// Database. A `postgres://` URL names the PostgreSQL server to sync to;
+    /// `sqlite://PATH` or a plain path names the SQLite file (default: renec.sqlite3 in the data directory).
+    database_url: String = "",
+        key "storage.database_url", env "DATABASE_URL", rule string, secret true;
+    /// Directory of the SQLite file and the snapshots.
+    data_dir: PathBuf = "./data",
+        key "storage.data_dir", env "RENEC_DATA_DIR", rule path, secret false;
+    /// Address the API listens on.
+    api_host: String = "127.0.0.1",
+        key "api.host", env "API_HOST", rule host, secret false;
+    /// Port the API listens on.
+    api_port: u16 = "8000",
+        key "api.port", env "API_PORT", rule port, secret false;
+    /// Worker threads of the API server (1 to 64).
+    api_workers: u32 = "2",
+        key "api.workers", env "API_WORKERS", rule |v| int_range(v, 1, 64), secret false;
+    /// Log level: error, warn, info, debug or trace.
+    log_level: String = "info",
+        key "api.log_level", env "API_LOG_LEVEL", rule log_level, secret false;
+    /// Origins allowed by CORS, comma-separated (empty: none).
+    cors_origins: Vec<String> = "",
+        key "api.cors_origins", env "CORS_ORIGINS", rule list, secret false;
+    /// Whether /metrics is served.
+    prometheus_enabled: bool = "true",
+        key "metrics.prometheus_enabled", env "PROMETHEUS_ENABLED", rule boolean, secret false;
+    /// Base URL of the RENEC site.
+    source_url: String = "https://conocer.gob.mx",
+        key "source.url", env "RENEC_SOURCE_URL", rule http_url, secret false;
+    /// A source registry file that replaces the built-in one (URL templates, fields, selectors).
+    registry_file: Option<PathBuf> = "",
+        key "source.registry_file", env "RENEC_REGISTRY_FILE", rule opt_path, secret false;
+    /// Contact URL named in the User-Agent.
+    contact_url: String = "https://github.com/renec-harvester/renec-harvester",
+        key "crawl.contact_url", env "RENEC_CONTACT_URL", rule http_url, secret false;
+    /// Requests in flight at once, over all hosts (1 to 64).
+    concurrent_requests: u32 = "16",
+        key "crawl.concurrent_requests", env "CONCURRENT_REQUESTS", rule |v| int_range(v, 1, 64), secret false;
+    /// Requests in flight at once to one host (1 to 64).
+    concurrent_requests_per_host: u32 = "8",
+        key "crawl.concurrent_requests_per_host", env "CONCURRENT_REQUESTS_PER_DOMAIN", rule |v| int_range(v, 1, 64), secret false;
+    /// Seconds between requests to one host (0 to 60), randomized 0.5–1.5× when jitter is on.
+    download_delay: f64 = "0.5",
+        key "crawl.download_delay", env "DOWNLOAD_DELAY", rule |v| float_range(v, 0.0, 60.0), secret false;
+    /// Randomize the download delay between 0.5× and 1.5×.
+    randomize_delay: bool = "true",
+        key "crawl.randomize_delay", env "RANDOMIZE_DOWNLOAD_DELAY", rule boolean, secret false;
+    /// Adapt the delay to the site's latency (Scrapy's AutoThrottle), and slow down on 429/503.
+    autothrottle_enabled: bool = "true",
+        key "crawl.autothrottle_enabled", env "AUTOTHROTTLE_ENABLED", rule boolean, secret false;
+    /// Requests AutoThrottle aims to keep in flight per host (0.1 to 64).
+    autothrottle_target_concurrency: f64 = "8",
+        key "crawl.autothrottle_target_concurrency", env "AUTOTHROTTLE_TARGET_CONCURRENCY", rule |v| float_range(v, 0.1, 64.0), secret false;
+    /// Largest delay AutoThrottle may reach, in seconds (1 to 600).
+    autothrottle_max_delay: f64 = "60",
+        key "crawl.autothrottle_max_delay", env "AUTOTHROTTLE_MAX_DELAY", rule |v| float_range(v, 1.0, 600.0), secret false;
+    /// Obey robots.txt (user-agent groups, Allow/Disallow, Crawl-delay).
+    robotstxt_obey: bool = "true",
+        key "crawl.robotstxt_obey", env "ROBOTSTXT_OBEY", rule boolean, secret false;
+    /// Seconds one request may take before it is retried (1 to 600).
+    request_timeout: f64 = "30",
+        key "crawl.request_timeout", env "RENEC_REQUEST_TIMEOUT", rule |v| float_range(v, 0.05, 600.0), secret false;
+    /// Retries of one request after its first attempt (0 to 20).
+    retry_times: u32 = "5",
+        key "crawl.retry_times", env "RETRY_TIMES", rule |v| int_range(v, 0, 20), secret false;
+    /// First retry waits this many seconds, doubling each time, with jitter (0 to 60).
+    retry_backoff: f64 = "1",
+        key "crawl.retry_backoff", env "RENEC_RETRY_BACKOFF", rule |v| float_range(v, 0.0, 60.0), secret false;
+    /// Largest response body accepted, in bytes (1 KiB to 1 GiB).
+    max_body_bytes: u64 = "52428800",
+        key "crawl.max_body_bytes", env "RENEC_MAX_BODY_BYTES", rule |v| int_range(v, 1024, 1 << 30), secret false;
+    /// Committee scan: stop after this many consecutive missing ids past the highest id ever seen (10 to 10000).
+    committees_stop_after: u32 = "150",
+        key "crawl.committees_stop_after", env "RENEC_COMMITTEES_STOP_AFTER", rule |v| int_range(v, 10, 10000), secret false;
+    /// Committee scan: the same rule on a first run, when no highest id is remembered yet (10 to 10000).
+    committees_first_run_stop_after: u32 = "300",
+        key "crawl.committees_first_run_stop_after", env "RENEC_COMMITTEES_FIRST_RUN_STOP_AFTER", rule |v| int_range(v, 10, 10000), secret false;
+    /// A run is published only when every source covers at least this fraction of what it reports (0 to 1).
+    min_coverage: f64 = "0.99",
+        key "quality.min_coverage", env "RENEC_MIN_COVERAGE", rule |v| float_range(v, 0.0, 1.0), secret false;
+    /// A run is held when an entity count drops more than this fraction below the last published run (0 to 1).
+    max_drop: f64 = "0.10",
+        key "quality.max_drop", env "RENEC_MAX_DROP", rule |v| float_range(v, 0.0, 1.0), secret false;
+    /// Store person-level fields (committee presidents, contacts, personal e-mails).
+    keep_person_fields: bool = "false",
+        key "privacy.keep_person_fields", env "RENEC_KEEP_PERSON_FIELDS", rule boolean, secret false;
+}
+
+// ---- rules: each turns text into a value or says what is accepted --------
+
+fn string(v: &str) -> Result<String, String> {
+    Ok(v.trim().to_string())
+}
+
+fn path(v: &str) -> Result<PathBuf, String> {
+    if v.trim().is_empty() {
+        return Err("must be a directory path".into());
+    }
+    Ok(PathBuf::from(v.trim()))
+}
+
+fn opt_path(v: &str) -> Result<Option<PathBuf>, String> {
+    Ok(Some(v.trim()).filter(|v| !v.is_empty()).map(PathBuf::from))
+}
+
+fn list(v: &str) -> Result<Vec<String>, String> {
+    Ok(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+}
+
+fn boolean(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("must be true or false (also 1/0, yes/no, on/off)".into()),
+    }
+}
+
+fn int_range<T: TryFrom<u64>>(v: &str, min: u64, max: u64) -> Result<T, String> {
+    let rule = || format!("must be a whole number between {min} and {max}");
+    let n: u64 = v.trim().parse().map_err(|_| rule())?;
+    if !(min..=max).contains(&n) {
+        return Err(rule());
+    }
+    T::try_from(n).map_err(|_| rule())
+}
+
+fn float_range(v: &str, min: f64, max: f64) -> Result<f64, String> {
+    let rule = || format!("must be a number between {min} and {max}");
+    let n: f64 = v.trim().parse().map_err(|_| rule())?;
+    if !n.is_finite() || n < min || n > max {
+        return Err(rule());
+    }
+    Ok(n)
+}
+
+fn port(v: &str) -> Result<u16, String> {
+    int_range(v, 0, 65535).map_err(|_| "must be a TCP port between 0 and 65535".to_string())
+}
+
+fn host(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    let ok = !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    ok.then(|| v.to_string())
+        .ok_or_else(|| "must be an IP address or host name such as 127.0.0.1 or 0.0.0.0".into())
+}
+
+fn http_url(v: &str) -> Result<String, String> {
+    let v = v.trim().trim_end_matches('/');
+    match url::Url::parse(v) {
+        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => Ok(v.to_string()),
+        _ => Err("must be an http:// or https:// URL with a host".into()),
+    }
+}
+
+fn log_level(v: &str) -> Result<String, String> {
+    let l = v.trim().to_ascii_lowercase();
+    ["error", "warn", "info", "debug", "trace"]
+        .contains(&l.as_str())
+        .then_some(l)
+        .ok_or_else(|| "must be one of error, warn, info, debug, trace".into())
+}
+
+trait ShowValue {
+    fn show(&self) -> String;
+}
+impl ShowValue for String {
+    fn show(&self) -> String {
+        self.clone()
+    }
+}
+impl ShowValue for PathBuf {
+    fn show(&self) -> String {
+        self.display().to_string()
+    }
+}
+impl ShowValue for Option<PathBuf> {
+    fn show(&self) -> String {
+        self.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+    }
+}
+impl ShowValue for Vec<String> {
+    fn show(&self) -> String {
+        self.join(",")
+    }
+}
+macro_rules! show_display {
+    ($($t:ty),*) => { $(impl ShowValue for $t { fn show(&self) -> String { self.to_string() } })* };
+}
+show_display!(u16, u32, u64, f64, bool);
+
+// ---- loading -------------------------------------------------------------
+
+/// Which file to read: `--config`, else `RENEC_CONFIG`, else
+/// `./renec-harvester.toml`, else `/etc/renec-harvester/config.toml`, else none.
+pub fn locate_file(cli: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if let Some(p) = cli {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = env("RENEC_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    ["./renec-harvester.toml", "/etc/renec-harvester/config.toml"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// Flattens a TOML document to `section.key` → value text.
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => out.push((key, s.clone())),
+            toml::Value::Array(items) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), String::from))
+                    .collect();
+                out.push((key, parts.join(",")));
+            }
+            other => out.push((key, other.to_string())),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment and the located file.
+    pub fn from_process(cli_file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok();
+        let file = locate_file(cli_file, &env);
+        let text = match &file {
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| ConfigError::File {
+                file: p.display().to_string(),
+                message: e.to_string(),
+            })?),
+            None => None,
+        };
+        Config::build(file.as_deref().zip(text.as_deref()), &env)
+    }
+
+    /// Defaults, then the file's text, then the environment. Pure: tests
+    /// feed text and a map instead of touching the process.
+    pub fn build(
+        file: Option<(&Path, &str)>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut cfg = Config::defaults();
+        if let Some((path, text)) = file {
+            let shown = path.display().to_string();
+            let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::File {
+                file: shown.clone(),
+                message: e.to_string(),
+            })?;
+            let mut pairs = Vec::new();
+            flatten("", &table, &mut pairs);
+            for (key, value) in pairs {
+                let Some(spec) = OPTIONS.iter().find(|o| o.key == key) else {
+                    return Err(ConfigError::UnknownKey {
+                        key,
+                        file: shown,
+                        known: OPTIONS.iter().map(|o| o.key).collect::<Vec<_>>().join(", "),
+                    });
+                };
+                cfg.apply(spec, &key, &value, Origin::File(path.to_path_buf()))?;
+            }
+        }
+        for spec in OPTIONS {
+            let from_file = if spec.secret { env(&format!("{}_FILE", spec.env)) } else { None };
+            let value = match (env(spec.env), from_file) {
+                (Some(v), _) => Some(v),
+                (None, Some(path)) => Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| ConfigError::File { file: path.clone(), message: e.to_string() })?
+                        .trim()
+                        .to_string(),
+                ),
+                (None, None) => None,
+            };
+            if let Some(v) = value {
+                cfg.apply(spec, spec.env, &v, Origin::Env(spec.env))?;
+            }
+        }
+        cfg.check_relations()?;
+        Ok(cfg)
+    }
+
+    fn apply(&mut self, spec: &OptionSpec, name: &str, value: &str, origin: Origin) -> Result<(), ConfigError> {
+        self.set(spec.key, value).map_err(|rule| ConfigError::Invalid {
+            name: name.to_string(),
+            value: if spec.secret { "(redacted)".into() } else { value.to_string() },
+            rule,
+        })?;
+        self.origins.insert(spec.key, origin);
+        Ok(())
+    }
+
+    fn check_relations(&self) -> Result<(), ConfigError> {
+        if self.database_url.starts_with("postgres") && url::Url::parse(&self.database_url).is_err() {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL".into(),
+                value: "(redacted)".into(),
+                rule: "must be a valid postgres:// URL, a sqlite:// URL or a file path".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The SQLite file: from `DATABASE_URL` when it names SQLite, else in the data directory.
+    pub fn sqlite_path(&self) -> PathBuf {
+        let url = self.database_url.trim();
+        if let Some(p) = url.strip_prefix("sqlite://") {
+            return PathBuf::from(p);
+        }
+        if !url.is_empty() && !url.contains("://") {
+            return PathBuf::from(url);
+        }
+        self.data_dir.join("renec.sqlite3")
+    }
+
+    /// The honest User-Agent: product, version and contact URL.
+    pub fn user_agent(&self) -> String {
+        format!("renec-harvester/{} (+{})", env!("CARGO_PKG_VERSION"), self.contact_url)
+    }
+
+    /// A value as it may be shown: secrets redacted (a URL keeps its scheme and host).
+    pub fn shown_value(&self, spec: &OptionSpec) -> String {
+        let v = self.value_text(spec.key);
+        if !spec.secret || v.is_empty() {
+            return v;
+        }
+        match url::Url::parse(&v) {
+            Ok(mut u) if u.has_host() => {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("REDACTED"));
+                }
+                u.to_string()
+            }
+            _ => "(redacted)".into(),
+        }
+    }
+
+    /// The effective configuration, one `key = value` line each with its
+    /// environment name and origin; secrets redacted.
+    pub fn dump(&self) -> String {
+        let mut out = String::new();
+        for spec in OPTIONS {
+            let origin = match &self.origins[spec.key] {
+                Origin::Default => "default".to_string(),
+                Origin::File(p) => format!("file {}", p.display()),
+                Origin::Env(e) => format!("env {e}"),
+            };
+            let _ = writeln!(out, "{} = {:?}    # {} ({origin})", spec.key, self.shown_value(spec), spec.env);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_match_the_production_guide() {
+        let c = Config::build(None, &env_of(&[])).unwrap();
+        assert_eq!(c.concurrent_requests, 16);
+        assert_eq!(c.download_delay, 0.5);
+        assert!(c.autothrottle_enabled && c.robotstxt_obey && c.randomize_delay);
+        assert_eq!(c.autothrottle_target_concurrency, 8.0);
+        assert_eq!(c.source_url, "https://conocer.gob.mx");
+        assert_eq!(c.sqlite_path(), PathBuf::from("./data/renec.sqlite3"));
+        assert!(c.user_agent().starts_with("renec-harvester/0.") && c.user_agent().contains("(+https://"));
+    }
+
+    #[test]
+    fn env_beats_file_beats_default() {
+        let file = "[crawl]\nconcurrent_requests = 4\ndownload_delay = 2.0\n[source]\nurl = \"http://127.0.0.1:9/\"\n";
+        let c = Config::build(Some((Path::new("f.toml"), file)), &env_of(&[("CONCURRENT_REQUESTS", "7")])).unwrap();
+        assert_eq!(c.concurrent_requests, 7);
+        assert_eq!(c.origins["crawl.concurrent_requests"], Origin::Env("CONCURRENT_REQUESTS"));
+        assert_eq!(c.download_delay, 2.0);
+        assert_eq!(c.origins["crawl.download_delay"], Origin::File(PathBuf::from("f.toml")));
+        assert_eq!(c.source_url, "http://127.0.0.1:9");
+        assert_eq!(c.api_port, 8000);
+    }
+
+    #[test]
+    fn invalid_values_name_key_value_and_rule() {
+        let err = Config::build(None, &env_of(&[("CONCURRENT_REQUESTS", "0")])).unwrap_err();
+        assert_eq!(err.to_string(), "`CONCURRENT_REQUESTS` must be a whole number between 1 and 64, got \"0\"");
+        let err = Config::build(Some((Path::new("f.toml"), "[robots]\nobey = true\n")), &env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("unknown configuration key `robots.obey`"), "{err}");
+        let err = Config::build(Some((Path::new("f.toml"), "[crawl]\nrobotstxt_obey = \"maybe\"\n")), &env_of(&[]))
+            .unwrap_err();
+        assert!(err.to_string().starts_with("`crawl.robotstxt_obey` must be true or false"), "{err}");
+        let err = Config::build(None, &env_of(&[("RENEC_SOURCE_URL", "ftp://x")])).unwrap_err();
+        assert!(err.to_string().contains("http:// or https://"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_redacted_and_have_a_file_twin() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("db");
+        std::fs::write(&secret, "postgres://renec:s3cret@db.internal/renec\n").unwrap();
+        let c = Config::build(None, &env_of(&[("DATABASE_URL_FILE", secret.to_str().unwrap())])).unwrap();
+        assert_eq!(c.database_url, "postgres://renec:s3cret@db.internal/renec");
+        let dump = c.dump();
+        assert!(!dump.contains("s3cret"), "{dump}");
+        assert!(dump.contains("postgres://renec:REDACTED@db.internal/renec"), "{dump}");
+        assert_eq!(c.sqlite_path(), PathBuf::from("./data/renec.sqlite3"));
+    }
+
+    #[test]
+    fn every_option_is_documented_and_its_default_parses() {
+        let c = Config::defaults();
+        for o in OPTIONS {
+            assert!(!o.doc.is_empty() && !o.env.is_empty(), "{}", o.key);
+            assert_eq!(c.origins[o.key], Origin::Default);
+        }
+    }
+}
