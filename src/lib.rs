@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod config;
+pub mod crawl;
 pub mod normalize;
 pub mod registry;
 pub mod sources;

@@ -1,0 +1,64 @@
+//! robots.txt: fetched once per host and run, matched with Google's
+//! semantics (user-agent groups, longest Allow/Disallow match) by the
+//! `texting_robots` crate; Crawl-delay is honoured by the throttle.
+
+use texting_robots::Robot;
+
+/// The product token matched against `User-agent:` lines.
+pub const AGENT_TOKEN: &str = "renec-harvester";
+
+/// What robots.txt allows on one host.
+pub enum RobotsPolicy {
+    /// No robots.txt (HTTP 404) or robots not obeyed: everything is allowed.
+    AllowAll,
+    Rules(Box<Robot>),
+}
+
+impl RobotsPolicy {
+    pub fn parse(body: &[u8]) -> RobotsPolicy {
+        match Robot::new(AGENT_TOKEN, body) {
+            Ok(robot) => RobotsPolicy::Rules(Box::new(robot)),
+            // An unparseable file has no rules we can read: treat it as empty.
+            Err(_) => RobotsPolicy::AllowAll,
+        }
+    }
+
+    pub fn allowed(&self, url: &str) -> bool {
+        match self {
+            RobotsPolicy::AllowAll => true,
+            RobotsPolicy::Rules(robot) => robot.allowed(url),
+        }
+    }
+
+    /// Crawl-delay in seconds, if the file sets one for us.
+    pub fn crawl_delay(&self) -> Option<f64> {
+        match self {
+            RobotsPolicy::AllowAll => None,
+            RobotsPolicy::Rules(robot) => robot.delay.map(f64::from),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TXT: &[u8] = b"User-agent: *\nDisallow: /private\n\nUser-agent: renec-harvester\nDisallow: /RENEC/controlador.do?comp=ES&\nDisallow: /RENEC/\nAllow: /RENEC/controlador.do\nCrawl-delay: 2\n";
+
+    #[test]
+    fn our_group_longest_match_and_delay() {
+        let p = RobotsPolicy::parse(TXT);
+        assert!(p.allowed("http://h/RENEC/controlador.do?comp=IR"));
+        assert!(!p.allowed("http://h/RENEC/controlador.do?comp=ES&q=x"));
+        assert!(!p.allowed("http://h/RENEC/otra.jsp"));
+        // The `*` group does not apply once our own group exists.
+        assert!(p.allowed("http://h/private"));
+        assert_eq!(p.crawl_delay(), Some(2.0));
+    }
+
+    #[test]
+    fn allow_all_allows_all() {
+        assert!(RobotsPolicy::AllowAll.allowed("http://h/anything"));
+        assert_eq!(RobotsPolicy::AllowAll.crawl_delay(), None);
+    }
+}
