@@ -5,6 +5,8 @@
 pub mod assets;
 pub mod config;
 pub mod crawl;
+pub mod model;
 pub mod normalize;
 pub mod registry;
 pub mod sources;
+pub mod store;

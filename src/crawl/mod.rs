@@ -97,8 +97,8 @@ pub enum Outcome {
     Response(Response),
     /// 304: the stored body is still current.
     NotModified,
-    /// No usable answer after every retry.
-    Failed { status: Option<u16>, error: String },
+    /// No usable answer after every retry (with the last body, if any).
+    Failed { status: Option<u16>, error: String, body: Option<Vec<u8>> },
     /// robots.txt forbids the URL: never requested.
     Disallowed,
     /// The harvest was asked to stop before this request started.
@@ -327,6 +327,7 @@ impl Fetcher {
                         Outcome::Failed {
                             status: Some(resp.status),
                             error: format!("HTTP {} after {attempt} attempts", resp.status),
+                            body: Some(resp.body),
                         }
                     } else {
                         Outcome::Response(resp)
@@ -339,14 +340,15 @@ impl Fetcher {
                     attempts.push(record);
                     if last {
                         let error = format!("{error} (after {attempt} attempts)");
-                        return Fetched { request: req, outcome: Outcome::Failed { status: None, error }, attempts };
+                        return Fetched { request: req, outcome: Outcome::Failed { status: None, error, body: None }, attempts };
                     }
                     std::thread::sleep(self.backoff(attempt - 1, None));
                 }
                 Exchange::Fatal(error) => {
                     record.error = Some(error.clone());
                     attempts.push(record);
-                    return Fetched { request: req, outcome: Outcome::Failed { status: None, error }, attempts };
+                    let outcome = Outcome::Failed { status: None, error, body: None };
+                    return Fetched { request: req, outcome, attempts };
                 }
             }
         }

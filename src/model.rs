@@ -1,0 +1,137 @@
+//! The normalized records a harvest produces and the store keeps.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sector {
+    pub id: String,
+    pub nombre: String,
+    pub id_renec: Option<String>,
+}
+
+/// Where a standard is listed; the active catalogue wins over the legacy listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tipo {
+    Vigente,
+    Inactivo,
+    Marca,
+    Historica,
+}
+
+impl Tipo {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tipo::Vigente => "vigente",
+            Tipo::Inactivo => "inactivo",
+            Tipo::Marca => "marca",
+            Tipo::Historica => "historica",
+        }
+    }
+
+    pub fn from_listing(kind: &str) -> Option<Tipo> {
+        match kind {
+            "inactivo" => Some(Tipo::Inactivo),
+            "marca" => Some(Tipo::Marca),
+            "historica" => Some(Tipo::Historica),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Standard {
+    pub clave: String,
+    pub clave_publicada: String,
+    pub tipo: Tipo,
+    pub clase: &'static str,
+    pub titulo: Option<String>,
+    pub nivel: Option<i64>,
+    pub sector_id: Option<String>,
+    pub comite_id: Option<i64>,
+    pub comite_nombre: Option<String>,
+    pub id_renec: Option<String>,
+    pub source_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Committee {
+    pub id: i64,
+    pub clave: Option<String>,
+    pub nombre: String,
+    pub nombre_publicado: Option<String>,
+    pub sector_id_renec: Option<String>,
+    pub sector_nombre: Option<String>,
+    pub fecha_integracion: Option<String>,
+    pub calle_numero: Option<String>,
+    pub colonia: Option<String>,
+    pub codigo_postal: Option<String>,
+    pub codigo_postal_raw: Option<String>,
+    pub municipio: Option<String>,
+    pub estado_inegi: Option<String>,
+    pub estado_raw: Option<String>,
+    pub telefono_e164: Option<String>,
+    pub telefono_raw: Option<String>,
+    pub url: Option<String>,
+    pub presidente: Option<String>,
+    pub vicepresidente: Option<String>,
+    pub puesto_presidente: Option<String>,
+    pub puesto_vicepresidente: Option<String>,
+    pub contacto: Option<String>,
+    pub correo: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Certifier {
+    pub id: String,
+    pub nombre: String,
+    pub nombre_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Offering {
+    pub id: String,
+    pub nombre: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LegacyPageRecord {
+    pub url: String,
+    pub titulo: Option<String>,
+    pub status: i64,
+    pub content_sha256: Option<String>,
+    pub links: Vec<String>,
+}
+
+/// A problem found in the data: kept and reported, never dropped silently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataIssue {
+    pub source: &'static str,
+    pub key: String,
+    pub problem: String,
+    pub raw: Option<String>,
+}
+
+/// Everything one run found, normalized, with unique keys.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub sectores: Vec<Sector>,
+    pub estandares: Vec<Standard>,
+    pub comites: Vec<Committee>,
+    pub certificadores: Vec<Certifier>,
+    /// (certificador_id, published spelling)
+    pub certificador_alias: Vec<(String, String)>,
+    pub centros: Vec<Offering>,
+    /// (ec_clave, certificador_id)
+    pub ec_certificador: Vec<(String, String)>,
+    /// (ec_clave, centro_id)
+    pub ec_centro: Vec<(String, String)>,
+    /// (ec_clave, ocupacion)
+    pub ec_ocupacion: Vec<(String, String)>,
+    /// (ec_clave, institucion)
+    pub ec_comite_miembro: Vec<(String, String)>,
+    /// (comite_id, ec_clave)
+    pub comite_ec: Vec<(i64, String)>,
+    pub legacy_pages: Vec<LegacyPageRecord>,
+    pub issues: Vec<DataIssue>,
+}

@@ -1,0 +1,150 @@
+//! Counts of a run, and the queries behind the quality checks.
+
+use super::ledger::TABLES;
+use super::{Result, Store};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Entity and link counts as of one run, with the keys `stats --json` prints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub estandares_vigentes: i64,
+    pub estandares_inactivos: i64,
+    pub estandares_marca: i64,
+    pub calificaciones_historicas: i64,
+    pub certificadores: i64,
+    pub centros: i64,
+    pub comites: i64,
+    pub sectores: i64,
+    pub ec_certificador: i64,
+    pub ec_centro: i64,
+    pub ec_ocupacion: i64,
+    pub ec_comite_miembro: i64,
+    pub comite_ec: i64,
+    pub legacy_pages: i64,
+}
+
+impl Counts {
+    /// (name, value) pairs, for comparisons between runs.
+    pub fn entries(&self) -> Vec<(&'static str, i64)> {
+        vec![
+            ("estandares_vigentes", self.estandares_vigentes),
+            ("estandares_inactivos", self.estandares_inactivos),
+            ("estandares_marca", self.estandares_marca),
+            ("calificaciones_historicas", self.calificaciones_historicas),
+            ("certificadores", self.certificadores),
+            ("centros", self.centros),
+            ("comites", self.comites),
+            ("sectores", self.sectores),
+            ("ec_certificador", self.ec_certificador),
+            ("ec_centro", self.ec_centro),
+            ("ec_ocupacion", self.ec_ocupacion),
+            ("ec_comite_miembro", self.ec_comite_miembro),
+            ("comite_ec", self.comite_ec),
+            ("legacy_pages", self.legacy_pages),
+        ]
+    }
+}
+
+const AT: &str = "first_seen_run <= ?1 AND last_seen_run >= ?1";
+
+fn count(conn: &Connection, table: &str, extra: &str, run: i64) -> Result<i64> {
+    let sql = format!("SELECT count(*) FROM {table} WHERE {AT} {extra}");
+    Ok(conn.query_row(&sql, [run], |r| r.get(0))?)
+}
+
+pub fn counts_at(conn: &Connection, run: i64) -> Result<Counts> {
+    Ok(Counts {
+        estandares_vigentes: count(conn, "estandares", "AND tipo = 'vigente'", run)?,
+        estandares_inactivos: count(conn, "estandares", "AND tipo = 'inactivo'", run)?,
+        estandares_marca: count(conn, "estandares", "AND tipo = 'marca'", run)?,
+        calificaciones_historicas: count(conn, "estandares", "AND tipo = 'historica'", run)?,
+        certificadores: count(conn, "certificadores", "", run)?,
+        centros: count(conn, "centros", "", run)?,
+        comites: count(conn, "comites", "", run)?,
+        sectores: count(conn, "sectores", "", run)?,
+        ec_certificador: count(conn, "ec_certificador", "", run)?,
+        ec_centro: count(conn, "ec_centro", "", run)?,
+        ec_ocupacion: count(conn, "ec_ocupacion", "", run)?,
+        ec_comite_miembro: count(conn, "ec_comite_miembro", "", run)?,
+        comite_ec: count(conn, "comite_ec", "", run)?,
+        legacy_pages: count(conn, "legacy_pages", "", run)?,
+    })
+}
+
+/// Keys that have more than one row as of `run`, per table.
+pub fn duplicate_keys_at(conn: &Connection, run: i64) -> Result<BTreeMap<&'static str, i64>> {
+    let mut out = BTreeMap::new();
+    for t in TABLES {
+        let keys = t.keys.join(", ");
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {AT} GROUP BY {keys} HAVING count(*) > 1)",
+            t.name
+        );
+        let n: i64 = conn.query_row(&sql, [run], |r| r.get(0))?;
+        if n > 0 {
+            out.insert(t.name, n);
+        }
+    }
+    Ok(out)
+}
+
+/// Links as of `run` whose ends are not present as of `run`, per link end.
+pub fn dangling_links_at(conn: &Connection, run: i64) -> Result<BTreeMap<&'static str, i64>> {
+    let checks: [(&str, &str); 8] = [
+        ("ec_certificador.ec_clave", "SELECT count(*) FROM ec_certificador l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
+        ("ec_certificador.certificador_id", "SELECT count(*) FROM ec_certificador l WHERE {L} AND NOT EXISTS (SELECT 1 FROM certificadores e WHERE e.id = l.certificador_id AND {E})"),
+        ("ec_centro.ec_clave", "SELECT count(*) FROM ec_centro l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
+        ("ec_centro.centro_id", "SELECT count(*) FROM ec_centro l WHERE {L} AND NOT EXISTS (SELECT 1 FROM centros e WHERE e.id = l.centro_id AND {E})"),
+        ("ec_ocupacion.ec_clave", "SELECT count(*) FROM ec_ocupacion l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
+        ("ec_comite_miembro.ec_clave", "SELECT count(*) FROM ec_comite_miembro l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
+        ("comite_ec.comite_id", "SELECT count(*) FROM comite_ec l WHERE {L} AND NOT EXISTS (SELECT 1 FROM comites e WHERE e.id = l.comite_id AND {E})"),
+        ("comite_ec.ec_clave", "SELECT count(*) FROM comite_ec l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
+    ];
+    let mut out = BTreeMap::new();
+    for (name, template) in checks {
+        let sql = template
+            .replace("{L}", "l.first_seen_run <= ?1 AND l.last_seen_run >= ?1")
+            .replace("{E}", "e.first_seen_run <= ?1 AND e.last_seen_run >= ?1");
+        let n: i64 = conn.query_row(&sql, [run], |r| r.get(0))?;
+        if n > 0 {
+            out.insert(name, n);
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Counts as of the last published run (zeros when none).
+    pub fn current_counts(&self) -> Result<Counts> {
+        match self.last_published_run()? {
+            Some(run) => counts_at(&self.conn, run),
+            None => Ok(Counts::default()),
+        }
+    }
+
+    pub fn counts_at(&self, run: i64) -> Result<Counts> {
+        counts_at(&self.conn, run)
+    }
+
+    /// Data issues of a run by problem.
+    pub fn issue_summary(&self, run: i64) -> Result<BTreeMap<String, i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source || ': ' || problem, count(*) FROM data_issues WHERE run_id = ?1 GROUP BY 1 ORDER BY 1")?;
+        let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Distinct values of one column of a table as of the published run (for tests and checks).
+    pub fn current_values(&self, view: &str, column: &str) -> Result<Vec<String>> {
+        let allowed = TABLES.iter().any(|t| view == format!("v_current_{}", t.name));
+        if !allowed || !column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare(&format!("SELECT DISTINCT CAST({column} AS TEXT) FROM {view} ORDER BY 1"))?;
+        let rows = stmt.query_map([], |r| r.get::<_, Option<String>>(0))?;
+        Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+    }
+}
