@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod config;
 pub mod crawl;
+pub mod harvest;
 pub mod model;
 pub mod normalize;
 pub mod registry;

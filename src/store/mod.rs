@@ -65,6 +65,21 @@ impl Store {
         Store::open(path)
     }
 
+    /// The connection, for the store's own free functions (`pages::put_page(store.conn(), …)`).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Starts a batch of writes that `commit_batch` makes durable together
+    /// (page checkpoints are committed in batches during a harvest).
+    pub fn begin_batch(&self) -> Result<()> {
+        Ok(self.conn.execute_batch("BEGIN IMMEDIATE")?)
+    }
+
+    pub fn commit_batch(&self) -> Result<()> {
+        Ok(self.conn.execute_batch("COMMIT")?)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

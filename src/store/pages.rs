@@ -118,6 +118,18 @@ pub fn record_issues(conn: &Connection, run_id: i64, issues: &[DataIssue]) -> Re
     Ok(())
 }
 
+/// A stored body, decompressed and checked against its hash.
+pub fn snapshot_body(conn: &Connection, sha: &str) -> Result<Vec<u8>> {
+    let (size, blob): (i64, Vec<u8>) = conn
+        .prepare_cached("SELECT size, body_zstd FROM page_snapshots WHERE sha256 = ?1")?
+        .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let body = zstd::bulk::decompress(&blob, size as usize).map_err(|e| StoreError::Snapshot(sha.into(), e.to_string()))?;
+    if sha256_hex(&body) != sha {
+        return Err(StoreError::Snapshot(sha.into(), "content does not match its hash".into()));
+    }
+    Ok(body)
+}
+
 impl Store {
     /// Every page the run already has, by URL (the checkpoint).
     pub fn run_pages(&self, run_id: i64) -> Result<HashMap<String, StoredPage>> {
@@ -145,17 +157,9 @@ impl Store {
             .collect())
     }
 
-    /// A stored body, decompressed.
+    /// A stored body, decompressed and checked against its hash.
     pub fn snapshot_body(&self, sha: &str) -> Result<Vec<u8>> {
-        let (size, blob): (i64, Vec<u8>) = self
-            .conn
-            .prepare_cached("SELECT size, body_zstd FROM page_snapshots WHERE sha256 = ?1")?
-            .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let body = zstd::bulk::decompress(&blob, size as usize).map_err(|e| StoreError::Snapshot(sha.into(), e.to_string()))?;
-        if sha256_hex(&body) != sha {
-            return Err(StoreError::Snapshot(sha.into(), "content does not match its hash".into()));
-        }
-        Ok(body)
+        snapshot_body(&self.conn, sha)
     }
 
     /// Requests of a run by URL and attempt (for tests and troubleshooting).
