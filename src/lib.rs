@@ -11,3 +11,4 @@ pub mod normalize;
 pub mod registry;
 pub mod sources;
 pub mod store;
+pub mod testsite;

@@ -254,8 +254,10 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
             *entry.1.entry(name.clone()).or_default() += 1;
             ec_cert.insert((code.clone(), id));
         }
+        // Offerings are told apart by their exact published title: titles
+        // differing only in accents ("ATENCION"/"ATENCIÓN") are distinct offerings.
         for name in &page.centros {
-            let id = names::stable_id("centro", &fold_key(name));
+            let id = names::stable_id("centro", name);
             *offering_spellings.entry(id.clone()).or_default().entry(name.clone()).or_default() += 1;
             ec_centro.insert((code.clone(), id));
         }
