@@ -1,1 +1,240 @@
-fn main(){}
+//! The command line: parse arguments, load the configuration, call the library.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use renec_harvester::config::Config;
+use renec_harvester::harvest::{self, Report};
+use renec_harvester::registry::Registry;
+use renec_harvester::store::Store;
+use renec_harvester::testsite::{corpus::Corpus, faults::FaultRule, generate, TestSite};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "renec-harvester", version, about = "A faithful, current, queryable mirror of Mexico's RENEC (CONOCER)")]
+struct Cli {
+    /// Configuration file (else RENEC_CONFIG, ./renec-harvester.toml, /etc/renec-harvester/config.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Log level (error, warn, info, debug, trace); overrides API_LOG_LEVEL.
+    #[arg(long, global = true)]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one harvest. Exit code 0: published; 2: held by the quality checks; 1: error.
+    Harvest {
+        /// No progress bar even on a terminal.
+        #[arg(long)]
+        no_progress: bool,
+        /// Print the run report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Current counts of the published data.
+    Stats {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Serve a test double of the RENEC site on 127.0.0.1 (for tests, demos and benchmarks).
+    Testsite {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8088")]
+        bind: SocketAddr,
+    },
+    /// Start a generated test site, harvest it into a data directory and say where the data is. Needs no network.
+    Demo {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Where to keep the data (default: a new directory under the system's temporary directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct SiteArgs {
+    /// Serve a captured corpus (getEstandaresAll.json, comites.json, detalles.json) from this folder.
+    #[arg(long, conflicts_with = "scale")]
+    corpus: Option<PathBuf>,
+    /// Serve generated data: 100 × N standards.
+    #[arg(long)]
+    scale: Option<u32>,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 2025)]
+    seed: u64,
+    /// Inject a fault: CLASS:KIND[:RATE[:ATTEMPTS]], e.g. detail:500:0.2:2 (repeatable).
+    #[arg(long = "fault")]
+    faults: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Validate and print the effective configuration (secrets redacted).
+    Check,
+}
+
+impl SiteArgs {
+    fn corpus(&self) -> Result<Corpus> {
+        match &self.corpus {
+            Some(dir) => Corpus::load(dir).with_context(|| format!("loading the corpus in {}", dir.display())),
+            None => Ok(generate::generate(self.scale.unwrap_or(1), self.seed)),
+        }
+    }
+
+    fn faults(&self) -> Result<Vec<FaultRule>> {
+        self.faults.iter().map(|f| FaultRule::parse(f).map_err(Into::into)).collect()
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::new(format!("{level},tokio_cron_scheduler=warn,ureq=warn,rustls=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.with_target(false).init();
+    } else {
+        builder.json().flatten_event(true).init();
+    }
+}
+
+fn print_report(report: &Report) {
+    let s = &report.summary;
+    println!("run {} {}", report.run_id, report.status.to_uppercase());
+    for reason in &report.reasons {
+        println!("  held because: {reason}");
+    }
+    println!(
+        "requests: {} ({} retries, {} not modified, {} from checkpoint, {} failed pages) in {:.1} s",
+        s.requests,
+        s.retries,
+        s.not_modified,
+        s.from_checkpoint,
+        s.failed_pages,
+        s.duration_ms as f64 / 1000.0
+    );
+    let statuses: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    println!("by status: {}", statuses.join(", "));
+    println!("coverage:");
+    for (source, c) in &report.coverage {
+        println!("  {source:<16} {:>7.2}%  ({} of {})", c.ratio() * 100.0, c.covered, c.expected);
+    }
+    println!("items:");
+    for (name, n) in report.counts.entries() {
+        println!("  {name:<26} {n}");
+    }
+    if !report.issues.is_empty() {
+        println!("data issues (kept and reported):");
+        for (problem, n) in &report.issues {
+            println!("  {n:>5}  {problem}");
+        }
+    }
+}
+
+fn run_harvest(cfg: &Config, progress: bool, json: bool) -> Result<ExitCode> {
+    let registry = Registry::load(cfg.registry_file.as_deref())?;
+    let mut store = Store::open(&cfg.sqlite_path())?;
+    let report = harvest::run(cfg, &registry, &mut store, progress)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.published() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn stats(cfg: &Config, json: bool) -> Result<()> {
+    let path = cfg.sqlite_path();
+    let store = Store::open_existing(&path)
+        .with_context(|| format!("no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)", path.display()))?;
+    let counts = store.current_counts()?;
+    let last = store.last_run()?;
+    let mut value = serde_json::to_value(&counts)?;
+    value["last_run"] = serde_json::to_value(&last)?;
+    value["published_run"] = serde_json::to_value(store.last_published_run()?)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        for (name, n) in counts.entries() {
+            println!("{name:<26} {n}");
+        }
+        match last {
+            Some(r) => println!("last run: {} {} (started {}, finished {})", r.id, r.status, r.started_at, r.finished_at.unwrap_or_default()),
+            None => println!("no run yet"),
+        }
+    }
+    Ok(())
+}
+
+fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
+    let corpus = site.corpus()?;
+    let testsite = TestSite::start(corpus, site.faults()?, "127.0.0.1:0".parse()?)?;
+    let data_dir = match data_dir {
+        Some(d) => d,
+        None => std::env::temp_dir().join(format!("renec-demo-{}", std::process::id())),
+    };
+    // The test site is on this machine: no delay between requests is needed.
+    let cfg = Config {
+        data_dir: data_dir.clone(),
+        database_url: String::new(),
+        source_url: testsite.base_url(),
+        download_delay: 0.0,
+        request_timeout: 10.0,
+        retry_backoff: 0.2,
+        ..cfg
+    };
+    println!("test site of the RENEC on {} (generated data, no network needed)", testsite.base_url());
+    let code = run_harvest(&cfg, true, false)?;
+    println!();
+    println!("data: {}", cfg.sqlite_path().display());
+    println!("try:  RENEC_DATA_DIR={} renec-harvester stats", data_dir.display());
+    Ok(code)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cfg = match Config::from_process(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let level = cli.log_level.clone().unwrap_or_else(|| cfg.log_level.clone());
+    init_logging(&level);
+    let result = match cli.command {
+        Command::Harvest { no_progress, json } => run_harvest(&cfg, !no_progress && !json, json),
+        Command::Stats { json } => stats(&cfg, json).map(|_| ExitCode::SUCCESS),
+        Command::Config { action: ConfigAction::Check } => {
+            print!("{}", cfg.dump());
+            Registry::load(cfg.registry_file.as_deref()).map(|_| ExitCode::SUCCESS).map_err(Into::into)
+        }
+        Command::Testsite { site, bind } => (|| {
+            let testsite = TestSite::start(site.corpus()?, site.faults()?, bind)?;
+            println!("RENEC test site on {} (Ctrl-C to stop)", testsite.base_url());
+            loop {
+                std::thread::park();
+            }
+        })(),
+        Command::Demo { site, data_dir } => demo(cfg, &site, data_dir),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

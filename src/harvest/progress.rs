@@ -37,7 +37,9 @@ impl Progress {
             bar.set_length(total);
             bar.set_position(0);
         }
-        tracing::info!(source, total, "source_started");
+        if self.bar.is_none() {
+            tracing::info!(source, total, "source_started");
+        }
     }
 
     pub fn grow(&mut self, more: u64) {
@@ -65,7 +67,8 @@ impl Progress {
             let next = ProgressBar::new(0);
             next.set_style(bar.style());
             self.bar = Some(next);
+        } else {
+            tracing::info!(source = self.source, done = self.done, note, "source_finished");
         }
-        tracing::info!(source = self.source, done = self.done, note, "source_finished");
     }
 }
