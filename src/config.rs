@@ -27,9 +27,17 @@ pub enum Origin {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("`{name}` {rule}, got {value:?}")]
-    Invalid { name: String, value: String, rule: String },
+    Invalid {
+        name: String,
+        value: String,
+        rule: String,
+    },
     #[error("unknown configuration key `{key}` in {file}; known keys: {known}")]
-    UnknownKey { key: String, file: String, known: String },
+    UnknownKey {
+        key: String,
+        file: String,
+        known: String,
+    },
     #[error("cannot read configuration file {file}: {message}")]
     File { file: String, message: String },
 }
@@ -184,7 +192,11 @@ fn opt_path(v: &str) -> Result<Option<PathBuf>, String> {
 }
 
 fn list(v: &str) -> Result<Vec<String>, String> {
-    Ok(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+    Ok(v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect())
 }
 
 fn boolean(v: &str) -> Result<bool, String> {
@@ -219,7 +231,9 @@ fn port(v: &str) -> Result<u16, String> {
 
 fn host(v: &str) -> Result<String, String> {
     let v = v.trim();
-    let ok = !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    let ok = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
     ok.then(|| v.to_string())
         .ok_or_else(|| "must be an IP address or host name such as 127.0.0.1 or 0.0.0.0".into())
 }
@@ -227,7 +241,9 @@ fn host(v: &str) -> Result<String, String> {
 fn http_url(v: &str) -> Result<String, String> {
     let v = v.trim().trim_end_matches('/');
     match url::Url::parse(v) {
-        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => Ok(v.to_string()),
+        Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
+            Ok(v.to_string())
+        }
         _ => Err("must be an http:// or https:// URL with a host".into()),
     }
 }
@@ -255,7 +271,9 @@ impl ShowValue for PathBuf {
 }
 impl ShowValue for Option<PathBuf> {
     fn show(&self) -> String {
-        self.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+        self.as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
     }
 }
 impl ShowValue for Vec<String> {
@@ -288,7 +306,11 @@ pub fn locate_file(cli: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> 
 /// Flattens a TOML document to `section.key` → value text.
 fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
     for (k, v) in table {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::Table(t) => flatten(&key, t, out),
             toml::Value::String(s) => out.push((key, s.clone())),
@@ -346,12 +368,19 @@ impl Config {
             }
         }
         for spec in OPTIONS {
-            let from_file = if spec.secret { env(&format!("{}_FILE", spec.env)) } else { None };
+            let from_file = if spec.secret {
+                env(&format!("{}_FILE", spec.env))
+            } else {
+                None
+            };
             let value = match (env(spec.env), from_file) {
                 (Some(v), _) => Some(v),
                 (None, Some(path)) => Some(
                     std::fs::read_to_string(&path)
-                        .map_err(|e| ConfigError::File { file: path.clone(), message: e.to_string() })?
+                        .map_err(|e| ConfigError::File {
+                            file: path.clone(),
+                            message: e.to_string(),
+                        })?
                         .trim()
                         .to_string(),
                 ),
@@ -365,18 +394,30 @@ impl Config {
         Ok(cfg)
     }
 
-    fn apply(&mut self, spec: &OptionSpec, name: &str, value: &str, origin: Origin) -> Result<(), ConfigError> {
-        self.set(spec.key, value).map_err(|rule| ConfigError::Invalid {
-            name: name.to_string(),
-            value: if spec.secret { "(redacted)".into() } else { value.to_string() },
-            rule,
-        })?;
+    fn apply(
+        &mut self,
+        spec: &OptionSpec,
+        name: &str,
+        value: &str,
+        origin: Origin,
+    ) -> Result<(), ConfigError> {
+        self.set(spec.key, value)
+            .map_err(|rule| ConfigError::Invalid {
+                name: name.to_string(),
+                value: if spec.secret {
+                    "(redacted)".into()
+                } else {
+                    value.to_string()
+                },
+                rule,
+            })?;
         self.origins.insert(spec.key, origin);
         Ok(())
     }
 
     fn check_relations(&self) -> Result<(), ConfigError> {
-        if self.database_url.starts_with("postgres") && url::Url::parse(&self.database_url).is_err() {
+        if self.database_url.starts_with("postgres") && url::Url::parse(&self.database_url).is_err()
+        {
             return Err(ConfigError::Invalid {
                 name: "DATABASE_URL".into(),
                 value: "(redacted)".into(),
@@ -400,7 +441,11 @@ impl Config {
 
     /// The honest User-Agent: product, version and contact URL.
     pub fn user_agent(&self) -> String {
-        format!("renec-harvester/{} (+{})", env!("CARGO_PKG_VERSION"), self.contact_url)
+        format!(
+            "renec-harvester/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            self.contact_url
+        )
     }
 
     /// A value as it may be shown: secrets redacted (a URL keeps its scheme and host).
@@ -430,7 +475,13 @@ impl Config {
                 Origin::File(p) => format!("file {}", p.display()),
                 Origin::Env(e) => format!("env {e}"),
             };
-            let _ = writeln!(out, "{} = {:?}    # {} ({origin})", spec.key, self.shown_value(spec), spec.env);
+            let _ = writeln!(
+                out,
+                "{} = {:?}    # {} ({origin})",
+                spec.key,
+                self.shown_value(spec),
+                spec.env
+            );
         }
         out
     }
@@ -442,7 +493,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -455,17 +509,30 @@ mod tests {
         assert_eq!(c.autothrottle_target_concurrency, 8.0);
         assert_eq!(c.source_url, "https://conocer.gob.mx");
         assert_eq!(c.sqlite_path(), PathBuf::from("./data/renec.sqlite3"));
-        assert!(c.user_agent().starts_with("renec-harvester/0.") && c.user_agent().contains("(+https://"));
+        assert!(
+            c.user_agent().starts_with("renec-harvester/0.")
+                && c.user_agent().contains("(+https://")
+        );
     }
 
     #[test]
     fn env_beats_file_beats_default() {
         let file = "[crawl]\nconcurrent_requests = 4\ndownload_delay = 2.0\n[source]\nurl = \"http://127.0.0.1:9/\"\n";
-        let c = Config::build(Some((Path::new("f.toml"), file)), &env_of(&[("CONCURRENT_REQUESTS", "7")])).unwrap();
+        let c = Config::build(
+            Some((Path::new("f.toml"), file)),
+            &env_of(&[("CONCURRENT_REQUESTS", "7")]),
+        )
+        .unwrap();
         assert_eq!(c.concurrent_requests, 7);
-        assert_eq!(c.origins["crawl.concurrent_requests"], Origin::Env("CONCURRENT_REQUESTS"));
+        assert_eq!(
+            c.origins["crawl.concurrent_requests"],
+            Origin::Env("CONCURRENT_REQUESTS")
+        );
         assert_eq!(c.download_delay, 2.0);
-        assert_eq!(c.origins["crawl.download_delay"], Origin::File(PathBuf::from("f.toml")));
+        assert_eq!(
+            c.origins["crawl.download_delay"],
+            Origin::File(PathBuf::from("f.toml"))
+        );
         assert_eq!(c.source_url, "http://127.0.0.1:9");
         assert_eq!(c.api_port, 8000);
     }
@@ -473,12 +540,30 @@ mod tests {
     #[test]
     fn invalid_values_name_key_value_and_rule() {
         let err = Config::build(None, &env_of(&[("CONCURRENT_REQUESTS", "0")])).unwrap_err();
-        assert_eq!(err.to_string(), "`CONCURRENT_REQUESTS` must be a whole number between 1 and 64, got \"0\"");
-        let err = Config::build(Some((Path::new("f.toml"), "[robots]\nobey = true\n")), &env_of(&[])).unwrap_err();
-        assert!(err.to_string().contains("unknown configuration key `robots.obey`"), "{err}");
-        let err = Config::build(Some((Path::new("f.toml"), "[crawl]\nrobotstxt_obey = \"maybe\"\n")), &env_of(&[]))
-            .unwrap_err();
-        assert!(err.to_string().starts_with("`crawl.robotstxt_obey` must be true or false"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "`CONCURRENT_REQUESTS` must be a whole number between 1 and 64, got \"0\""
+        );
+        let err = Config::build(
+            Some((Path::new("f.toml"), "[robots]\nobey = true\n")),
+            &env_of(&[]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown configuration key `robots.obey`"),
+            "{err}"
+        );
+        let err = Config::build(
+            Some((Path::new("f.toml"), "[crawl]\nrobotstxt_obey = \"maybe\"\n")),
+            &env_of(&[]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("`crawl.robotstxt_obey` must be true or false"),
+            "{err}"
+        );
         let err = Config::build(None, &env_of(&[("RENEC_SOURCE_URL", "ftp://x")])).unwrap_err();
         assert!(err.to_string().contains("http:// or https://"), "{err}");
     }
@@ -488,11 +573,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secret = dir.path().join("db");
         std::fs::write(&secret, "postgres://renec:s3cret@db.internal/renec\n").unwrap();
-        let c = Config::build(None, &env_of(&[("DATABASE_URL_FILE", secret.to_str().unwrap())])).unwrap();
+        let c = Config::build(
+            None,
+            &env_of(&[("DATABASE_URL_FILE", secret.to_str().unwrap())]),
+        )
+        .unwrap();
         assert_eq!(c.database_url, "postgres://renec:s3cret@db.internal/renec");
         let dump = c.dump();
         assert!(!dump.contains("s3cret"), "{dump}");
-        assert!(dump.contains("postgres://renec:REDACTED@db.internal/renec"), "{dump}");
+        assert!(
+            dump.contains("postgres://renec:REDACTED@db.internal/renec"),
+            "{dump}"
+        );
         assert_eq!(c.sqlite_path(), PathBuf::from("./data/renec.sqlite3"));
     }
 

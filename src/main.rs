@@ -13,7 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "renec-harvester", version, about = "A faithful, current, queryable mirror of Mexico's RENEC (CONOCER)")]
+#[command(
+    name = "renec-harvester",
+    version,
+    about = "A faithful, current, queryable mirror of Mexico's RENEC (CONOCER)"
+)]
 struct Cli {
     /// Configuration file (else RENEC_CONFIG, ./renec-harvester.toml, /etc/renec-harvester/config.toml).
     #[arg(long, global = true)]
@@ -90,19 +94,27 @@ enum ConfigAction {
 impl SiteArgs {
     fn corpus(&self) -> Result<Corpus> {
         match &self.corpus {
-            Some(dir) => Corpus::load(dir).with_context(|| format!("loading the corpus in {}", dir.display())),
+            Some(dir) => Corpus::load(dir)
+                .with_context(|| format!("loading the corpus in {}", dir.display())),
             None => Ok(generate::generate(self.scale.unwrap_or(1), self.seed)),
         }
     }
 
     fn faults(&self) -> Result<Vec<FaultRule>> {
-        self.faults.iter().map(|f| FaultRule::parse(f).map_err(Into::into)).collect()
+        self.faults
+            .iter()
+            .map(|f| FaultRule::parse(f).map_err(Into::into))
+            .collect()
     }
 }
 
 fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::new(format!("{level},tokio_cron_scheduler=warn,ureq=warn,rustls=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "{level},tokio_cron_scheduler=warn,ureq=warn,rustls=warn"
+    ));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::io::stderr().is_terminal() {
         builder.with_target(false).init();
     } else {
@@ -125,11 +137,20 @@ fn print_report(report: &Report) {
         s.failed_pages,
         s.duration_ms as f64 / 1000.0
     );
-    let statuses: Vec<String> = s.by_status.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let statuses: Vec<String> = s
+        .by_status
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     println!("by status: {}", statuses.join(", "));
     println!("coverage:");
     for (source, c) in &report.coverage {
-        println!("  {source:<16} {:>7.2}%  ({} of {})", c.ratio() * 100.0, c.covered, c.expected);
+        println!(
+            "  {source:<16} {:>7.2}%  ({} of {})",
+            c.ratio() * 100.0,
+            c.covered,
+            c.expected
+        );
     }
     println!("items:");
     for (name, n) in report.counts.entries() {
@@ -152,13 +173,21 @@ fn run_harvest(cfg: &Config, progress: bool, json: bool) -> Result<ExitCode> {
     } else {
         print_report(&report);
     }
-    Ok(if report.published() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if report.published() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 fn stats(cfg: &Config, json: bool) -> Result<()> {
     let path = cfg.sqlite_path();
-    let store = Store::open_existing(&path)
-        .with_context(|| format!("no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)", path.display()))?;
+    let store = Store::open_existing(&path).with_context(|| {
+        format!(
+            "no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)",
+            path.display()
+        )
+    })?;
     let counts = store.current_counts()?;
     let last = store.last_run()?;
     let mut value = serde_json::to_value(&counts)?;
@@ -171,7 +200,13 @@ fn stats(cfg: &Config, json: bool) -> Result<()> {
             println!("{name:<26} {n}");
         }
         match last {
-            Some(r) => println!("last run: {} {} (started {}, finished {})", r.id, r.status, r.started_at, r.finished_at.unwrap_or_default()),
+            Some(r) => println!(
+                "last run: {} {} (started {}, finished {})",
+                r.id,
+                r.status,
+                r.started_at,
+                r.finished_at.unwrap_or_default()
+            ),
             None => println!("no run yet"),
         }
     }
@@ -195,11 +230,17 @@ fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>) -> Result<ExitC
         retry_backoff: 0.2,
         ..cfg
     };
-    println!("test site of the RENEC on {} (generated data, no network needed)", testsite.base_url());
+    println!(
+        "test site of the RENEC on {} (generated data, no network needed)",
+        testsite.base_url()
+    );
     let code = run_harvest(&cfg, true, false)?;
     println!();
     println!("data: {}", cfg.sqlite_path().display());
-    println!("try:  RENEC_DATA_DIR={} renec-harvester stats", data_dir.display());
+    println!(
+        "try:  RENEC_DATA_DIR={} renec-harvester stats",
+        data_dir.display()
+    );
     Ok(code)
 }
 
@@ -212,18 +253,28 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let level = cli.log_level.clone().unwrap_or_else(|| cfg.log_level.clone());
+    let level = cli
+        .log_level
+        .clone()
+        .unwrap_or_else(|| cfg.log_level.clone());
     init_logging(&level);
     let result = match cli.command {
         Command::Harvest { no_progress, json } => run_harvest(&cfg, !no_progress && !json, json),
         Command::Stats { json } => stats(&cfg, json).map(|_| ExitCode::SUCCESS),
-        Command::Config { action: ConfigAction::Check } => {
+        Command::Config {
+            action: ConfigAction::Check,
+        } => {
             print!("{}", cfg.dump());
-            Registry::load(cfg.registry_file.as_deref()).map(|_| ExitCode::SUCCESS).map_err(Into::into)
+            Registry::load(cfg.registry_file.as_deref())
+                .map(|_| ExitCode::SUCCESS)
+                .map_err(Into::into)
         }
         Command::Testsite { site, bind } => (|| {
             let testsite = TestSite::start(site.corpus()?, site.faults()?, bind)?;
-            println!("RENEC test site on {} (Ctrl-C to stop)", testsite.base_url());
+            println!(
+                "RENEC test site on {} (Ctrl-C to stop)",
+                testsite.base_url()
+            );
             loop {
                 std::thread::park();
             }

@@ -120,7 +120,10 @@ pub struct LegacyColumns {
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error("cannot read the source registry {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the source registry {path} is not valid: {message}")]
     Invalid { path: String, message: String },
 }
@@ -153,19 +156,27 @@ impl Registry {
             path: origin.to_string(),
             message: e.to_string(),
         })?;
-        registry.validate().map_err(|message| RegistryError::Invalid {
-            path: origin.to_string(),
-            message,
-        })?;
+        registry
+            .validate()
+            .map_err(|message| RegistryError::Invalid {
+                path: origin.to_string(),
+                message,
+            })?;
         Ok(registry)
     }
 
     fn validate(&self) -> Result<(), String> {
         if !self.committees.path.contains("{id}") {
-            return Err(format!("committees.path must contain {{id}}, got {:?}", self.committees.path));
+            return Err(format!(
+                "committees.path must contain {{id}}, got {:?}",
+                self.committees.path
+            ));
         }
         if !self.detail.path.contains("{codigo}") {
-            return Err(format!("detail.path must contain {{codigo}}, got {:?}", self.detail.path));
+            return Err(format!(
+                "detail.path must contain {{codigo}}, got {:?}",
+                self.detail.path
+            ));
         }
         for (name, selector) in [
             ("detail.title_selector", &self.detail.title_selector),
@@ -204,7 +215,10 @@ mod tests {
     fn embedded_registry_is_valid() {
         let r = Registry::embedded();
         assert_eq!(r.committee_path(7), "/CONOCERBACKCITAS/comites/7");
-        assert_eq!(r.detail_path("EC0002"), "/acciones_movil/renec_v2/competencia/EC0002");
+        assert_eq!(
+            r.detail_path("EC0002"),
+            "/acciones_movil/renec_v2/competencia/EC0002"
+        );
         assert_eq!(r.legacy.listings["MARCA"], "marca");
     }
 
@@ -214,6 +228,9 @@ mod tests {
             .unwrap()
             .replace("p.titulo-estandar", "p..bad[");
         let err = Registry::parse(&text, "mine.toml").unwrap_err().to_string();
-        assert!(err.contains("mine.toml") && err.contains("detail.title_selector"), "{err}");
+        assert!(
+            err.contains("mine.toml") && err.contains("detail.title_selector"),
+            "{err}"
+        );
     }
 }

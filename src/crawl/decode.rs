@@ -6,7 +6,9 @@ use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 fn charset_param(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches('"'))
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"'))
     })
 }
 
@@ -32,7 +34,10 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
 
 /// Which encoding a body is in, and why.
 pub fn detect(body: &[u8], content_type: Option<&str>) -> &'static Encoding {
-    if let Some(enc) = content_type.and_then(charset_param).and_then(|l| Encoding::for_label(l.as_bytes())) {
+    if let Some(enc) = content_type
+        .and_then(charset_param)
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+    {
         return enc;
     }
     if let Some(enc) = meta_charset(body) {
@@ -59,15 +64,29 @@ mod tests {
 
     #[test]
     fn header_charset_wins() {
-        assert_eq!(decode(CAFE_1252, Some("text/html; charset=windows-1252")), "<p>Café Comité</p>");
-        assert_eq!(decode(CAFE_1252, Some("text/html;charset=\"ISO-8859-1\"")), "<p>Café Comité</p>");
+        assert_eq!(
+            decode(CAFE_1252, Some("text/html; charset=windows-1252")),
+            "<p>Café Comité</p>"
+        );
+        assert_eq!(
+            decode(CAFE_1252, Some("text/html;charset=\"ISO-8859-1\"")),
+            "<p>Café Comité</p>"
+        );
     }
 
     #[test]
     fn meta_declaration_then_utf8_then_windows_1252() {
         let with_meta = [b"<meta charset=\"windows-1252\">".as_slice(), CAFE_1252].concat();
-        assert_eq!(decode(&with_meta, Some("text/html")), "<meta charset=\"windows-1252\"><p>Café Comité</p>");
-        let http_equiv = [b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\">".as_slice(), CAFE_1252].concat();
+        assert_eq!(
+            decode(&with_meta, Some("text/html")),
+            "<meta charset=\"windows-1252\"><p>Café Comité</p>"
+        );
+        let http_equiv = [
+            b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\">"
+                .as_slice(),
+            CAFE_1252,
+        ]
+        .concat();
         assert!(decode(&http_equiv, None).ends_with("Café Comité</p>"));
         assert_eq!(decode("Café".as_bytes(), None), "Café");
         assert_eq!(decode(CAFE_1252, None), "<p>Café Comité</p>");

@@ -65,7 +65,10 @@ pub struct Request {
 
 impl Request {
     pub fn new(url: Url) -> Request {
-        Request { url, validators: None }
+        Request {
+            url,
+            validators: None,
+        }
     }
 }
 
@@ -98,7 +101,11 @@ pub enum Outcome {
     /// 304: the stored body is still current.
     NotModified,
     /// No usable answer after every retry (with the last body, if any).
-    Failed { status: Option<u16>, error: String, body: Option<Vec<u8>> },
+    Failed {
+        status: Option<u16>,
+        error: String,
+        body: Option<Vec<u8>>,
+    },
     /// robots.txt forbids the URL: never requested.
     Disallowed,
     /// The harvest was asked to stop before this request started.
@@ -119,12 +126,19 @@ pub enum RobotsError {
 }
 
 fn host_key(url: &Url) -> String {
-    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 /// What one HTTP exchange gave, before retry decisions.
 enum Exchange {
-    Answer { resp: Response, retry_after: Option<f64> },
+    Answer {
+        resp: Response,
+        retry_after: Option<f64>,
+    },
     Transport(String),
     Fatal(String),
 }
@@ -138,7 +152,10 @@ pub struct Fetcher {
 }
 
 fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
-    resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// `Retry-After`: seconds or an HTTP date.
@@ -148,7 +165,8 @@ pub fn parse_retry_after(v: &str) -> Option<f64> {
         return (secs.is_finite() && secs >= 0.0).then_some(secs);
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
+    let secs =
+        (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
     Some(secs.max(0.0))
 }
 
@@ -202,18 +220,32 @@ impl Fetcher {
                 Outcome::Response(r) if r.status == 200 => RobotsPolicy::parse(&r.body),
                 Outcome::Response(r) if r.status == 404 => RobotsPolicy::AllowAll,
                 Outcome::Response(r) => {
-                    return Err(RobotsError::Unreadable { host, reason: format!("HTTP {}", r.status) })
+                    return Err(RobotsError::Unreadable {
+                        host,
+                        reason: format!("HTTP {}", r.status),
+                    })
                 }
                 Outcome::Failed { error, .. } => {
-                    return Err(RobotsError::Unreadable { host, reason: error.clone() })
+                    return Err(RobotsError::Unreadable {
+                        host,
+                        reason: error.clone(),
+                    })
                 }
-                other => return Err(RobotsError::Unreadable { host, reason: format!("{other:?}") }),
+                other => {
+                    return Err(RobotsError::Unreadable {
+                        host,
+                        reason: format!("{other:?}"),
+                    })
+                }
             }
         };
         if let Some(delay) = policy.crawl_delay() {
             self.throttle.set_crawl_delay(&host, delay);
         }
-        self.robots.lock().expect("robots lock").insert(host, Arc::new(policy));
+        self.robots
+            .lock()
+            .expect("robots lock")
+            .insert(host, Arc::new(policy));
         Ok(())
     }
 
@@ -222,7 +254,12 @@ impl Fetcher {
         if !self.settings.robots_obey {
             return true;
         }
-        let policy = self.robots.lock().expect("robots lock").get(&host_key(url)).cloned();
+        let policy = self
+            .robots
+            .lock()
+            .expect("robots lock")
+            .get(&host_key(url))
+            .cloned();
         policy.is_some_and(|p| p.allowed(url.as_str()))
     }
 
@@ -251,20 +288,36 @@ impl Fetcher {
         } else {
             None
         };
-        let body = match resp.body_mut().with_config().limit(self.settings.max_body).read_to_vec() {
+        let body = match resp
+            .body_mut()
+            .with_config()
+            .limit(self.settings.max_body)
+            .read_to_vec()
+        {
             Ok(b) => b,
             Err(ureq::Error::BodyExceedsLimit(n)) => {
-                return Exchange::Fatal(format!("body larger than the {n}-byte limit (crawl.max_body_bytes)"))
+                return Exchange::Fatal(format!(
+                    "body larger than the {n}-byte limit (crawl.max_body_bytes)"
+                ))
             }
             Err(e) => return Exchange::Transport(format!("body cut short: {e}")),
         };
         if let Some(n) = declared {
             if n != body.len() as u64 && status != 304 {
-                return Exchange::Transport(format!("truncated body: Content-Length {n}, received {}", body.len()));
+                return Exchange::Transport(format!(
+                    "truncated body: Content-Length {n}, received {}",
+                    body.len()
+                ));
             }
         }
         Exchange::Answer {
-            resp: Response { status, body, content_type, etag, last_modified },
+            resp: Response {
+                status,
+                body,
+                content_type,
+                etag,
+                last_modified,
+            },
             retry_after,
         }
     }
@@ -280,13 +333,21 @@ impl Fetcher {
         let mut attempts = Vec::new();
         let is_robots = req.url.path() == "/robots.txt";
         if !is_robots && !self.allowed(&req.url) {
-            return Fetched { request: req, outcome: Outcome::Disallowed, attempts };
+            return Fetched {
+                request: req,
+                outcome: Outcome::Disallowed,
+                attempts,
+            };
         }
         let host = host_key(&req.url);
         let max_attempts = self.settings.retry_times + 1;
         for attempt in 1..=max_attempts {
             if self.stop.load(Ordering::Relaxed) {
-                return Fetched { request: req, outcome: Outcome::Cancelled, attempts };
+                return Fetched {
+                    request: req,
+                    outcome: Outcome::Cancelled,
+                    attempts,
+                };
             }
             self.throttle.acquire(&host);
             let started = Instant::now();
@@ -332,7 +393,11 @@ impl Fetcher {
                     } else {
                         Outcome::Response(resp)
                     };
-                    return Fetched { request: req, outcome, attempts };
+                    return Fetched {
+                        request: req,
+                        outcome,
+                        attempts,
+                    };
                 }
                 Exchange::Transport(error) => {
                     record.error = Some(error.clone());
@@ -340,15 +405,31 @@ impl Fetcher {
                     attempts.push(record);
                     if last {
                         let error = format!("{error} (after {attempt} attempts)");
-                        return Fetched { request: req, outcome: Outcome::Failed { status: None, error, body: None }, attempts };
+                        return Fetched {
+                            request: req,
+                            outcome: Outcome::Failed {
+                                status: None,
+                                error,
+                                body: None,
+                            },
+                            attempts,
+                        };
                     }
                     std::thread::sleep(self.backoff(attempt - 1, None));
                 }
                 Exchange::Fatal(error) => {
                     record.error = Some(error.clone());
                     attempts.push(record);
-                    let outcome = Outcome::Failed { status: None, error, body: None };
-                    return Fetched { request: req, outcome, attempts };
+                    let outcome = Outcome::Failed {
+                        status: None,
+                        error,
+                        body: None,
+                    };
+                    return Fetched {
+                        request: req,
+                        outcome,
+                        attempts,
+                    };
                 }
             }
         }
@@ -361,7 +442,9 @@ impl Fetcher {
         if requests.is_empty() {
             return;
         }
-        let workers = (self.settings.concurrency as usize).min(requests.len()).max(1);
+        let workers = (self.settings.concurrency as usize)
+            .min(requests.len())
+            .max(1);
         let queue = Mutex::new(VecDeque::from(requests));
         let (tx, rx) = mpsc::channel::<Fetched>();
         std::thread::scope(|scope| {
@@ -369,7 +452,9 @@ impl Fetcher {
                 let tx = tx.clone();
                 let queue = &queue;
                 scope.spawn(move || loop {
-                    let Some(req) = queue.lock().expect("queue lock").pop_front() else { break };
+                    let Some(req) = queue.lock().expect("queue lock").pop_front() else {
+                        break;
+                    };
                     if tx.send(self.fetch_one(req)).is_err() {
                         break;
                     }
@@ -392,7 +477,10 @@ mod tests {
         assert_eq!(parse_retry_after("3"), Some(3.0));
         assert_eq!(parse_retry_after(" 0 "), Some(0.0));
         assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0.0));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(0.0)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 

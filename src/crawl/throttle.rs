@@ -41,7 +41,11 @@ pub struct Throttle {
 
 impl Throttle {
     pub fn new(settings: ThrottleSettings) -> Throttle {
-        Throttle { settings, hosts: Mutex::new(HashMap::new()), wake: Condvar::new() }
+        Throttle {
+            settings,
+            hosts: Mutex::new(HashMap::new()),
+            wake: Condvar::new(),
+        }
     }
 
     fn fresh(&self) -> HostState {
@@ -90,13 +94,23 @@ impl Throttle {
             } else {
                 st.next_slot - now
             };
-            hosts = self.wake.wait_timeout(hosts, wait).expect("throttle lock").0;
+            hosts = self
+                .wake
+                .wait_timeout(hosts, wait)
+                .expect("throttle lock")
+                .0;
         }
     }
 
     /// Ends a request: adjusts the delay from what the host answered.
     /// `status` is None for a transport error; `retry_after` in seconds.
-    pub fn release(&self, host: &str, latency: Duration, status: Option<u16>, retry_after: Option<f64>) {
+    pub fn release(
+        &self,
+        host: &str,
+        latency: Duration,
+        status: Option<u16>,
+        retry_after: Option<f64>,
+    ) {
         let mut hosts = self.hosts.lock().expect("throttle lock");
         let fresh = self.fresh();
         let st = hosts.entry(host.to_string()).or_insert(fresh);
@@ -105,12 +119,19 @@ impl Throttle {
         if s.autothrottle {
             match status {
                 Some(429) | Some(503) => {
-                    st.delay = (st.delay * 2.0).max(0.25).max(retry_after.unwrap_or(0.0)).min(s.max_delay);
+                    st.delay = (st.delay * 2.0)
+                        .max(0.25)
+                        .max(retry_after.unwrap_or(0.0))
+                        .min(s.max_delay);
                 }
                 Some(code) => {
                     let target = latency.as_secs_f64() / s.target_concurrency;
                     let new_delay = ((st.delay + target) / 2.0).max(target.min(st.delay));
-                    let new_delay = if code == 200 || code == 304 { new_delay } else { new_delay.max(st.delay) };
+                    let new_delay = if code == 200 || code == 304 {
+                        new_delay
+                    } else {
+                        new_delay.max(st.delay)
+                    };
                     st.delay = new_delay.clamp(st.min_delay, s.max_delay.max(st.min_delay));
                 }
                 None => {}
@@ -142,7 +163,10 @@ mod tests {
 
     #[test]
     fn autothrottle_moves_toward_latency_over_target() {
-        let t = Throttle::new(ThrottleSettings { delay: 0.1, ..settings(true) });
+        let t = Throttle::new(ThrottleSettings {
+            delay: 0.1,
+            ..settings(true)
+        });
         t.acquire("h");
         t.release("h", Duration::from_secs(2), Some(200), None);
         // target = 2 / 2 = 1.0; new = (0.1 + 1.0) / 2
@@ -154,7 +178,10 @@ mod tests {
 
     #[test]
     fn errors_never_lower_the_delay_and_429_doubles_it() {
-        let t = Throttle::new(ThrottleSettings { delay: 1.0, ..settings(true) });
+        let t = Throttle::new(ThrottleSettings {
+            delay: 1.0,
+            ..settings(true)
+        });
         t.release("h", Duration::from_millis(1), Some(500), None);
         assert_eq!(t.current_delay("h"), 1.0);
         t.release("h", Duration::from_millis(1), Some(429), None);
@@ -165,7 +192,10 @@ mod tests {
 
     #[test]
     fn the_delay_never_goes_below_crawl_delay_or_above_the_maximum() {
-        let t = Throttle::new(ThrottleSettings { delay: 0.1, ..settings(true) });
+        let t = Throttle::new(ThrottleSettings {
+            delay: 0.1,
+            ..settings(true)
+        });
         t.set_crawl_delay("h", 0.5);
         t.release("h", Duration::from_millis(0), Some(200), None);
         assert_eq!(t.current_delay("h"), 0.5);

@@ -2,7 +2,9 @@
 //! keys: standards from the catalogue and the legacy listings, committees,
 //! certifiers with stable ids and aliases, offerings, and every link.
 
-use crate::model::{Certifier, Committee, DataIssue, Dataset, LegacyPageRecord, Offering, Sector, Standard, Tipo};
+use crate::model::{
+    Certifier, Committee, DataIssue, Dataset, LegacyPageRecord, Offering, Sector, Standard, Tipo,
+};
 use crate::normalize::{codes::CodeClass, fold_key, names, phone, postal, states, EcCode};
 use crate::sources::catalogue::Catalogue;
 use crate::sources::committees::CommitteeRecord;
@@ -37,8 +39,18 @@ fn slug(name: &str) -> String {
     fold_key(name).replace(' ', "-")
 }
 
-fn issue(source: &'static str, key: impl Into<String>, problem: impl Into<String>, raw: Option<String>) -> DataIssue {
-    DataIssue { source, key: key.into(), problem: problem.into(), raw }
+fn issue(
+    source: &'static str,
+    key: impl Into<String>,
+    problem: impl Into<String>,
+    raw: Option<String>,
+) -> DataIssue {
+    DataIssue {
+        source,
+        key: key.into(),
+        problem: problem.into(),
+        raw,
+    }
 }
 
 /// The most frequent spelling (ties: the smallest), for an entity known by a folded key.
@@ -70,11 +82,25 @@ fn committee(rec: &CommitteeRecord, keep_person: bool, issues: &mut Vec<DataIssu
     };
     let codigo_postal = postal::postal_code(&rec.codigo_postal);
     if postal_raw.is_some() && codigo_postal.is_none() {
-        issues.push(issue("committees", &key, "postal code is not five digits", postal_raw.clone()));
+        issues.push(issue(
+            "committees",
+            &key,
+            "postal code is not five digits",
+            postal_raw.clone(),
+        ));
     }
-    let estado_inegi = rec.entidad.as_deref().and_then(states::inegi_code).map(str::to_string);
+    let estado_inegi = rec
+        .entidad
+        .as_deref()
+        .and_then(states::inegi_code)
+        .map(str::to_string);
     if let (Some(raw), None) = (&rec.entidad, &estado_inegi) {
-        issues.push(issue("committees", &key, "state is not a Mexican state (kept as published)", Some(raw.clone())));
+        issues.push(issue(
+            "committees",
+            &key,
+            "state is not a Mexican state (kept as published)",
+            Some(raw.clone()),
+        ));
     }
     let person = |v: &Option<String>| if keep_person { v.clone() } else { None };
     Committee {
@@ -104,16 +130,31 @@ fn committee(rec: &CommitteeRecord, keep_person: bool, issues: &mut Vec<DataIssu
     }
 }
 
-fn parse_code(source: &'static str, raw: &str, context: &str, issues: &mut Vec<DataIssue>) -> Option<EcCode> {
+fn parse_code(
+    source: &'static str,
+    raw: &str,
+    context: &str,
+    issues: &mut Vec<DataIssue>,
+) -> Option<EcCode> {
     match EcCode::parse(raw) {
         Ok(code) => {
             if code.class() == CodeClass::Malformed {
-                issues.push(issue(source, code.as_str(), "malformed standard code (kept as published)", Some(raw.to_string())));
+                issues.push(issue(
+                    source,
+                    code.as_str(),
+                    "malformed standard code (kept as published)",
+                    Some(raw.to_string()),
+                ));
             }
             Some(code)
         }
         Err(_) => {
-            issues.push(issue(source, context, "empty standard code", Some(raw.to_string())));
+            issues.push(issue(
+                source,
+                context,
+                "empty standard code",
+                Some(raw.to_string()),
+            ));
             None
         }
     }
@@ -126,10 +167,16 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     // Committees and the standards they list.
     let mut comite_ec: BTreeSet<(i64, String)> = BTreeSet::new();
     for rec in &h.committees {
-        d.comites.push(committee(rec, opts.keep_person_fields, &mut issues));
+        d.comites
+            .push(committee(rec, opts.keep_person_fields, &mut issues));
         for (raw, _title) in &rec.estandares {
             let context = format!("comite {}", rec.id);
-            if let Some(code) = parse_code("committees", raw.as_deref().unwrap_or(""), &context, &mut issues) {
+            if let Some(code) = parse_code(
+                "committees",
+                raw.as_deref().unwrap_or(""),
+                &context,
+                &mut issues,
+            ) {
                 comite_ec.insert((i64::from(rec.id), code.as_str().to_string()));
             }
         }
@@ -141,7 +188,10 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     }
     let mut committee_by_name: HashMap<String, Vec<i64>> = HashMap::new();
     for c in &d.comites {
-        committee_by_name.entry(fold_key(&c.nombre)).or_default().push(c.id);
+        committee_by_name
+            .entry(fold_key(&c.nombre))
+            .or_default()
+            .push(c.id);
     }
     let resolve_committee = |code: &str, full_name: Option<&str>| -> Option<i64> {
         committee_of.get(code).copied().or_else(|| {
@@ -158,25 +208,43 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
             issues.push(issue("catalogue", format!("entry {i}"), why.clone(), None));
         }
         for row in &cat.rows {
-            let Some(code) = parse_code("catalogue", &row.codigo_raw, "catalogue", &mut issues) else { continue };
+            let Some(code) = parse_code("catalogue", &row.codigo_raw, "catalogue", &mut issues)
+            else {
+                continue;
+            };
             if standards.contains_key(code.as_str()) {
-                issues.push(issue("catalogue", code.as_str(), "duplicate code in the catalogue", Some(row.codigo_raw.clone())));
+                issues.push(issue(
+                    "catalogue",
+                    code.as_str(),
+                    "duplicate code in the catalogue",
+                    Some(row.codigo_raw.clone()),
+                ));
                 continue;
             }
             let nivel = row.nivel.as_deref().and_then(|n| n.parse::<i64>().ok());
             if row.nivel.is_some() && nivel.is_none() {
-                issues.push(issue("catalogue", code.as_str(), "level is not a number", row.nivel.clone()));
+                issues.push(issue(
+                    "catalogue",
+                    code.as_str(),
+                    "level is not a number",
+                    row.nivel.clone(),
+                ));
             }
             let sector_id = row.sector.as_deref().map(|name| {
                 let id = slug(name);
-                let entry = sector_ids.entry(id.clone()).or_insert_with(|| (name.to_string(), BTreeMap::new()));
+                let entry = sector_ids
+                    .entry(id.clone())
+                    .or_insert_with(|| (name.to_string(), BTreeMap::new()));
                 if let Some(renec) = row.sector_id.as_ref().filter(|s| s.as_str() != "0") {
                     *entry.1.entry(renec.clone()).or_default() += 1;
                 }
                 id
             });
             let comite_nombre = row.comite.as_deref().map(names::committee_full_name);
-            let detail_title = h.details.get(code.as_str()).and_then(|(_, p)| p.titulo.clone());
+            let detail_title = h
+                .details
+                .get(code.as_str())
+                .and_then(|(_, p)| p.titulo.clone());
             standards.insert(
                 code.as_str().to_string(),
                 Standard {
@@ -197,7 +265,9 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     }
     // Then the legacy listings: inactive, brand and historic standards.
     for (tipo, row) in &h.legacy_rows {
-        let Some(code) = parse_code("legacy", &row.codigo_raw, "listing", &mut issues) else { continue };
+        let Some(code) = parse_code("legacy", &row.codigo_raw, "listing", &mut issues) else {
+            continue;
+        };
         let comite_nombre = row.comite.as_deref().map(names::committee_full_name);
         let candidate = Standard {
             clave: code.as_str().to_string(),
@@ -224,7 +294,10 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         .map(|(id, (nombre, renec))| Sector {
             id,
             nombre,
-            id_renec: renec.iter().max_by_key(|(_, n)| **n).map(|(k, _)| k.clone()),
+            id_renec: renec
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(k, _)| k.clone()),
         })
         .collect();
 
@@ -238,19 +311,36 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     for (code, (url, page)) in &h.details {
         if let Some(published) = &page.codigo {
             if EcCode::parse(published).ok().as_ref().map(EcCode::as_str) != Some(code.as_str()) {
-                issues.push(issue("detail", code, "the page's title names another code", Some(published.clone())));
+                issues.push(issue(
+                    "detail",
+                    code,
+                    "the page's title names another code",
+                    Some(published.clone()),
+                ));
             }
         }
         for header in &page.unknown_sections {
-            issues.push(issue("detail", code, "unknown section (ignored)", Some(header.clone())));
+            issues.push(issue(
+                "detail",
+                code,
+                "unknown section (ignored)",
+                Some(header.clone()),
+            ));
         }
         if page.titulo.is_none() {
-            issues.push(issue("detail", code, "page without a title line", Some(url.clone())));
+            issues.push(issue(
+                "detail",
+                code,
+                "page without a title line",
+                Some(url.clone()),
+            ));
         }
         for name in &page.certificadores {
             let key = names::org_key(name);
             let id = names::stable_id("cert", &key);
-            let entry = cert_spellings.entry(id.clone()).or_insert_with(|| (key, BTreeMap::new()));
+            let entry = cert_spellings
+                .entry(id.clone())
+                .or_insert_with(|| (key, BTreeMap::new()));
             *entry.1.entry(name.clone()).or_default() += 1;
             ec_cert.insert((code.clone(), id));
         }
@@ -258,7 +348,11 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         // differing only in accents ("ATENCION"/"ATENCIÓN") are distinct offerings.
         for name in &page.centros {
             let id = names::stable_id("centro", name);
-            *offering_spellings.entry(id.clone()).or_default().entry(name.clone()).or_default() += 1;
+            *offering_spellings
+                .entry(id.clone())
+                .or_default()
+                .entry(name.clone())
+                .or_default() += 1;
             ec_centro.insert((code.clone(), id));
         }
         for o in &page.ocupaciones {
@@ -272,11 +366,18 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         for alias in spellings.keys() {
             d.certificador_alias.push((id.clone(), alias.clone()));
         }
-        d.certificadores.push(Certifier { id, nombre: preferred_spelling(&spellings), nombre_key: key });
+        d.certificadores.push(Certifier {
+            id,
+            nombre: preferred_spelling(&spellings),
+            nombre_key: key,
+        });
     }
     d.centros = offering_spellings
         .into_iter()
-        .map(|(id, spellings)| Offering { id, nombre: preferred_spelling(&spellings) })
+        .map(|(id, spellings)| Offering {
+            id,
+            nombre: preferred_spelling(&spellings),
+        })
         .collect();
     d.estandares = standards.into_values().collect();
     d.ec_certificador = ec_cert.into_iter().collect();
@@ -319,11 +420,25 @@ mod tests {
     #[test]
     fn builds_unique_keys_stable_certifier_ids_and_aliases() {
         let mut details = BTreeMap::new();
-        details.insert("EC0001".to_string(), ("u1".to_string(), page(&["Grupo Plentum, S.A. de C.V.", "ICEMéxico"])));
-        details.insert("EC1571".to_string(), ("u2".to_string(), page(&["GRUPO PLENTUM SA DE CV"])));
+        details.insert(
+            "EC0001".to_string(),
+            (
+                "u1".to_string(),
+                page(&["Grupo Plentum, S.A. de C.V.", "ICEMéxico"]),
+            ),
+        );
+        details.insert(
+            "EC1571".to_string(),
+            ("u2".to_string(), page(&["GRUPO PLENTUM SA DE CV"])),
+        );
         let h = Harvested {
             catalogue: Some(Catalogue {
-                rows: vec![row("EC0001", "TURISMO"), row("EC1571 ", "TURISMO"), row("EC0001", "TURISMO"), row(" ", "X")],
+                rows: vec![
+                    row("EC0001", "TURISMO"),
+                    row("EC1571 ", "TURISMO"),
+                    row("EC0001", "TURISMO"),
+                    row(" ", "X"),
+                ],
                 reported: 4,
                 rejected: vec![],
             }),
@@ -332,14 +447,32 @@ mod tests {
                 nombre: Some("de Turismo".into()),
                 entidad: Some("Extranjero".into()),
                 codigo_postal: serde_json::json!(5500),
-                estandares: vec![(Some("EC1571 ".into()), None), (Some("ECM0001".into()), None), (None, None)],
+                estandares: vec![
+                    (Some("EC1571 ".into()), None),
+                    (Some("ECM0001".into()), None),
+                    (None, None),
+                ],
                 presidente: Some("Persona".into()),
                 ..CommitteeRecord::default()
             }],
             details,
             legacy_rows: vec![
-                (Tipo::Marca, LegacyRow { codigo_raw: "ECM0001".into(), titulo: Some("Marca".into()), comite: None }),
-                (Tipo::Inactivo, LegacyRow { codigo_raw: "EC0001".into(), titulo: Some("Vieja".into()), comite: None }),
+                (
+                    Tipo::Marca,
+                    LegacyRow {
+                        codigo_raw: "ECM0001".into(),
+                        titulo: Some("Marca".into()),
+                        comite: None,
+                    },
+                ),
+                (
+                    Tipo::Inactivo,
+                    LegacyRow {
+                        codigo_raw: "EC0001".into(),
+                        titulo: Some("Vieja".into()),
+                        comite: None,
+                    },
+                ),
             ],
             ..Harvested::default()
         };
@@ -349,28 +482,61 @@ mod tests {
             listing_url: &|t| format!("l/{}", t.as_str()),
         };
         let d = assemble(h, &opts);
-        let codes: Vec<(&str, Tipo)> = d.estandares.iter().map(|e| (e.clave.as_str(), e.tipo)).collect();
-        assert_eq!(codes, vec![("EC0001", Tipo::Vigente), ("EC1571", Tipo::Vigente), ("ECM0001", Tipo::Marca)]);
+        let codes: Vec<(&str, Tipo)> = d
+            .estandares
+            .iter()
+            .map(|e| (e.clave.as_str(), e.tipo))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("EC0001", Tipo::Vigente),
+                ("EC1571", Tipo::Vigente),
+                ("ECM0001", Tipo::Marca)
+            ]
+        );
         let ec1571 = &d.estandares[1];
         assert_eq!(ec1571.clave_publicada, "EC1571 ");
         assert_eq!(ec1571.comite_id, Some(9));
-        assert_eq!(ec1571.comite_nombre.as_deref(), Some("Comité de Gestión por Competencias de Turismo"));
+        assert_eq!(
+            ec1571.comite_nombre.as_deref(),
+            Some("Comité de Gestión por Competencias de Turismo")
+        );
         assert_eq!(d.sectores.len(), 1);
         assert_eq!(d.sectores[0].id_renec.as_deref(), Some("7"));
         // One certifier for both spellings, both kept as aliases; the most frequent spelling wins (tie: smallest).
         assert_eq!(d.certificadores.len(), 2);
-        let plentum = d.certificadores.iter().find(|c| c.nombre_key == "grupo plentum").unwrap();
-        assert_eq!(d.certificador_alias.iter().filter(|(id, _)| *id == plentum.id).count(), 2);
+        let plentum = d
+            .certificadores
+            .iter()
+            .find(|c| c.nombre_key == "grupo plentum")
+            .unwrap();
+        assert_eq!(
+            d.certificador_alias
+                .iter()
+                .filter(|(id, _)| *id == plentum.id)
+                .count(),
+            2
+        );
         assert_eq!(d.ec_certificador.len(), 3);
         assert_eq!(d.ec_ocupacion.len(), 2);
-        assert_eq!(d.comite_ec, vec![(9, "EC1571".to_string()), (9, "ECM0001".to_string())]);
+        assert_eq!(
+            d.comite_ec,
+            vec![(9, "EC1571".to_string()), (9, "ECM0001".to_string())]
+        );
         let c = &d.comites[0];
         assert_eq!(c.codigo_postal.as_deref(), Some("05500"));
         assert_eq!(c.estado_inegi, None);
         assert_eq!(c.presidente, None);
         let problems: Vec<&str> = d.issues.iter().map(|i| i.problem.as_str()).collect();
-        assert!(problems.contains(&"duplicate code in the catalogue"), "{problems:?}");
+        assert!(
+            problems.contains(&"duplicate code in the catalogue"),
+            "{problems:?}"
+        );
         assert!(problems.contains(&"empty standard code"), "{problems:?}");
-        assert!(problems.contains(&"state is not a Mexican state (kept as published)"), "{problems:?}");
+        assert!(
+            problems.contains(&"state is not a Mexican state (kept as published)"),
+            "{problems:?}"
+        );
     }
 }

@@ -8,7 +8,9 @@ pub mod progress;
 pub mod quality;
 
 use crate::config::Config;
-use crate::crawl::{decode, FetchSettings, Fetched, Fetcher, Outcome, Request, RobotsError, Validators};
+use crate::crawl::{
+    decode, FetchSettings, Fetched, Fetcher, Outcome, Request, RobotsError, Validators,
+};
 use crate::model::{DataIssue, LegacyPageRecord, Tipo};
 use crate::registry::Registry;
 use crate::sources::{catalogue, committees, detail, legacy};
@@ -76,9 +78,16 @@ impl Report {
     }
 }
 
+/// Rows of the legacy listings (with the kind of listing) and the page inventory.
+type LegacyHarvest = (Vec<(Tipo, legacy::LegacyRow)>, Vec<LegacyPageRecord>);
+
 /// A page as the sources see it.
 enum Page {
-    Ok { status: u16, content_type: Option<String>, body: Vec<u8> },
+    Ok {
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
     Failed,
 }
 
@@ -97,21 +106,42 @@ struct Harvest<'a> {
     issues: Vec<DataIssue>,
 }
 
-fn issue(source: &'static str, key: impl Into<String>, problem: impl Into<String>, raw: Option<String>) -> DataIssue {
-    DataIssue { source, key: key.into(), problem: problem.into(), raw }
+fn issue(
+    source: &'static str,
+    key: impl Into<String>,
+    problem: impl Into<String>,
+    raw: Option<String>,
+) -> DataIssue {
+    DataIssue {
+        source,
+        key: key.into(),
+        problem: problem.into(),
+        raw,
+    }
 }
 
 /// Runs (or resumes) one harvest and returns its report.
-pub fn run(cfg: &Config, registry: &Registry, store: &mut Store, show_progress: bool) -> Result<Report, HarvestError> {
+pub fn run(
+    cfg: &Config,
+    registry: &Registry,
+    store: &mut Store,
+    show_progress: bool,
+) -> Result<Report, HarvestError> {
     let started = Instant::now();
-    let base = Url::parse(&cfg.source_url)
-        .map_err(|e| HarvestError::BadUrl { url: cfg.source_url.clone(), message: e.to_string() })?;
+    let base = Url::parse(&cfg.source_url).map_err(|e| HarvestError::BadUrl {
+        url: cfg.source_url.clone(),
+        message: e.to_string(),
+    })?;
     let (run, resumed) = match store.unfinished_run()? {
         Some(run) => (run, true),
         None => (store.create_run(&cfg.source_url)?, false),
     };
     tracing::info!(run_id = run.id, resumed, source_url = %cfg.source_url, "harvest_started");
-    let checkpoint = if resumed { store.run_pages(run.id)? } else { HashMap::new() };
+    let checkpoint = if resumed {
+        store.run_pages(run.id)?
+    } else {
+        HashMap::new()
+    };
     let validators = store.validators()?;
     let mut h = Harvest {
         cfg,
@@ -121,7 +151,10 @@ pub fn run(cfg: &Config, registry: &Registry, store: &mut Store, show_progress: 
         base,
         checkpoint,
         validators,
-        summary: Summary { resumed, ..Summary::default() },
+        summary: Summary {
+            resumed,
+            ..Summary::default()
+        },
         coverage: BTreeMap::new(),
         progress: Progress::new(show_progress),
         issues: Vec::new(),
@@ -167,7 +200,11 @@ struct Recorder<'a> {
 impl Recorder<'_> {
     /// Records the answer to one request; returns the page, or None when a
     /// 304 came for a URL with nothing cached (to be fetched again).
-    fn record(&mut self, source: &'static str, fetched: Fetched) -> Result<Option<Page>, HarvestError> {
+    fn record(
+        &mut self,
+        source: &'static str,
+        fetched: Fetched,
+    ) -> Result<Option<Page>, HarvestError> {
         let conn = self.store.conn();
         let run_id = self.run_id;
         let url = fetched.request.url.as_str();
@@ -175,7 +212,9 @@ impl Recorder<'_> {
         for a in &fetched.attempts {
             s.requests += 1;
             *s.requests_by_source.entry(source).or_default() += 1;
-            let key = a.status.map_or_else(|| "error".to_string(), |c| c.to_string());
+            let key = a
+                .status
+                .map_or_else(|| "error".to_string(), |c| c.to_string());
             *s.by_status.entry(key).or_default() += 1;
             s.retries += u64::from(a.will_retry);
             s.bytes += a.bytes;
@@ -196,7 +235,11 @@ impl Recorder<'_> {
                     },
                 )?;
                 pages::record_attempts(conn, run_id, source, url, &fetched.attempts, Some(&sha))?;
-                Some(Page::Ok { status: r.status, content_type: r.content_type, body: r.body })
+                Some(Page::Ok {
+                    status: r.status,
+                    content_type: r.content_type,
+                    body: r.body,
+                })
             }
             Outcome::NotModified => {
                 pages::record_attempts(conn, run_id, source, url, &fetched.attempts, None)?;
@@ -211,11 +254,21 @@ impl Recorder<'_> {
                 }
             }
             Outcome::Failed { error, body, .. } => {
-                let sha = body.map(|b| pages::put_snapshot(conn, run_id, &b)).transpose()?;
-                pages::record_attempts(conn, run_id, source, url, &fetched.attempts, sha.as_deref())?;
+                let sha = body
+                    .map(|b| pages::put_snapshot(conn, run_id, &b))
+                    .transpose()?;
+                pages::record_attempts(
+                    conn,
+                    run_id,
+                    source,
+                    url,
+                    &fetched.attempts,
+                    sha.as_deref(),
+                )?;
                 s.failed_pages += 1;
                 tracing::warn!(run_id, source, url, error = %error, "page_failed");
-                self.issues.push(issue(source, url, "page failed after retries", Some(error)));
+                self.issues
+                    .push(issue(source, url, "page failed after retries", Some(error)));
                 Some(Page::Failed)
             }
             Outcome::Disallowed => {
@@ -226,35 +279,52 @@ impl Recorder<'_> {
         };
         Ok(page)
     }
-
 }
 
 impl Harvest<'_> {
     fn url(&self, path: &str) -> Result<Url, HarvestError> {
         let text = format!("{}{}", self.base.as_str().trim_end_matches('/'), path);
-        Url::parse(&text).map_err(|e| HarvestError::BadUrl { url: text, message: e.to_string() })
+        Url::parse(&text).map_err(|e| HarvestError::BadUrl {
+            url: text,
+            message: e.to_string(),
+        })
     }
 
     /// Fetches pages (or takes them from the run's checkpoint), recording
     /// every answer; returns them in the order of `urls`.
-    fn fetch_pages(&mut self, source: &'static str, urls: &[Url]) -> Result<Vec<Page>, HarvestError> {
+    fn fetch_pages(
+        &mut self,
+        source: &'static str,
+        urls: &[Url],
+    ) -> Result<Vec<Page>, HarvestError> {
         let mut got: HashMap<String, Page> = HashMap::with_capacity(urls.len());
         let mut requests = Vec::new();
         for url in urls {
             match self.checkpoint.get(url.as_str()) {
                 Some(stored) => {
                     let body = self.store.snapshot_body(&stored.sha256)?;
-                    let page = Page::Ok { status: stored.status, content_type: stored.content_type.clone(), body };
+                    let page = Page::Ok {
+                        status: stored.status,
+                        content_type: stored.content_type.clone(),
+                        body,
+                    };
                     got.insert(url.to_string(), page);
                     self.summary.from_checkpoint += 1;
                     self.progress.inc();
                 }
-                None => requests.push(Request { url: url.clone(), validators: self.validators.get(url.as_str()).cloned() }),
+                None => requests.push(Request {
+                    url: url.clone(),
+                    validators: self.validators.get(url.as_str()).cloned(),
+                }),
             }
         }
         let mut unconditional = Vec::new();
         for round in 0..2 {
-            let batch = if round == 0 { std::mem::take(&mut requests) } else { std::mem::take(&mut unconditional) };
+            let batch = if round == 0 {
+                std::mem::take(&mut requests)
+            } else {
+                std::mem::take(&mut unconditional)
+            };
             let fetcher = &self.fetcher;
             let progress = &mut self.progress;
             let mut recorder = Recorder {
@@ -283,7 +353,11 @@ impl Harvest<'_> {
                 if since_commit >= CHECKPOINT_EVERY && failure.is_none() {
                     since_commit = 0;
                     let store = recorder.store;
-                    failure = store.commit_batch().and_then(|_| store.begin_batch()).err().map(Into::into);
+                    failure = store
+                        .commit_batch()
+                        .and_then(|_| store.begin_batch())
+                        .err()
+                        .map(Into::into);
                 }
             });
             recorder.store.commit_batch()?;
@@ -294,7 +368,10 @@ impl Harvest<'_> {
                 break;
             }
         }
-        Ok(urls.iter().map(|u| got.remove(u.as_str()).unwrap_or(Page::Failed)).collect())
+        Ok(urls
+            .iter()
+            .map(|u| got.remove(u.as_str()).unwrap_or(Page::Failed))
+            .collect())
     }
 
     fn robots(&mut self) -> Result<(), HarvestError> {
@@ -303,52 +380,93 @@ impl Harvest<'_> {
         let fetched = self.fetcher.fetch_one(request);
         let outcome = fetched.outcome.clone();
         self.store.begin_batch()?;
-        pages::record_attempts(self.store.conn(), self.run.id, "robots", &url, &fetched.attempts, None)?;
+        pages::record_attempts(
+            self.store.conn(),
+            self.run.id,
+            "robots",
+            &url,
+            &fetched.attempts,
+            None,
+        )?;
         self.store.commit_batch()?;
         for a in &fetched.attempts {
             self.summary.requests += 1;
             *self.summary.requests_by_source.entry("robots").or_default() += 1;
-            *self.summary.by_status.entry(a.status.map_or_else(|| "error".into(), |c| c.to_string())).or_default() += 1;
+            *self
+                .summary
+                .by_status
+                .entry(a.status.map_or_else(|| "error".into(), |c| c.to_string()))
+                .or_default() += 1;
         }
-        self.fetcher.install_robots(&Fetched { outcome, ..fetched })?;
+        self.fetcher
+            .install_robots(&Fetched { outcome, ..fetched })?;
         Ok(())
     }
 
     fn catalogue(&mut self) -> Result<Option<catalogue::Catalogue>, HarvestError> {
         let url = self.url(&self.registry.catalogue.path)?;
         self.progress.begin("catalogue", 1);
-        let page = self.fetch_pages("catalogue", std::slice::from_ref(&url))?.pop();
+        let page = self
+            .fetch_pages("catalogue", std::slice::from_ref(&url))?
+            .pop();
         let parsed = match page {
-            Some(Page::Ok { status: 200, body, .. }) => match catalogue::parse(&body, &self.registry.catalogue.fields) {
+            Some(Page::Ok {
+                status: 200, body, ..
+            }) => match catalogue::parse(&body, &self.registry.catalogue.fields) {
                 Ok(c) => Some(c),
                 Err(e) => {
-                    self.issues.push(issue("catalogue", url.as_str(), format!("catalogue unreadable: {e}"), None));
+                    self.issues.push(issue(
+                        "catalogue",
+                        url.as_str(),
+                        format!("catalogue unreadable: {e}"),
+                        None,
+                    ));
                     None
                 }
             },
             Some(Page::Ok { status, .. }) => {
-                self.issues.push(issue("catalogue", url.as_str(), format!("catalogue answered HTTP {status}"), None));
+                self.issues.push(issue(
+                    "catalogue",
+                    url.as_str(),
+                    format!("catalogue answered HTTP {status}"),
+                    None,
+                ));
                 None
             }
             _ => None,
         };
         let coverage = match &parsed {
-            Some(c) => Coverage { expected: c.reported as u64, covered: c.rows.len() as u64 },
-            None => Coverage { expected: 1, covered: 0 },
+            Some(c) => Coverage {
+                expected: c.reported as u64,
+                covered: c.rows.len() as u64,
+            },
+            None => Coverage {
+                expected: 1,
+                covered: 0,
+            },
         };
         self.coverage.insert("catalogue", coverage);
-        self.progress.end(&format!("{} standards", coverage.covered));
+        self.progress
+            .end(&format!("{} standards", coverage.covered));
         Ok(parsed)
     }
 
     /// Scans committee ids 1, 2, 3, … until `stop_after` consecutive misses
     /// past the highest id ever seen (a larger run on a first harvest).
     fn committees(&mut self) -> Result<(Vec<committees::CommitteeRecord>, u32), HarvestError> {
-        let remembered: u32 = self.store.state(COMMITTEES_MAX_ID)?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let stop_after =
-            if remembered == 0 { self.cfg.committees_first_run_stop_after } else { self.cfg.committees_stop_after };
+        let remembered: u32 = self
+            .store
+            .state(COMMITTEES_MAX_ID)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let stop_after = if remembered == 0 {
+            self.cfg.committees_first_run_stop_after
+        } else {
+            self.cfg.committees_stop_after
+        };
         let batch = (self.cfg.concurrent_requests * 4).max(16);
-        self.progress.begin("committees", u64::from(remembered + stop_after));
+        self.progress
+            .begin("committees", u64::from(remembered + stop_after));
         let (mut found, mut highest, mut misses) = (Vec::new(), remembered, 0u32);
         let mut coverage = Coverage::default();
         let mut next = 1u32;
@@ -362,18 +480,30 @@ impl Harvest<'_> {
             for ((id, url), page) in ids.iter().zip(&urls).zip(answers) {
                 coverage.expected += 1;
                 let answer = match page {
-                    Page::Ok { status: 200, body, .. } => {
-                        match committees::parse(*id, &body, &self.registry.committees) {
-                            Ok(a) => Some(a),
-                            Err(e) => {
-                                self.issues.push(issue("committees", url.as_str(), format!("unreadable answer: {e}"), None));
-                                None
-                            }
+                    Page::Ok {
+                        status: 200, body, ..
+                    } => match committees::parse(*id, &body, &self.registry.committees) {
+                        Ok(a) => Some(a),
+                        Err(e) => {
+                            self.issues.push(issue(
+                                "committees",
+                                url.as_str(),
+                                format!("unreadable answer: {e}"),
+                                None,
+                            ));
+                            None
                         }
-                    }
-                    Page::Ok { status: 404 | 400, .. } => Some(committees::CommitteeAnswer::NotFound),
+                    },
+                    Page::Ok {
+                        status: 404 | 400, ..
+                    } => Some(committees::CommitteeAnswer::NotFound),
                     Page::Ok { status, .. } => {
-                        self.issues.push(issue("committees", url.as_str(), format!("answered HTTP {status}"), None));
+                        self.issues.push(issue(
+                            "committees",
+                            url.as_str(),
+                            format!("answered HTTP {status}"),
+                            None,
+                        ));
                         None
                     }
                     Page::Failed => None,
@@ -406,7 +536,10 @@ impl Harvest<'_> {
         Ok((found, highest))
     }
 
-    fn details(&mut self, codes: &[String]) -> Result<BTreeMap<String, (String, detail::DetailPage)>, HarvestError> {
+    fn details(
+        &mut self,
+        codes: &[String],
+    ) -> Result<BTreeMap<String, (String, detail::DetailPage)>, HarvestError> {
         let urls = codes
             .iter()
             .map(|c| self.url(&self.registry.detail_path(c)))
@@ -416,17 +549,32 @@ impl Harvest<'_> {
         let mut out = BTreeMap::new();
         for ((code, url), page) in codes.iter().zip(&urls).zip(answers) {
             match page {
-                Page::Ok { status: 200, body, content_type } => {
+                Page::Ok {
+                    status: 200,
+                    body,
+                    content_type,
+                } => {
                     let html = decode::decode(&body, content_type.as_deref());
-                    out.insert(code.clone(), (url.to_string(), detail::parse(&html, &self.registry.detail)));
+                    out.insert(
+                        code.clone(),
+                        (url.to_string(), detail::parse(&html, &self.registry.detail)),
+                    );
                 }
                 Page::Ok { status, .. } => {
-                    self.issues.push(issue("detail", code, format!("detail page answered HTTP {status}"), Some(url.to_string())));
+                    self.issues.push(issue(
+                        "detail",
+                        code,
+                        format!("detail page answered HTTP {status}"),
+                        Some(url.to_string()),
+                    ));
                 }
                 Page::Failed => {}
             }
         }
-        let coverage = Coverage { expected: codes.len() as u64, covered: out.len() as u64 };
+        let coverage = Coverage {
+            expected: codes.len() as u64,
+            covered: out.len() as u64,
+        };
         self.coverage.insert("detail", coverage);
         self.progress.end(&format!("{} pages", out.len()));
         Ok(out)
@@ -434,7 +582,9 @@ impl Harvest<'_> {
 
     /// Breadth-first from the hub over `controlador.do?comp=` links of the
     /// same host, robots obeyed; rows of the inactive, historic and brand listings.
-    fn legacy(&mut self) -> Result<(Vec<(Tipo, legacy::LegacyRow)>, Vec<LegacyPageRecord>), HarvestError> {
+    fn legacy(
+        &mut self,
+    ) -> Result<LegacyHarvest, HarvestError> {
         let reg = &self.registry.legacy;
         let hub = self.url(&reg.hub)?;
         let mut queue = vec![hub.clone()];
@@ -449,7 +599,12 @@ impl Harvest<'_> {
             let answers = self.fetch_pages("legacy", &level)?;
             for (url, page) in level.iter().zip(answers) {
                 pages_cov.expected += 1;
-                let Page::Ok { status, body, content_type } = page else {
+                let Page::Ok {
+                    status,
+                    body,
+                    content_type,
+                } = page
+                else {
                     inventory.push(LegacyPageRecord {
                         url: url.to_string(),
                         titulo: None,
@@ -476,7 +631,12 @@ impl Harvest<'_> {
                         }
                     }
                 } else {
-                    self.issues.push(issue("legacy", url.as_str(), format!("answered HTTP {status}"), None));
+                    self.issues.push(issue(
+                        "legacy",
+                        url.as_str(),
+                        format!("answered HTTP {status}"),
+                        None,
+                    ));
                 }
                 for link in &parsed.links {
                     let comp = legacy::component(link).unwrap_or_default();
@@ -512,7 +672,11 @@ impl Harvest<'_> {
         }
         self.coverage.insert("legacy_pages", pages_cov);
         self.coverage.insert("legacy_listings", listing_cov);
-        self.progress.end(&format!("{} pages, {} listed standards", inventory.len(), out.len()));
+        self.progress.end(&format!(
+            "{} pages, {} listed standards",
+            inventory.len(),
+            out.len()
+        ));
         Ok((out, inventory))
     }
 
@@ -532,10 +696,20 @@ impl Harvest<'_> {
         Ok(())
     }
 
-    fn finish(mut self, harvested: Harvested, highest_committee: u32) -> Result<Report, HarvestError> {
+    fn finish(
+        mut self,
+        harvested: Harvested,
+        highest_committee: u32,
+    ) -> Result<Report, HarvestError> {
         let base = self.base.clone();
         let registry = self.registry;
-        let detail_url = |code: &str| format!("{}{}", base.as_str().trim_end_matches('/'), registry.detail_path(code));
+        let detail_url = |code: &str| {
+            format!(
+                "{}{}",
+                base.as_str().trim_end_matches('/'),
+                registry.detail_path(code)
+            )
+        };
         let listing_url = |tipo: Tipo| {
             let comp = registry
                 .legacy
@@ -543,7 +717,11 @@ impl Harvest<'_> {
                 .iter()
                 .find(|(_, kind)| Tipo::from_listing(kind) == Some(tipo))
                 .map_or("", |(c, _)| c.as_str());
-            let hub = format!("{}{}", base.as_str().trim_end_matches('/'), registry.legacy.hub);
+            let hub = format!(
+                "{}{}",
+                base.as_str().trim_end_matches('/'),
+                registry.legacy.hub
+            );
             hub.replace("comp=IR", &format!("comp={comp}"))
         };
         let catalogue_duplicates = harvested
@@ -551,7 +729,10 @@ impl Harvest<'_> {
             .as_ref()
             .map(|c| {
                 let mut codes = HashSet::new();
-                c.rows.iter().filter(|r| !codes.insert(crate::normalize::clean(&r.codigo_raw))).count()
+                c.rows
+                    .iter()
+                    .filter(|r| !codes.insert(crate::normalize::clean(&r.codigo_raw)))
+                    .count()
             })
             .unwrap_or(0);
         let opts = AssembleOptions {
@@ -613,7 +794,12 @@ impl Harvest<'_> {
             })
         })?;
         let issues = self.store.issue_summary(run_id)?;
-        tracing::info!(run_id, status = report.status, requests = report.summary.requests, "harvest_finished");
+        tracing::info!(
+            run_id,
+            status = report.status,
+            requests = report.summary.requests,
+            "harvest_finished"
+        );
         Ok(Report { issues, ..report })
     }
 }

@@ -17,13 +17,21 @@ impl Progress {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(0);
             bar.set_style(
-                ProgressStyle::with_template("{prefix:>12} [{bar:40.cyan/blue}] {pos}/{len} {per_sec} {msg}")
-                    .expect("valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{prefix:>12} [{bar:40.cyan/blue}] {pos}/{len} {per_sec} {msg}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
             );
             bar
         });
-        Progress { bar, source: "", total: 0, done: 0, next_log: 0 }
+        Progress {
+            bar,
+            source: "",
+            total: 0,
+            done: 0,
+            next_log: 0,
+        }
     }
 
     /// Starts a source with `total` pages to fetch (it may grow).
@@ -54,7 +62,12 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         } else if self.done >= self.next_log.max(1) {
-            tracing::info!(source = self.source, done = self.done, total = self.total, "source_progress");
+            tracing::info!(
+                source = self.source,
+                done = self.done,
+                total = self.total,
+                "source_progress"
+            );
             self.next_log = self.done + (self.total / 10).max(1);
         }
     }
@@ -68,7 +81,12 @@ impl Progress {
             next.set_style(bar.style());
             self.bar = Some(next);
         } else {
-            tracing::info!(source = self.source, done = self.done, note, "source_finished");
+            tracing::info!(
+                source = self.source,
+                done = self.done,
+                note,
+                "source_finished"
+            );
         }
     }
 }

@@ -47,7 +47,10 @@ pub fn reasons(q: &QualityInput) -> Vec<String> {
         }
     }
     if q.catalogue_duplicates > 0 {
-        out.push(format!("the catalogue repeats {} codes", q.catalogue_duplicates));
+        out.push(format!(
+            "the catalogue repeats {} codes",
+            q.catalogue_duplicates
+        ));
     }
     for (table, n) in q.duplicate_keys {
         out.push(format!("{table} has {n} keys with more than one row"));
@@ -76,10 +79,30 @@ mod tests {
     #[test]
     fn coverage_drops_and_integrity_are_reasons() {
         let mut coverage = BTreeMap::new();
-        coverage.insert("catalogue", Coverage { expected: 100, covered: 100 });
-        coverage.insert("detail", Coverage { expected: 1000, covered: 985 });
-        let counts = Counts { estandares_vigentes: 85, comites: 10, ..Counts::default() };
-        let basis = Counts { estandares_vigentes: 100, comites: 10, ..Counts::default() };
+        coverage.insert(
+            "catalogue",
+            Coverage {
+                expected: 100,
+                covered: 100,
+            },
+        );
+        coverage.insert(
+            "detail",
+            Coverage {
+                expected: 1000,
+                covered: 985,
+            },
+        );
+        let counts = Counts {
+            estandares_vigentes: 85,
+            comites: 10,
+            ..Counts::default()
+        };
+        let basis = Counts {
+            estandares_vigentes: 100,
+            comites: 10,
+            ..Counts::default()
+        };
         let mut dangling = BTreeMap::new();
         dangling.insert("comite_ec.ec_clave", 3);
         let q = QualityInput {
@@ -97,12 +120,24 @@ mod tests {
         assert!(r[0].starts_with("coverage of detail is 98.50% (985 of 1000)"));
         assert!(r[1].contains("comite_ec.ec_clave"));
         assert!(r[2].starts_with("estandares_vigentes dropped from 100 to 85"));
-        let ok = QualityInput { coverage: &BTreeMap::new(), basis_counts: None, dangling_links: &BTreeMap::new(), ..q };
+        let ok = QualityInput {
+            coverage: &BTreeMap::new(),
+            basis_counts: None,
+            dangling_links: &BTreeMap::new(),
+            ..q
+        };
         assert!(reasons(&ok).is_empty());
     }
 
     #[test]
     fn nothing_expected_is_no_coverage() {
-        assert_eq!(Coverage { expected: 0, covered: 0 }.ratio(), 0.0);
+        assert_eq!(
+            Coverage {
+                expected: 0,
+                covered: 0
+            }
+            .ratio(),
+            0.0
+        );
     }
 }

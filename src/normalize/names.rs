@@ -100,10 +100,14 @@ mod tests {
 
     #[test]
     fn legal_forms_and_spelling_fold_to_one_key() {
-        let a = org_key("Instituto de Capacitación y Certificación de Competencias Laborales, A.C.");
+        let a =
+            org_key("Instituto de Capacitación y Certificación de Competencias Laborales, A.C.");
         let b = org_key("INSTITUTO DE CAPACITACION Y CERTIFICACION DE COMPETENCIAS LABORALES AC");
         assert_eq!(a, b);
-        assert_eq!(org_key("Grupo Plentum, S.A. de C.V."), org_key("Grupo Plentum SA de CV"));
+        assert_eq!(
+            org_key("Grupo Plentum, S.A. de C.V."),
+            org_key("Grupo Plentum SA de CV")
+        );
         assert_eq!(
             org_key("Comercializadora  Atcs S. de  R.l. de C.V."),
             "comercializadora atcs"

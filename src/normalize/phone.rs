@@ -40,17 +40,35 @@ mod tests {
 
     #[test]
     fn ten_digit_numbers_with_extensions() {
-        assert_eq!(to_e164("5557299100 Ext 34103").as_deref(), Some("+525557299100"));
-        assert_eq!(to_e164("55 5262 4100 ext. 4168").as_deref(), Some("+525552624100"));
+        assert_eq!(
+            to_e164("5557299100 Ext 34103").as_deref(),
+            Some("+525557299100")
+        );
+        assert_eq!(
+            to_e164("55 5262 4100 ext. 4168").as_deref(),
+            Some("+525552624100")
+        );
         assert_eq!(to_e164("5580.9900 ext. 240"), None);
-        assert_eq!(to_e164("55 3000 2700 Ext. 65046").as_deref(), Some("+525530002700"));
+        assert_eq!(
+            to_e164("55 3000 2700 Ext. 65046").as_deref(),
+            Some("+525530002700")
+        );
     }
 
     #[test]
     fn country_and_long_distance_prefixes() {
-        assert_eq!(to_e164("52 55 5339 1054 ").as_deref(), Some("+525553391054"));
-        assert_eq!(to_e164("01 (961) 14 7 01 60").as_deref(), Some("+529611470160"));
-        assert_eq!(to_e164("(0155) 3601 4000, extensión 66800").as_deref(), Some("+525536014000"));
+        assert_eq!(
+            to_e164("52 55 5339 1054 ").as_deref(),
+            Some("+525553391054")
+        );
+        assert_eq!(
+            to_e164("01 (961) 14 7 01 60").as_deref(),
+            Some("+529611470160")
+        );
+        assert_eq!(
+            to_e164("(0155) 3601 4000, extensión 66800").as_deref(),
+            Some("+525536014000")
+        );
     }
 
     #[test]

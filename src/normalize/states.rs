@@ -70,7 +70,12 @@ pub fn inegi_code(raw: &str) -> Option<&'static str> {
         .iter()
         .find(|(_, name)| fold_key(name) == key)
         .map(|(code, _)| *code)
-        .or_else(|| ALIASES.iter().find(|(alias, _)| *alias == key).map(|(_, code)| *code))
+        .or_else(|| {
+            ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == key)
+                .map(|(_, code)| *code)
+        })
 }
 
 /// The official name of an INEGI code.

@@ -60,7 +60,10 @@ mod tests {
     #[test]
     fn clean_trims_no_break_spaces_and_collapses() {
         assert_eq!(clean("EC1681\u{a0}"), "EC1681");
-        assert_eq!(clean("  Consejo  Mexicano\n del\tAhorro "), "Consejo Mexicano del Ahorro");
+        assert_eq!(
+            clean("  Consejo  Mexicano\n del\tAhorro "),
+            "Consejo Mexicano del Ahorro"
+        );
         assert_eq!(clean("\u{a0}\u{202f}"), "");
     }
 
@@ -78,7 +81,10 @@ mod tests {
 
     #[test]
     fn fold_key_ignores_case_accents_and_punctuation() {
-        assert_eq!(fold_key("  ¿En DÓNDE puedo\ncertificarme? "), "en donde puedo certificarme");
+        assert_eq!(
+            fold_key("  ¿En DÓNDE puedo\ncertificarme? "),
+            "en donde puedo certificarme"
+        );
         assert_eq!(fold_key("ICEMéxico"), "icemexico");
         assert_eq!(fold_key("COMITÉ DE GESTIÓN"), "comite de gestion");
         assert_eq!(fold_key("Ñandú, A.C."), "nandu a c");

@@ -30,7 +30,9 @@ pub struct Catalogue {
 pub fn parse(body: &[u8], fields: &CatalogueFields) -> Result<Catalogue, ParseError> {
     let value: Value = serde_json::from_slice(&strip_json_controls(body))?;
     let Value::Array(items) = value else {
-        return Err(ParseError::Shape("the catalogue is not a JSON array".into()));
+        return Err(ParseError::Shape(
+            "the catalogue is not a JSON array".into(),
+        ));
     };
     let mut rows = Vec::with_capacity(items.len());
     let mut rejected = Vec::new();
@@ -69,26 +71,46 @@ mod tests {
     use crate::registry::Registry;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     #[test]
     fn parses_rows_with_untrimmed_codes_and_control_characters() {
-        let cat = parse(&fixture("catalogue_quirks.json"), &Registry::embedded().catalogue.fields).unwrap();
+        let cat = parse(
+            &fixture("catalogue_quirks.json"),
+            &Registry::embedded().catalogue.fields,
+        )
+        .unwrap();
         assert_eq!(cat.reported, 4);
         assert_eq!(cat.rows.len(), 3);
         assert_eq!(cat.rejected.len(), 1);
         assert_eq!(cat.rows[1].codigo_raw, "EC1571 ");
         assert_eq!(cat.rows[2].codigo_raw, "EC1681\u{a0}");
-        assert_eq!(cat.rows[0].titulo.as_deref(), Some("Prestación de servicios de traducción"));
+        assert_eq!(
+            cat.rows[0].titulo.as_deref(),
+            Some("Prestación de servicios de traducción")
+        );
         assert_eq!(cat.rows[1].sector_id, None);
-        assert_eq!(cat.rows[0].comite.as_deref(), Some("de Atención de Asuntos Indígenas"));
+        assert_eq!(
+            cat.rows[0].comite.as_deref(),
+            Some("de Atención de Asuntos Indígenas")
+        );
     }
 
     #[test]
     fn refuses_what_is_not_an_array() {
         let fields = Registry::embedded().catalogue.fields;
-        assert!(matches!(parse(b"{\"a\":1}", &fields), Err(ParseError::Shape(_))));
-        assert!(matches!(parse(b"[{\"codigo\":", &fields), Err(ParseError::Json(_))));
+        assert!(matches!(
+            parse(b"{\"a\":1}", &fields),
+            Err(ParseError::Shape(_))
+        ));
+        assert!(matches!(
+            parse(b"[{\"codigo\":", &fields),
+            Err(ParseError::Json(_))
+        ));
     }
 }

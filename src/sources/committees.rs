@@ -45,7 +45,9 @@ pub enum CommitteeAnswer {
 pub fn parse(id: u32, body: &[u8], reg: &Committees) -> Result<CommitteeAnswer, ParseError> {
     let value: Value = serde_json::from_slice(&strip_json_controls(body))?;
     if !value.is_object() {
-        return Err(ParseError::Shape("the committee answer is not a JSON object".into()));
+        return Err(ParseError::Shape(
+            "the committee answer is not a JSON object".into(),
+        ));
     }
     let status = value.get(&reg.status_field).and_then(Value::as_i64);
     let results = value.get(&reg.results_field).unwrap_or(&Value::Null);
@@ -104,17 +106,25 @@ mod tests {
     use crate::registry::Registry;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     #[test]
     fn parses_a_found_committee() {
         let reg = Registry::embedded().committees;
-        let CommitteeAnswer::Found(c) = parse(1, &fixture("committee_found.json"), &reg).unwrap() else {
+        let CommitteeAnswer::Found(c) = parse(1, &fixture("committee_found.json"), &reg).unwrap()
+        else {
             panic!("expected a committee");
         };
         assert_eq!(c.clave.as_deref(), Some("1.5.1"));
-        assert_eq!(c.nombre.as_deref(), Some("para la Logística y la Cadena de Suministros en México"));
+        assert_eq!(
+            c.nombre.as_deref(),
+            Some("para la Logística y la Cadena de Suministros en México")
+        );
         assert_eq!(c.codigo_postal, serde_json::json!(6140));
         assert_eq!(c.entidad.as_deref(), Some("CIUDAD DE MÉXICO"));
         assert_eq!(c.fecha_integracion_ms, Some(1267660800000));

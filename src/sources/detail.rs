@@ -73,7 +73,10 @@ fn matches_any(text: &str, wanted: &[String]) -> bool {
 /// Which column to read: the one whose header names the section's column,
 /// else the first.
 fn column_index(headers: &[String], section: &Section) -> usize {
-    headers.iter().position(|h| matches_any(h, &section.columns)).unwrap_or(0)
+    headers
+        .iter()
+        .position(|h| matches_any(h, &section.columns))
+        .unwrap_or(0)
 }
 
 /// The values of one panel, from every list shape it holds.
@@ -153,29 +156,61 @@ mod tests {
     use crate::registry::Registry;
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
     }
 
     #[test]
     fn reads_every_section_by_its_header() {
-        let page = parse(&fixture("detail_page_full.html"), &Registry::embedded().detail);
+        let page = parse(
+            &fixture("detail_page_full.html"),
+            &Registry::embedded().detail,
+        );
         assert_eq!(page.codigo.as_deref(), Some("EC0002"));
-        assert_eq!(page.titulo.as_deref(), Some("Asistencia primaria de un evento adverso"));
-        assert_eq!(page.ocupaciones, vec!["Brigadista de protección civil", "Paramédico"]);
+        assert_eq!(
+            page.titulo.as_deref(),
+            Some("Asistencia primaria de un evento adverso")
+        );
+        assert_eq!(
+            page.ocupaciones,
+            vec!["Brigadista de protección civil", "Paramédico"]
+        );
         assert_eq!(
             page.certificadores,
-            vec!["ICEMéxico", "Instituto de Capacitación & Certificación, A.C.", "Grupo \"Becas\" S.A.S. de C.V."]
+            vec![
+                "ICEMéxico",
+                "Instituto de Capacitación & Certificación, A.C.",
+                "Grupo \"Becas\" S.A.S. de C.V."
+            ]
         );
-        assert_eq!(page.centros, vec!["ASISTENCIA PRIMARIA DE UN EVENTO ADVERSO", "ATENCIÓN PRIMARIA"]);
-        assert_eq!(page.miembros, vec!["Secretaría del Trabajo del Estado de Chiapas."]);
+        assert_eq!(
+            page.centros,
+            vec![
+                "ASISTENCIA PRIMARIA DE UN EVENTO ADVERSO",
+                "ATENCIÓN PRIMARIA"
+            ]
+        );
+        assert_eq!(
+            page.miembros,
+            vec!["Secretaría del Trabajo del Estado de Chiapas."]
+        );
         assert!(page.unknown_sections.is_empty());
     }
 
     #[test]
     fn sections_out_of_order_with_odd_headers_and_no_data_outside_panels() {
-        let page = parse(&fixture("detail_page_reordered.html"), &Registry::embedded().detail);
+        let page = parse(
+            &fixture("detail_page_reordered.html"),
+            &Registry::embedded().detail,
+        );
         assert_eq!(page.codigo.as_deref(), Some("EC1571"));
-        assert_eq!(page.certificadores, vec!["Universidad Tecnológica de Tijuana"]);
+        assert_eq!(
+            page.certificadores,
+            vec!["Universidad Tecnológica de Tijuana"]
+        );
         // The multi-column table: the certifier column, not the state column.
         assert_eq!(page.ocupaciones, vec!["Cocinero"]);
         assert_eq!(page.centros, Vec::<String>::new());
@@ -185,10 +220,18 @@ mod tests {
 
     #[test]
     fn empty_and_missing_sections() {
-        let page = parse(&fixture("detail_page_empty_sections.html"), &Registry::embedded().detail);
+        let page = parse(
+            &fixture("detail_page_empty_sections.html"),
+            &Registry::embedded().detail,
+        );
         assert_eq!(page.codigo.as_deref(), Some("EC0001"));
-        assert!(page.certificadores.is_empty() && page.centros.is_empty() && page.miembros.is_empty());
-        let nothing = parse("<html><body>Not found</body></html>", &Registry::embedded().detail);
+        assert!(
+            page.certificadores.is_empty() && page.centros.is_empty() && page.miembros.is_empty()
+        );
+        let nothing = parse(
+            "<html><body>Not found</body></html>",
+            &Registry::embedded().detail,
+        );
         assert_eq!(nothing, DetailPage::default());
     }
 }

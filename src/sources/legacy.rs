@@ -30,7 +30,9 @@ pub struct LegacyPage {
 
 /// The `comp=` value of a legacy URL (`ESLINACT`, `MARCA`, …).
 pub fn component(url: &Url) -> Option<String> {
-    url.query_pairs().find(|(k, _)| k == "comp").map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == "comp")
+        .map(|(_, v)| v.into_owned())
 }
 
 fn text_of(el: ElementRef<'_>) -> String {
@@ -54,14 +56,22 @@ pub fn parse(html: &str, page_url: &Url, reg: &Legacy) -> LegacyPage {
     let doc = Html::parse_document(html);
     let sel = |s: &str| Selector::parse(s).expect("selector validated by the registry");
     let mut page = LegacyPage {
-        title: doc.select(&sel("title")).next().map(text_of).filter(|t| !t.is_empty()),
+        title: doc
+            .select(&sel("title"))
+            .next()
+            .map(text_of)
+            .filter(|t| !t.is_empty()),
         ..LegacyPage::default()
     };
 
     let next_key = fold_key(&reg.next_link_text);
     for a in doc.select(&sel("a[href]")) {
-        let Some(href) = a.value().attr("href") else { continue };
-        let Ok(mut target) = page_url.join(href.trim()) else { continue };
+        let Some(href) = a.value().attr("href") else {
+            continue;
+        };
+        let Ok(mut target) = page_url.join(href.trim()) else {
+            continue;
+        };
         target.set_fragment(None);
         if target.host_str() != page_url.host_str()
             || target.port_or_known_default() != page_url.port_or_known_default()
@@ -91,7 +101,11 @@ pub fn parse(html: &str, page_url: &Url, reg: &Legacy) -> LegacyPage {
             let Some(code) = cells.get(code_col).filter(|c| !c.is_empty()) else {
                 continue;
             };
-            let get = |i: Option<usize>| i.and_then(|i| cells.get(i)).filter(|v| !v.is_empty()).cloned();
+            let get = |i: Option<usize>| {
+                i.and_then(|i| cells.get(i))
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+            };
             page.rows.push(LegacyRow {
                 codigo_raw: code.clone(),
                 titulo: get(title_col),
@@ -108,14 +122,22 @@ mod tests {
     use crate::registry::Registry;
 
     fn page(name: &str) -> String {
-        let bytes = std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
         encoding_rs::WINDOWS_1252.decode(&bytes).0.into_owned()
     }
 
     #[test]
     fn listing_rows_pagination_and_total() {
         let url = Url::parse("http://127.0.0.1:8080/RENEC/controlador.do?comp=ESLINACT").unwrap();
-        let p = parse(&page("legacy_listing_windows1252.html"), &url, &Registry::embedded().legacy);
+        let p = parse(
+            &page("legacy_listing_windows1252.html"),
+            &url,
+            &Registry::embedded().legacy,
+        );
         assert_eq!(p.title.as_deref(), Some("RENEC - Estándares inactivos"));
         assert_eq!(p.reported_total, Some(264));
         assert_eq!(p.rows.len(), 2);

@@ -17,37 +17,96 @@ pub struct LedgerTable {
     pub values: &'static [&'static str],
 }
 
-pub const SECTORES: LedgerTable = LedgerTable { name: "sectores", keys: &["id"], values: &["nombre", "id_renec"] };
+pub const SECTORES: LedgerTable = LedgerTable {
+    name: "sectores",
+    keys: &["id"],
+    values: &["nombre", "id_renec"],
+};
 pub const ESTANDARES: LedgerTable = LedgerTable {
     name: "estandares",
     keys: &["clave"],
     values: &[
-        "clave_publicada", "tipo", "clase", "vigente", "titulo", "nivel", "sector_id", "comite_id",
-        "comite_nombre", "id_renec", "source_url",
+        "clave_publicada",
+        "tipo",
+        "clase",
+        "vigente",
+        "titulo",
+        "nivel",
+        "sector_id",
+        "comite_id",
+        "comite_nombre",
+        "id_renec",
+        "source_url",
     ],
 };
 pub const COMITES: LedgerTable = LedgerTable {
     name: "comites",
     keys: &["id"],
     values: &[
-        "clave", "nombre", "nombre_publicado", "sector_id_renec", "sector_nombre", "fecha_integracion",
-        "calle_numero", "colonia", "codigo_postal", "codigo_postal_raw", "municipio", "estado_inegi",
-        "estado_raw", "telefono_e164", "telefono_raw", "url", "presidente", "vicepresidente",
-        "puesto_presidente", "puesto_vicepresidente", "contacto", "correo",
+        "clave",
+        "nombre",
+        "nombre_publicado",
+        "sector_id_renec",
+        "sector_nombre",
+        "fecha_integracion",
+        "calle_numero",
+        "colonia",
+        "codigo_postal",
+        "codigo_postal_raw",
+        "municipio",
+        "estado_inegi",
+        "estado_raw",
+        "telefono_e164",
+        "telefono_raw",
+        "url",
+        "presidente",
+        "vicepresidente",
+        "puesto_presidente",
+        "puesto_vicepresidente",
+        "contacto",
+        "correo",
     ],
 };
-pub const CERTIFICADORES: LedgerTable =
-    LedgerTable { name: "certificadores", keys: &["id"], values: &["nombre", "nombre_key"] };
-pub const CERTIFICADOR_ALIAS: LedgerTable =
-    LedgerTable { name: "certificador_alias", keys: &["certificador_id", "alias"], values: &[] };
-pub const CENTROS: LedgerTable = LedgerTable { name: "centros", keys: &["id"], values: &["nombre"] };
-pub const EC_CERTIFICADOR: LedgerTable =
-    LedgerTable { name: "ec_certificador", keys: &["ec_clave", "certificador_id"], values: &[] };
-pub const EC_CENTRO: LedgerTable = LedgerTable { name: "ec_centro", keys: &["ec_clave", "centro_id"], values: &[] };
-pub const EC_OCUPACION: LedgerTable = LedgerTable { name: "ec_ocupacion", keys: &["ec_clave", "ocupacion"], values: &[] };
-pub const EC_COMITE_MIEMBRO: LedgerTable =
-    LedgerTable { name: "ec_comite_miembro", keys: &["ec_clave", "institucion"], values: &[] };
-pub const COMITE_EC: LedgerTable = LedgerTable { name: "comite_ec", keys: &["comite_id", "ec_clave"], values: &[] };
+pub const CERTIFICADORES: LedgerTable = LedgerTable {
+    name: "certificadores",
+    keys: &["id"],
+    values: &["nombre", "nombre_key"],
+};
+pub const CERTIFICADOR_ALIAS: LedgerTable = LedgerTable {
+    name: "certificador_alias",
+    keys: &["certificador_id", "alias"],
+    values: &[],
+};
+pub const CENTROS: LedgerTable = LedgerTable {
+    name: "centros",
+    keys: &["id"],
+    values: &["nombre"],
+};
+pub const EC_CERTIFICADOR: LedgerTable = LedgerTable {
+    name: "ec_certificador",
+    keys: &["ec_clave", "certificador_id"],
+    values: &[],
+};
+pub const EC_CENTRO: LedgerTable = LedgerTable {
+    name: "ec_centro",
+    keys: &["ec_clave", "centro_id"],
+    values: &[],
+};
+pub const EC_OCUPACION: LedgerTable = LedgerTable {
+    name: "ec_ocupacion",
+    keys: &["ec_clave", "ocupacion"],
+    values: &[],
+};
+pub const EC_COMITE_MIEMBRO: LedgerTable = LedgerTable {
+    name: "ec_comite_miembro",
+    keys: &["ec_clave", "institucion"],
+    values: &[],
+};
+pub const COMITE_EC: LedgerTable = LedgerTable {
+    name: "comite_ec",
+    keys: &["comite_id", "ec_clave"],
+    values: &[],
+};
 pub const LEGACY_PAGES: LedgerTable = LedgerTable {
     name: "legacy_pages",
     keys: &["url"],
@@ -56,8 +115,18 @@ pub const LEGACY_PAGES: LedgerTable = LedgerTable {
 
 /// Every ledger table, in the order they are written.
 pub const TABLES: [&LedgerTable; 12] = [
-    &SECTORES, &ESTANDARES, &COMITES, &CERTIFICADORES, &CERTIFICADOR_ALIAS, &CENTROS,
-    &EC_CERTIFICADOR, &EC_CENTRO, &EC_OCUPACION, &EC_COMITE_MIEMBRO, &COMITE_EC, &LEGACY_PAGES,
+    &SECTORES,
+    &ESTANDARES,
+    &COMITES,
+    &CERTIFICADORES,
+    &CERTIFICADOR_ALIAS,
+    &CENTROS,
+    &EC_CERTIFICADOR,
+    &EC_CENTRO,
+    &EC_OCUPACION,
+    &EC_COMITE_MIEMBRO,
+    &COMITE_EC,
+    &LEGACY_PAGES,
 ];
 
 /// What writing one table did.
@@ -86,12 +155,22 @@ fn key_text(values: &[Value]) -> String {
 
 /// Writes one run's rows (keys then values) of one table. Rows repeating a
 /// key already written in this call are counted as duplicates and skipped.
-pub fn write_table(conn: &Connection, t: &LedgerTable, rows: Vec<Vec<Value>>, run: i64, basis: Option<i64>) -> Result<WriteStats> {
+pub fn write_table(
+    conn: &Connection,
+    t: &LedgerTable,
+    rows: Vec<Vec<Value>>,
+    run: i64,
+    basis: Option<i64>,
+) -> Result<WriteStats> {
     let nk = t.keys.len();
     let cols: Vec<&str> = t.keys.iter().chain(t.values.iter()).copied().collect();
     // Candidates: versions seen in the basis run or later (or in this run, when resuming).
     let threshold = basis.map_or(run, |b| b.min(run));
-    let sql = format!("SELECT row_id, last_seen_run, {} FROM {} WHERE last_seen_run >= ?1", cols.join(", "), t.name);
+    let sql = format!(
+        "SELECT row_id, last_seen_run, {} FROM {} WHERE last_seen_run >= ?1",
+        cols.join(", "),
+        t.name
+    );
     let mut candidates: HashMap<String, Vec<(i64, i64, Vec<Value>)>> = HashMap::new();
     {
         let mut stmt = conn.prepare(&sql)?;
@@ -99,21 +178,32 @@ pub fn write_table(conn: &Connection, t: &LedgerTable, rows: Vec<Vec<Value>>, ru
         while let Some(r) = q.next()? {
             let row_id: i64 = r.get(0)?;
             let last: i64 = r.get(1)?;
-            let vals: Vec<Value> = (0..cols.len()).map(|i| r.get(i + 2)).collect::<rusqlite::Result<_>>()?;
+            let vals: Vec<Value> = (0..cols.len())
+                .map(|i| r.get(i + 2))
+                .collect::<rusqlite::Result<_>>()?;
             let key = key_text(&vals[..nk]);
-            candidates.entry(key).or_default().push((row_id, last, vals[nk..].to_vec()));
+            candidates
+                .entry(key)
+                .or_default()
+                .push((row_id, last, vals[nk..].to_vec()));
         }
     }
     let insert_sql = format!(
         "INSERT INTO {} ({}, first_seen_run, last_seen_run) VALUES ({}, ?{}, ?{})",
         t.name,
         cols.join(", "),
-        (1..=cols.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "),
+        (1..=cols.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         cols.len() + 1,
         cols.len() + 1,
     );
     let mut insert = conn.prepare_cached(&insert_sql)?;
-    let mut extend = conn.prepare_cached(&format!("UPDATE {} SET last_seen_run = ?1 WHERE row_id = ?2", t.name))?;
+    let mut extend = conn.prepare_cached(&format!(
+        "UPDATE {} SET last_seen_run = ?1 WHERE row_id = ?2",
+        t.name
+    ))?;
     let mut stats = WriteStats::default();
     let mut seen: HashSet<String> = HashSet::with_capacity(rows.len());
     for mut row in rows {
@@ -123,9 +213,12 @@ pub fn write_table(conn: &Connection, t: &LedgerTable, rows: Vec<Vec<Value>>, ru
             continue;
         }
         stats.rows += 1;
-        let same = candidates
-            .get(&key)
-            .and_then(|versions| versions.iter().rev().find(|(_, _, vals)| vals[..] == row[nk..]));
+        let same = candidates.get(&key).and_then(|versions| {
+            versions
+                .iter()
+                .rev()
+                .find(|(_, _, vals)| vals[..] == row[nk..])
+        });
         match same {
             Some((_, last, _)) if *last == run => {}
             Some((row_id, _, _)) => {
@@ -147,7 +240,10 @@ fn text(v: &Option<String>) -> Value {
 }
 
 fn pair_rows<A: Clone + Into<Value>>(pairs: &[(A, String)]) -> Vec<Vec<Value>> {
-    pairs.iter().map(|(a, b)| vec![a.clone().into(), Value::Text(b.clone())]).collect()
+    pairs
+        .iter()
+        .map(|(a, b)| vec![a.clone().into(), Value::Text(b.clone())])
+        .collect()
 }
 
 /// The rows of every ledger table for a dataset, in [`TABLES`] order.
@@ -155,7 +251,13 @@ pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)>
     let sectores = d
         .sectores
         .iter()
-        .map(|s| vec![s.id.clone().into(), s.nombre.clone().into(), text(&s.id_renec)])
+        .map(|s| {
+            vec![
+                s.id.clone().into(),
+                s.nombre.clone().into(),
+                text(&s.id_renec),
+            ]
+        })
         .collect();
     let estandares = d
         .estandares
@@ -211,9 +313,19 @@ pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)>
     let certificadores = d
         .certificadores
         .iter()
-        .map(|c| vec![c.id.clone().into(), c.nombre.clone().into(), c.nombre_key.clone().into()])
+        .map(|c| {
+            vec![
+                c.id.clone().into(),
+                c.nombre.clone().into(),
+                c.nombre_key.clone().into(),
+            ]
+        })
         .collect();
-    let centros = d.centros.iter().map(|c| vec![c.id.clone().into(), c.nombre.clone().into()]).collect();
+    let centros = d
+        .centros
+        .iter()
+        .map(|c| vec![c.id.clone().into(), c.nombre.clone().into()])
+        .collect();
     let legacy = d
         .legacy_pages
         .iter()
@@ -223,7 +335,9 @@ pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)>
                 text(&p.titulo),
                 Value::Integer(p.status),
                 text(&p.content_sha256),
-                serde_json::to_string(&p.links).expect("strings serialize").into(),
+                serde_json::to_string(&p.links)
+                    .expect("strings serialize")
+                    .into(),
             ]
         })
         .collect();
@@ -240,14 +354,22 @@ pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)>
         (&EC_COMITE_MIEMBRO, pair_rows(&d.ec_comite_miembro)),
         (
             &COMITE_EC,
-            d.comite_ec.iter().map(|(c, e)| vec![Value::Integer(*c), Value::Text(e.clone())]).collect(),
+            d.comite_ec
+                .iter()
+                .map(|(c, e)| vec![Value::Integer(*c), Value::Text(e.clone())])
+                .collect(),
         ),
         (&LEGACY_PAGES, legacy),
     ]
 }
 
 /// Writes a whole dataset for run `run`; returns what each table did.
-pub fn write_dataset(conn: &Connection, d: &Dataset, run: i64, basis: Option<i64>) -> Result<Vec<(&'static str, WriteStats)>> {
+pub fn write_dataset(
+    conn: &Connection,
+    d: &Dataset,
+    run: i64,
+    basis: Option<i64>,
+) -> Result<Vec<(&'static str, WriteStats)>> {
     dataset_rows(d)
         .into_iter()
         .map(|(t, rows)| Ok((t.name, write_table(conn, t, rows, run, basis)?)))
@@ -260,7 +382,10 @@ mod tests {
     use crate::store::Store;
 
     fn rows(items: &[(&str, &str)]) -> Vec<Vec<Value>> {
-        items.iter().map(|(k, v)| vec![k.to_string().into(), v.to_string().into(), Value::Null]).collect()
+        items
+            .iter()
+            .map(|(k, v)| vec![k.to_string().into(), v.to_string().into(), Value::Null])
+            .collect()
     }
 
     fn visible_at(store: &Store, run: i64) -> Vec<(String, String)> {
@@ -268,7 +393,10 @@ mod tests {
             .conn
             .prepare("SELECT id, nombre FROM sectores WHERE first_seen_run <= ?1 AND last_seen_run >= ?1 ORDER BY id")
             .unwrap();
-        stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+        stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
     }
 
     #[test]
@@ -282,26 +410,67 @@ mod tests {
             ).unwrap();
         }
         let c = &store.conn;
-        let s1 = write_table(c, &SECTORES, rows(&[("a", "Agua"), ("b", "Bosque")]), 1, None).unwrap();
+        let s1 = write_table(
+            c,
+            &SECTORES,
+            rows(&[("a", "Agua"), ("b", "Bosque")]),
+            1,
+            None,
+        )
+        .unwrap();
         assert_eq!((s1.inserted, s1.extended), (2, 0));
         // Run 2: a unchanged, b renamed, c new.
-        let s2 = write_table(c, &SECTORES, rows(&[("a", "Agua"), ("b", "Bosques"), ("c", "Costa")]), 2, Some(1)).unwrap();
+        let s2 = write_table(
+            c,
+            &SECTORES,
+            rows(&[("a", "Agua"), ("b", "Bosques"), ("c", "Costa")]),
+            2,
+            Some(1),
+        )
+        .unwrap();
         assert_eq!((s2.inserted, s2.extended), (2, 1));
         // Run 3: a gone, c repeated in the same run.
-        let s3 = write_table(c, &SECTORES, rows(&[("b", "Bosques"), ("c", "Costa"), ("c", "Costa")]), 3, Some(2)).unwrap();
-        assert_eq!((s3.rows, s3.duplicates, s3.extended, s3.inserted), (2, 1, 2, 0));
+        let s3 = write_table(
+            c,
+            &SECTORES,
+            rows(&[("b", "Bosques"), ("c", "Costa"), ("c", "Costa")]),
+            3,
+            Some(2),
+        )
+        .unwrap();
+        assert_eq!(
+            (s3.rows, s3.duplicates, s3.extended, s3.inserted),
+            (2, 1, 2, 0)
+        );
         // Run 4: a comes back: a new version, not a stretch over its absence.
         write_table(c, &SECTORES, rows(&[("a", "Agua")]), 4, Some(3)).unwrap();
         // Writing the same run twice (a resumed run) changes nothing.
         let again = write_table(c, &SECTORES, rows(&[("a", "Agua")]), 4, Some(3)).unwrap();
         assert_eq!((again.inserted, again.extended), (0, 0));
 
-        let pairs = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-        assert_eq!(visible_at(&store, 1), pairs(&[("a", "Agua"), ("b", "Bosque")]));
-        assert_eq!(visible_at(&store, 2), pairs(&[("a", "Agua"), ("b", "Bosques"), ("c", "Costa")]));
-        assert_eq!(visible_at(&store, 3), pairs(&[("b", "Bosques"), ("c", "Costa")]));
+        let pairs = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            visible_at(&store, 1),
+            pairs(&[("a", "Agua"), ("b", "Bosque")])
+        );
+        assert_eq!(
+            visible_at(&store, 2),
+            pairs(&[("a", "Agua"), ("b", "Bosques"), ("c", "Costa")])
+        );
+        assert_eq!(
+            visible_at(&store, 3),
+            pairs(&[("b", "Bosques"), ("c", "Costa")])
+        );
         assert_eq!(visible_at(&store, 4), pairs(&[("a", "Agua")]));
-        let versions_of_a: i64 = c.query_row("SELECT count(*) FROM sectores WHERE id = 'a'", [], |r| r.get(0)).unwrap();
+        let versions_of_a: i64 = c
+            .query_row("SELECT count(*) FROM sectores WHERE id = 'a'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
         assert_eq!(versions_of_a, 2);
     }
 }

@@ -14,7 +14,10 @@ pub enum MigrateError {
     #[error("the database is at schema version {found}, newer than this binary's {supported}; upgrade renec-harvester (or restore a snapshot made by this version)")]
     TooNew { found: i64, supported: i64 },
     #[error("migration to schema version {version} failed: {source}")]
-    Failed { version: i64, source: rusqlite::Error },
+    Failed {
+        version: i64,
+        source: rusqlite::Error,
+    },
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -27,12 +30,16 @@ pub fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
 pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let found = current_version(conn)?;
     if found > SCHEMA_VERSION {
-        return Err(MigrateError::TooNew { found, supported: SCHEMA_VERSION });
+        return Err(MigrateError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = i as i64 + 1;
         let tx = conn.transaction()?;
-        tx.execute_batch(sql).map_err(|source| MigrateError::Failed { version, source })?;
+        tx.execute_batch(sql)
+            .map_err(|source| MigrateError::Failed { version, source })?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }

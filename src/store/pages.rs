@@ -40,7 +40,8 @@ pub fn put_snapshot(conn: &Connection, run_id: i64, body: &[u8]) -> Result<Strin
         .prepare_cached("SELECT 1 FROM page_snapshots WHERE sha256 = ?1")?
         .exists([&sha])?;
     if !exists {
-        let compressed = zstd::bulk::compress(body, 3).map_err(|e| StoreError::Snapshot(sha.clone(), e.to_string()))?;
+        let compressed = zstd::bulk::compress(body, 3)
+            .map_err(|e| StoreError::Snapshot(sha.clone(), e.to_string()))?;
         conn.prepare_cached(
             "INSERT INTO page_snapshots (sha256, size, body_zstd, first_seen_run, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
@@ -69,21 +70,40 @@ pub fn put_page(conn: &Connection, page: &PageRecord) -> Result<String> {
 
 /// Records a 304: the run reuses the cached body. Returns it, or None when
 /// nothing is cached (then the page must be fetched again unconditionally).
-pub fn put_not_modified(conn: &Connection, run_id: i64, source: &str, url: &str) -> Result<Option<StoredPage>> {
+pub fn put_not_modified(
+    conn: &Connection,
+    run_id: i64,
+    source: &str,
+    url: &str,
+) -> Result<Option<StoredPage>> {
     let cached: Option<(u16, Option<String>, String)> = conn
         .prepare_cached("SELECT status, content_type, sha256 FROM http_cache WHERE url = ?1")?
         .query_row([url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((status, content_type, sha256)) = cached else { return Ok(None) };
+    let Some((status, content_type, sha256)) = cached else {
+        return Ok(None);
+    };
     conn.prepare_cached(
         "INSERT OR REPLACE INTO run_pages (run_id, url, source, status, content_type, sha256, not_modified)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
     )?
     .execute(params![run_id, url, source, status, content_type, sha256])?;
-    Ok(Some(StoredPage { status, content_type, sha256, not_modified: true }))
+    Ok(Some(StoredPage {
+        status,
+        content_type,
+        sha256,
+        not_modified: true,
+    }))
 }
 
-pub fn record_attempts(conn: &Connection, run_id: i64, source: &str, url: &str, attempts: &[Attempt], sha: Option<&str>) -> Result<()> {
+pub fn record_attempts(
+    conn: &Connection,
+    run_id: i64,
+    source: &str,
+    url: &str,
+    attempts: &[Attempt],
+    sha: Option<&str>,
+) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO harvest_events (run_id, at, source, url, status, attempt, bytes, sha256, etag, last_modified, duration_ms, error)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -111,7 +131,9 @@ pub fn record_attempts(conn: &Connection, run_id: i64, source: &str, url: &str, 
 
 pub fn record_issues(conn: &Connection, run_id: i64, issues: &[DataIssue]) -> Result<()> {
     conn.execute("DELETE FROM data_issues WHERE run_id = ?1", [run_id])?;
-    let mut stmt = conn.prepare_cached("INSERT INTO data_issues (run_id, source, key, problem, raw) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO data_issues (run_id, source, key, problem, raw) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     for i in issues {
         stmt.execute(params![run_id, i.source, i.key, i.problem, i.raw])?;
     }
@@ -123,9 +145,13 @@ pub fn snapshot_body(conn: &Connection, sha: &str) -> Result<Vec<u8>> {
     let (size, blob): (i64, Vec<u8>) = conn
         .prepare_cached("SELECT size, body_zstd FROM page_snapshots WHERE sha256 = ?1")?
         .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let body = zstd::bulk::decompress(&blob, size as usize).map_err(|e| StoreError::Snapshot(sha.into(), e.to_string()))?;
+    let body = zstd::bulk::decompress(&blob, size as usize)
+        .map_err(|e| StoreError::Snapshot(sha.into(), e.to_string()))?;
     if sha256_hex(&body) != sha {
-        return Err(StoreError::Snapshot(sha.into(), "content does not match its hash".into()));
+        return Err(StoreError::Snapshot(
+            sha.into(),
+            "content does not match its hash".into(),
+        ));
     }
     Ok(body)
 }
@@ -139,7 +165,12 @@ impl Store {
         let rows = stmt.query_map([run_id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                StoredPage { status: r.get(1)?, content_type: r.get(2)?, sha256: r.get(3)?, not_modified: r.get(4)? },
+                StoredPage {
+                    status: r.get(1)?,
+                    content_type: r.get(2)?,
+                    sha256: r.get(3)?,
+                    not_modified: r.get(4)?,
+                },
             ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -147,9 +178,17 @@ impl Store {
 
     /// The validators of every cached URL.
     pub fn validators(&self) -> Result<HashMap<String, Validators>> {
-        let mut stmt = self.conn.prepare("SELECT url, etag, last_modified FROM http_cache")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT url, etag, last_modified FROM http_cache")?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, Validators { etag: r.get(1)?, last_modified: r.get(2)? }))
+            Ok((
+                r.get::<_, String>(0)?,
+                Validators {
+                    etag: r.get(1)?,
+                    last_modified: r.get(2)?,
+                },
+            ))
         })?;
         Ok(rows
             .filter_map(|r| r.ok())
@@ -164,7 +203,11 @@ impl Store {
 
     /// Requests of a run by URL and attempt (for tests and troubleshooting).
     pub fn request_count(&self, run_id: i64) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM harvest_events WHERE run_id = ?1", [run_id], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM harvest_events WHERE run_id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )?)
     }
 }
 
@@ -189,20 +232,43 @@ mod tests {
             body: &body,
         };
         let sha = store.in_transaction(|tx| put_page(tx, &page)).unwrap();
-        let sha2 = store.in_transaction(|tx| put_page(tx, &PageRecord { url: "http://x/b", ..page })).unwrap();
+        let sha2 = store
+            .in_transaction(|tx| {
+                put_page(
+                    tx,
+                    &PageRecord {
+                        url: "http://x/b",
+                        ..page
+                    },
+                )
+            })
+            .unwrap();
         assert_eq!(sha, sha2);
         let (n, stored): (i64, i64) = store
             .conn
-            .query_row("SELECT count(*), sum(length(body_zstd)) FROM page_snapshots", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT count(*), sum(length(body_zstd)) FROM page_snapshots",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
         assert_eq!(n, 1);
         assert!(stored < body.len() as i64 / 10);
         assert_eq!(store.snapshot_body(&sha).unwrap(), body);
-        assert_eq!(store.validators().unwrap()["http://x/a"].etag.as_deref(), Some("\"v1\""));
+        assert_eq!(
+            store.validators().unwrap()["http://x/a"].etag.as_deref(),
+            Some("\"v1\"")
+        );
         let next = store.create_run("http://x").unwrap().id;
-        let reused = store.in_transaction(|tx| put_not_modified(tx, next, "detail", "http://x/a")).unwrap().unwrap();
+        let reused = store
+            .in_transaction(|tx| put_not_modified(tx, next, "detail", "http://x/a"))
+            .unwrap()
+            .unwrap();
         assert_eq!(reused.sha256, sha);
         assert!(store.run_pages(next).unwrap()["http://x/a"].not_modified);
-        assert!(store.in_transaction(|tx| put_not_modified(tx, next, "detail", "http://x/zzz")).unwrap().is_none());
+        assert!(store
+            .in_transaction(|tx| put_not_modified(tx, next, "detail", "http://x/zzz"))
+            .unwrap()
+            .is_none());
     }
 }

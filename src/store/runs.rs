@@ -54,12 +54,16 @@ const RUN_COLUMNS: &str = "id, status, started_at, finished_at, basis_run";
 
 impl Store {
     pub fn last_published_run(&self) -> Result<Option<i64>> {
-        Ok(self.conn.query_row("SELECT id FROM v_published_run", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM v_published_run", [], |r| r.get(0))?)
     }
 
     /// A run left `running` by a process that stopped: the one to resume.
     pub fn unfinished_run(&self) -> Result<Option<RunInfo>> {
-        let sql = format!("SELECT {RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY id DESC LIMIT 1");
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY id DESC LIMIT 1"
+        );
         Ok(self.conn.query_row(&sql, [], run_info).optional()?)
     }
 
@@ -69,7 +73,8 @@ impl Store {
             "INSERT INTO runs (status, started_at, basis_run, binary_version, source_url) VALUES ('running', ?1, ?2, ?3, ?4)",
             params![now_text(), basis, env!("CARGO_PKG_VERSION"), source_url],
         )?;
-        self.run(self.conn.last_insert_rowid()).map(|r| r.expect("just inserted"))
+        self.run(self.conn.last_insert_rowid())
+            .map(|r| r.expect("just inserted"))
     }
 
     pub fn run(&self, id: i64) -> Result<Option<RunInfo>> {
@@ -103,14 +108,22 @@ impl Store {
 
     /// The reasons a run was held or failed.
     pub fn run_reasons(&self, id: i64) -> Result<Vec<String>> {
-        let text: Option<String> = self.conn.query_row("SELECT reasons_json FROM runs WHERE id = ?1", [id], |r| r.get(0))?;
-        Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
+        let text: Option<String> =
+            self.conn
+                .query_row("SELECT reasons_json FROM runs WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
     }
 
     pub fn state(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM crawl_state WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM crawl_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 

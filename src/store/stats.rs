@@ -139,11 +139,19 @@ impl Store {
 
     /// Distinct values of one column of a table as of the published run (for tests and checks).
     pub fn current_values(&self, view: &str, column: &str) -> Result<Vec<String>> {
-        let allowed = TABLES.iter().any(|t| view == format!("v_current_{}", t.name));
-        if !allowed || !column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        let allowed = TABLES
+            .iter()
+            .any(|t| view == format!("v_current_{}", t.name));
+        if !allowed
+            || !column
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             return Ok(Vec::new());
         }
-        let mut stmt = self.conn.prepare(&format!("SELECT DISTINCT CAST({column} AS TEXT) FROM {view} ORDER BY 1"))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT DISTINCT CAST({column} AS TEXT) FROM {view} ORDER BY 1"
+        ))?;
         let rows = stmt.query_map([], |r| r.get::<_, Option<String>>(0))?;
         Ok(rows.filter_map(|r| r.ok().flatten()).collect())
     }

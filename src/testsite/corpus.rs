@@ -40,7 +40,10 @@ pub struct Corpus {
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is not what a RENEC corpus holds: {message}")]
     Shape { path: String, message: String },
 }
@@ -48,8 +51,14 @@ pub enum CorpusError {
 fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, CorpusError> {
     let path = dir.join(name);
     let shown = path.display().to_string();
-    let bytes = std::fs::read(&path).map_err(|source| CorpusError::Read { path: shown.clone(), source })?;
-    serde_json::from_slice(&bytes).map_err(|e| CorpusError::Shape { path: shown, message: e.to_string() })
+    let bytes = std::fs::read(&path).map_err(|source| CorpusError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| CorpusError::Shape {
+        path: shown,
+        message: e.to_string(),
+    })
 }
 
 impl Corpus {
@@ -60,10 +69,13 @@ impl Corpus {
         let detalles: BTreeMap<String, DetailData> = read_json(dir, "detalles.json")?;
         let mut comites = BTreeMap::new();
         for mut c in list {
-            let id = c.get("id").and_then(Value::as_u64).ok_or_else(|| CorpusError::Shape {
-                path: dir.join("comites.json").display().to_string(),
-                message: "a committee without a numeric `id`".into(),
-            })?;
+            let id = c
+                .get("id")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| CorpusError::Shape {
+                    path: dir.join("comites.json").display().to_string(),
+                    message: "a committee without a numeric `id`".into(),
+                })?;
             if let Some(obj) = c.as_object_mut() {
                 obj.remove("id");
             }
@@ -76,24 +88,43 @@ impl Corpus {
     /// catalogue (`ESLACT`), and every code a committee lists that the
     /// catalogue does not: `EC` codes as inactive, `ECM` as brand, the rest
     /// (NTCL and malformed codes) as historic qualifications.
-    pub fn assemble(catalogue: Vec<Value>, comites: BTreeMap<u32, Value>, detalles: BTreeMap<String, DetailData>) -> Corpus {
+    pub fn assemble(
+        catalogue: Vec<Value>,
+        comites: BTreeMap<u32, Value>,
+        detalles: BTreeMap<String, DetailData>,
+    ) -> Corpus {
         let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let active: BTreeSet<String> = catalogue.iter().map(|r| clean(&text(r, "codigo"))).collect();
+        let active: BTreeSet<String> = catalogue
+            .iter()
+            .map(|r| clean(&text(r, "codigo")))
+            .collect();
         let mut listings: BTreeMap<String, Vec<ListingRow>> = BTreeMap::new();
         listings.insert(
             "ESLACT".into(),
             catalogue
                 .iter()
-                .map(|r| ListingRow { codigo: text(r, "codigo"), titulo: text(r, "titulo"), comite: text(r, "comite") })
+                .map(|r| ListingRow {
+                    codigo: text(r, "codigo"),
+                    titulo: text(r, "titulo"),
+                    comite: text(r, "comite"),
+                })
                 .collect(),
         );
         let mut listed = BTreeSet::new();
         for c in comites.values() {
             let comite = text(c, "nombre");
-            for e in c.get("estandaresAsociados").and_then(Value::as_array).into_iter().flatten() {
+            for e in c
+                .get("estandaresAsociados")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let code = text(e, "codigo");
                 let trimmed = clean(&code);
-                if trimmed.is_empty() || active.contains(&trimmed) || !listed.insert(trimmed.clone()) {
+                if trimmed.is_empty()
+                    || active.contains(&trimmed)
+                    || !listed.insert(trimmed.clone())
+                {
                     continue;
                 }
                 let comp = match classify(&trimmed) {
@@ -111,12 +142,22 @@ impl Corpus {
         for comp in ["ESLINACT", "ESLHIST", "MARCA"] {
             listings.entry(comp.into()).or_default();
         }
-        Corpus { catalogue, comites, detalles, listings }
+        Corpus {
+            catalogue,
+            comites,
+            detalles,
+            listings,
+        }
     }
 
     /// The detail data of a trimmed code.
     pub fn detail(&self, code: &str) -> Option<&DetailData> {
-        self.detalles.get(code).or_else(|| self.detalles.iter().find(|(k, _)| clean(k) == code).map(|(_, v)| v))
+        self.detalles.get(code).or_else(|| {
+            self.detalles
+                .iter()
+                .find(|(k, _)| clean(k) == code)
+                .map(|(_, v)| v)
+        })
     }
 
     /// Figures a harvest of this corpus must reproduce, counted directly

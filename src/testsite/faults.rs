@@ -19,7 +19,7 @@ pub enum Class {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
-    /// Answer this status instead (500, 502, 503 and 429 carry `Retry-After: 1`).
+    /// Answer this status instead (503 and 429 carry `Retry-After: 1`).
     Status(u16),
     /// Answer after this many milliseconds.
     Slow(u64),
@@ -38,7 +38,10 @@ pub enum FaultKind {
 impl FaultKind {
     /// Whether the fault makes the answer unusable (and so is limited to the first attempts).
     pub fn fails(self) -> bool {
-        matches!(self, FaultKind::Status(_) | FaultKind::Timeout(_) | FaultKind::Reset | FaultKind::Truncate)
+        matches!(
+            self,
+            FaultKind::Status(_) | FaultKind::Timeout(_) | FaultKind::Reset | FaultKind::Truncate
+        )
     }
 }
 
@@ -59,7 +62,10 @@ pub struct FaultSpecError {
 
 impl FaultRule {
     pub fn parse(spec: &str) -> Result<FaultRule, FaultSpecError> {
-        let err = |problem: &str| FaultSpecError { spec: spec.to_string(), problem: problem.to_string() };
+        let err = |problem: &str| FaultSpecError {
+            spec: spec.to_string(),
+            problem: problem.to_string(),
+        };
         let parts: Vec<&str> = spec.split(':').collect();
         if parts.len() < 2 || parts.len() > 4 {
             return Err(err("expected 2 to 4 parts separated by ':'"));
@@ -73,7 +79,10 @@ impl FaultRule {
             "all" => Class::All,
             _ => return Err(err("unknown class")),
         };
-        let ms = |v: &str| v.parse::<u64>().map_err(|_| err("milliseconds must be a whole number"));
+        let ms = |v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| err("milliseconds must be a whole number"))
+        };
         let kind = match parts[1] {
             "reset" => FaultKind::Reset,
             "truncate" => FaultKind::Truncate,
@@ -87,26 +96,40 @@ impl FaultRule {
             },
         };
         let rate = match parts.get(2) {
-            Some(r) => r.parse::<f64>().ok().filter(|r| (0.0..=1.0).contains(r)).ok_or_else(|| err("rate must be between 0 and 1"))?,
+            Some(r) => r
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| err("rate must be between 0 and 1"))?,
             None => 1.0,
         };
         let attempts = match parts.get(3) {
-            Some(a) => a.parse::<u32>().map_err(|_| err("attempts must be a whole number"))?,
+            Some(a) => a
+                .parse::<u32>()
+                .map_err(|_| err("attempts must be a whole number"))?,
             None if kind.fails() => 1,
             None => u32::MAX,
         };
-        Ok(FaultRule { class, kind, rate, attempts })
+        Ok(FaultRule {
+            class,
+            kind,
+            rate,
+            attempts,
+        })
     }
 
     /// Whether this rule hits `url` on its `attempt`-th request (1-based).
     pub fn applies(&self, class: Class, url: &str, attempt: u32) -> bool {
-        (self.class == Class::All || self.class == class) && attempt <= self.attempts && selected(url, self.rate)
+        (self.class == Class::All || self.class == class)
+            && attempt <= self.attempts
+            && selected(&format!("{:?}", self.kind), url, self.rate)
     }
 }
 
-/// A stable fraction in [0, 1) from the URL.
-fn selected(url: &str, rate: f64) -> bool {
-    let d = Sha256::digest(url.as_bytes());
+/// A stable fraction in [0, 1) from the fault and the URL (each kind of
+/// fault picks its own URLs).
+fn selected(salt: &str, url: &str, rate: f64) -> bool {
+    let d = Sha256::digest(format!("{salt} {url}").as_bytes());
     let n = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
     (f64::from(n) / f64::from(u32::MAX)) < rate
 }
@@ -124,12 +147,24 @@ mod tests {
     #[test]
     fn parses_specs_and_explains_bad_ones() {
         let r = FaultRule::parse("detail:500:0.2:2").unwrap();
-        assert_eq!((r.class, r.kind, r.rate, r.attempts), (Class::Detail, FaultKind::Status(500), 0.2, 2));
-        assert_eq!(FaultRule::parse("all:slow=250").unwrap().kind, FaultKind::Slow(250));
+        assert_eq!(
+            (r.class, r.kind, r.rate, r.attempts),
+            (Class::Detail, FaultKind::Status(500), 0.2, 2)
+        );
+        assert_eq!(
+            FaultRule::parse("all:slow=250").unwrap().kind,
+            FaultKind::Slow(250)
+        );
         assert_eq!(FaultRule::parse("all:reset").unwrap().attempts, 1);
-        assert_eq!(FaultRule::parse("catalogue:controlchars").unwrap().attempts, u32::MAX);
+        assert_eq!(
+            FaultRule::parse("catalogue:controlchars").unwrap().attempts,
+            u32::MAX
+        );
         let e = FaultRule::parse("detail:explode").unwrap_err();
-        assert!(e.to_string().contains("unknown kind") && e.to_string().contains("CLASS:KIND"), "{e}");
+        assert!(
+            e.to_string().contains("unknown kind") && e.to_string().contains("CLASS:KIND"),
+            "{e}"
+        );
         assert!(FaultRule::parse("detail:500:2").is_err());
         assert!(FaultRule::parse("nowhere:500").is_err());
     }
@@ -137,10 +172,14 @@ mod tests {
     #[test]
     fn selection_is_stable_and_near_the_rate() {
         let r = FaultRule::parse("all:500:0.3:1").unwrap();
-        let hits = (0..2000).filter(|i| r.applies(Class::Detail, &format!("/d/EC{i:04}"), 1)).count();
+        let hits = (0..2000)
+            .filter(|i| r.applies(Class::Detail, &format!("/d/EC{i:04}"), 1))
+            .count();
         assert!((450..750).contains(&hits), "{hits}");
         assert!(!r.applies(Class::Detail, "/d/EC0001", 2));
-        let again = (0..2000).filter(|i| r.applies(Class::Legacy, &format!("/d/EC{i:04}"), 1)).count();
+        let again = (0..2000)
+            .filter(|i| r.applies(Class::Legacy, &format!("/d/EC{i:04}"), 1))
+            .count();
         assert_eq!(hits, again);
     }
 }

@@ -68,17 +68,31 @@ struct Answer {
 
 impl Answer {
     fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Answer {
-        Answer { status, content_type, body, extra_headers: Vec::new(), cacheable: status == 200 }
+        Answer {
+            status,
+            content_type,
+            body,
+            extra_headers: Vec::new(),
+            cacheable: status == 200,
+        }
     }
     fn json(status: u16, v: &serde_json::Value) -> Answer {
-        Answer::new(status, "application/json;charset=UTF-8", serde_json::to_vec(v).expect("json"))
+        Answer::new(
+            status,
+            "application/json;charset=UTF-8",
+            serde_json::to_vec(v).expect("json"),
+        )
     }
     fn html(status: u16, text: String) -> Answer {
         Answer::new(status, "text/html; charset=utf-8", text.into_bytes())
     }
     fn legacy(status: u16, text: &str) -> Answer {
         let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
-        Answer::new(status, "text/html; charset=windows-1252", bytes.into_owned())
+        Answer::new(
+            status,
+            "text/html; charset=windows-1252",
+            bytes.into_owned(),
+        )
     }
 }
 
@@ -106,24 +120,54 @@ fn percent_decode(s: &str) -> String {
 
 /// Routes a request to its page; also returns its class.
 fn route(corpus: &Corpus, path_and_query: &str) -> (Class, Answer) {
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
     if path == "/robots.txt" {
-        return (Class::Robots, Answer::new(200, "text/plain; charset=utf-8", render::ROBOTS_TXT.as_bytes().to_vec()));
+        return (
+            Class::Robots,
+            Answer::new(
+                200,
+                "text/plain; charset=utf-8",
+                render::ROBOTS_TXT.as_bytes().to_vec(),
+            ),
+        );
     }
     if path == "/CONOCERBACKCITAS/sectoresProductivos/getEstandaresAll" {
-        return (Class::Catalogue, Answer::json(200, &serde_json::Value::Array(corpus.catalogue.clone())));
+        return (
+            Class::Catalogue,
+            Answer::json(200, &serde_json::Value::Array(corpus.catalogue.clone())),
+        );
     }
     if let Some(id) = path.strip_prefix("/CONOCERBACKCITAS/comites/") {
         let Ok(id) = id.parse::<u32>() else {
-            return (Class::Committee, Answer::json(400, &serde_json::json!({"responseStatus": 400, "message": "Bad Request"})));
+            return (
+                Class::Committee,
+                Answer::json(
+                    400,
+                    &serde_json::json!({"responseStatus": 400, "message": "Bad Request"}),
+                ),
+            );
         };
         let answer = match corpus.comites.get(&id) {
-            Some(c) => Answer::json(200, &serde_json::json!({"responseStatus": 200, "results": c})),
+            Some(c) => Answer::json(
+                200,
+                &serde_json::json!({"responseStatus": 200, "results": c}),
+            ),
             // The live site answers a missing committee in three ways.
             None => match id % 3 {
-                0 => Answer::json(404, &serde_json::json!({"responseStatus": 404, "message": "Not Found"})),
-                1 => Answer::json(200, &serde_json::json!({"responseStatus": 404, "results": null})),
-                _ => Answer::json(400, &serde_json::json!({"responseStatus": 400, "message": "Bad Request"})),
+                0 => Answer::json(
+                    404,
+                    &serde_json::json!({"responseStatus": 404, "message": "Not Found"}),
+                ),
+                1 => Answer::json(
+                    200,
+                    &serde_json::json!({"responseStatus": 404, "results": null}),
+                ),
+                _ => Answer::json(
+                    400,
+                    &serde_json::json!({"responseStatus": 400, "message": "Bad Request"}),
+                ),
             },
         };
         return (Class::Committee, answer);
@@ -136,19 +180,32 @@ fn route(corpus: &Corpus, path_and_query: &str) -> (Class, Answer) {
         };
     }
     if path == "/RENEC/controlador.do" {
-        let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
         let comp = params.get("comp").map(String::as_str).unwrap_or("");
-        let page = params.get("pagina").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let page = params
+            .get("pagina")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
         let answer = if comp == "IR" {
             Some(render::hub())
         } else if let Some(title) = render::listing_title(comp) {
-            render::listing(comp, title, corpus.listings.get(comp).map_or(&[][..], |v| v), page)
+            render::listing(
+                comp,
+                title,
+                corpus.listings.get(comp).map_or(&[][..], |v| v),
+                page,
+            )
         } else {
             render::simple_component(comp, corpus)
         };
         return match answer {
             Some(html) => (Class::Legacy, Answer::legacy(200, &html)),
-            None => (Class::Legacy, Answer::legacy(404, "<html><body>Componente no encontrado</body></html>")),
+            None => (
+                Class::Legacy,
+                Answer::legacy(404, "<html><body>Componente no encontrado</body></html>"),
+            ),
         };
     }
     (Class::Legacy, Answer::html(404, render::not_found_page()))
@@ -192,11 +249,22 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
             let map: HashMap<String, String> = req
                 .headers
                 .iter()
-                .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
+                .map(|h| {
+                    (
+                        h.name.to_ascii_lowercase(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
                 .collect();
-            let close = map.get("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+            let close = map
+                .get("connection")
+                .is_some_and(|v| v.eq_ignore_ascii_case("close"));
             buf.drain(..len);
-            return Some(Request { path, headers: map, close });
+            return Some(Request {
+                path,
+                headers: map,
+                close,
+            });
         }
         if buf.len() > 64 * 1024 {
             return None;
@@ -209,7 +277,12 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
     }
 }
 
-async fn serve_connection(mut stream: TcpStream, corpus: Arc<RwLock<Arc<Corpus>>>, faults: Arc<Vec<FaultRule>>, shared: Arc<Shared>) {
+async fn serve_connection(
+    mut stream: TcpStream,
+    corpus: Arc<RwLock<Arc<Corpus>>>,
+    faults: Arc<Vec<FaultRule>>,
+    shared: Arc<Shared>,
+) {
     let mut buf = Vec::new();
     while let Some(req) = read_request(&mut stream, &mut buf).await {
         let snapshot = corpus.read().expect("corpus lock").clone();
@@ -220,7 +293,23 @@ async fn serve_connection(mut stream: TcpStream, corpus: Arc<RwLock<Arc<Corpus>>
             *n += 1;
             *n
         };
-        let fault = faults.iter().find(|f| f.applies(class, &req.path, attempt)).map(|f| f.kind);
+        // At most one failing fault per request; slowness, control characters
+        // and changing ETags apply on top of it.
+        let hits: Vec<FaultKind> = faults
+            .iter()
+            .filter(|f| f.applies(class, &req.path, attempt))
+            .map(|f| f.kind)
+            .collect();
+        let fault = hits.iter().copied().find(|k| k.fails());
+        let slow = hits.iter().find_map(|k| {
+            if let FaultKind::Slow(ms) = k {
+                Some(*ms)
+            } else {
+                None
+            }
+        });
+        let control_chars = hits.contains(&FaultKind::ControlChars);
+        let etag_change = hits.contains(&FaultKind::EtagChange);
         let cookie = req.headers.get("cookie").cloned().unwrap_or_default();
         let mut entry = LogEntry {
             path: req.path.clone(),
@@ -228,47 +317,78 @@ async fn serve_connection(mut stream: TcpStream, corpus: Arc<RwLock<Arc<Corpus>>
             attempt,
             status: answer.status,
             body_bytes: 0,
-            conditional: req.headers.contains_key("if-none-match") || req.headers.contains_key("if-modified-since"),
+            conditional: req.headers.contains_key("if-none-match")
+                || req.headers.contains_key("if-modified-since"),
             had_session_cookie: cookie.contains("JSESSIONID="),
             user_agent: req.headers.get("user-agent").cloned().unwrap_or_default(),
-            fault: fault.map(|f| format!("{f:?}")),
+            fault: (!hits.is_empty()).then(|| {
+                hits.iter()
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join("+")
+            }),
         };
         match fault {
             Some(FaultKind::Reset) => {
-                shared.log.lock().expect("log lock").push(LogEntry { status: 0, ..entry });
+                shared
+                    .log
+                    .lock()
+                    .expect("log lock")
+                    .push(LogEntry { status: 0, ..entry });
                 let _ = stream.set_zero_linger();
                 return;
             }
             Some(FaultKind::Timeout(ms)) => {
-                shared.log.lock().expect("log lock").push(LogEntry { status: 0, ..entry });
+                shared
+                    .log
+                    .lock()
+                    .expect("log lock")
+                    .push(LogEntry { status: 0, ..entry });
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 return;
             }
-            Some(FaultKind::Slow(ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
             Some(FaultKind::Status(code)) => {
-                answer = Answer::new(code, "text/html; charset=utf-8", format!("<html><body>Error {code}</body></html>").into_bytes());
-                if matches!(code, 429 | 500 | 502 | 503) {
-                    answer.extra_headers.push(("Retry-After".into(), "1".into()));
+                answer = Answer::new(
+                    code,
+                    "text/html; charset=utf-8",
+                    format!("<html><body>Error {code}</body></html>").into_bytes(),
+                );
+                if matches!(code, 429 | 503) {
+                    answer
+                        .extra_headers
+                        .push(("Retry-After".into(), "1".into()));
                 }
             }
-            Some(FaultKind::ControlChars) if answer.content_type.starts_with("application/json") => {
-                answer.body = inject_control_chars(&answer.body);
-            }
             _ => {}
+        }
+        if let Some(ms) = slow {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if control_chars && answer.content_type.starts_with("application/json") {
+            answer.body = inject_control_chars(&answer.body);
         }
         // Validators and conditional requests.
         let mut head = Vec::new();
         if answer.cacheable {
             let digest = hex::encode(&Sha256::digest(&answer.body)[..8]);
-            let etag = if fault == Some(FaultKind::EtagChange) {
-                format!("\"{digest}-{}\"", shared.etag_counter.fetch_add(1, Ordering::Relaxed))
+            let etag = if etag_change {
+                format!(
+                    "\"{digest}-{}\"",
+                    shared.etag_counter.fetch_add(1, Ordering::Relaxed)
+                )
             } else {
                 format!("\"{digest}\"")
             };
-            let matches_etag = req.headers.get("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+            let matches_etag = req
+                .headers
+                .get("if-none-match")
+                .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
             let matches_date = !req.headers.contains_key("if-none-match")
-                && req.headers.get("if-modified-since").is_some_and(|v| v == LAST_MODIFIED)
-                && fault != Some(FaultKind::EtagChange);
+                && req
+                    .headers
+                    .get("if-modified-since")
+                    .is_some_and(|v| v == LAST_MODIFIED)
+                && !etag_change;
             head.push(("ETag".to_string(), etag));
             head.push(("Last-Modified".to_string(), LAST_MODIFIED.to_string()));
             if matches_etag || matches_date {
@@ -278,12 +398,27 @@ async fn serve_connection(mut stream: TcpStream, corpus: Arc<RwLock<Arc<Corpus>>
         }
         if class == Class::Legacy && !entry.had_session_cookie {
             let n = shared.session_counter.fetch_add(1, Ordering::Relaxed);
-            head.push(("Set-Cookie".into(), format!("JSESSIONID={:016X}; Path=/RENEC; HttpOnly", 0x5eed_0000_u64 + n)));
+            head.push((
+                "Set-Cookie".into(),
+                format!(
+                    "JSESSIONID={:016X}; Path=/RENEC; HttpOnly",
+                    0x5eed_0000_u64 + n
+                ),
+            ));
         }
-        head.extend(answer.extra_headers.drain(..));
+        head.append(&mut answer.extra_headers);
         let full_len = answer.body.len();
-        let sent = if fault == Some(FaultKind::Truncate) { full_len / 2 } else { full_len };
-        let mut out = format!("HTTP/1.1 {} {}\r\nContent-Type: {}\r\n", answer.status, reason(answer.status), answer.content_type);
+        let sent = if fault == Some(FaultKind::Truncate) {
+            full_len / 2
+        } else {
+            full_len
+        };
+        let mut out = format!(
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\n",
+            answer.status,
+            reason(answer.status),
+            answer.content_type
+        );
         if answer.status != 304 {
             out.push_str(&format!("Content-Length: {full_len}\r\n"));
         }
@@ -296,7 +431,10 @@ async fn serve_connection(mut stream: TcpStream, corpus: Arc<RwLock<Arc<Corpus>>
         shared.log.lock().expect("log lock").push(entry);
         let mut bytes = out.into_bytes();
         bytes.extend_from_slice(&answer.body[..sent]);
-        if stream.write_all(&bytes).await.is_err() || fault == Some(FaultKind::Truncate) || req.close {
+        if stream.write_all(&bytes).await.is_err()
+            || fault == Some(FaultKind::Truncate)
+            || req.close
+        {
             let _ = stream.shutdown().await;
             return;
         }
@@ -305,7 +443,11 @@ async fn serve_connection(mut stream: TcpStream, corpus: Arc<RwLock<Arc<Corpus>>
 
 impl TestSite {
     /// Starts the site on `bind` (port 0 picks one) on its own runtime thread.
-    pub fn start(corpus: Corpus, faults: Vec<FaultRule>, bind: SocketAddr) -> std::io::Result<TestSite> {
+    pub fn start(
+        corpus: Corpus,
+        faults: Vec<FaultRule>,
+        bind: SocketAddr,
+    ) -> std::io::Result<TestSite> {
         let listener = std::net::TcpListener::bind(bind)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -313,7 +455,10 @@ impl TestSite {
         let shared = Arc::new(Shared::default());
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
         let (c, s, f) = (corpus.clone(), shared.clone(), Arc::new(faults));
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
         let thread = std::thread::Builder::new().name("testsite".into()).spawn(move || {
             runtime.block_on(async move {
                 let listener = TcpListener::from_std(listener).expect("listener");
@@ -331,7 +476,13 @@ impl TestSite {
             });
             runtime.shutdown_background();
         })?;
-        Ok(TestSite { addr, corpus, shared, _shutdown: tx, thread: Some(thread) })
+        Ok(TestSite {
+            addr,
+            corpus,
+            shared,
+            _shutdown: tx,
+            thread: Some(thread),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -380,11 +531,31 @@ mod tests {
         let (class, a) = route(&c, "/CONOCERBACKCITAS/sectoresProductivos/getEstandaresAll");
         assert_eq!((class, a.status), (Class::Catalogue, 200));
         let first = *c.comites.keys().next().unwrap();
-        assert_eq!(route(&c, &format!("/CONOCERBACKCITAS/comites/{first}")).1.status, 200);
+        assert_eq!(
+            route(&c, &format!("/CONOCERBACKCITAS/comites/{first}"))
+                .1
+                .status,
+            200
+        );
         assert_eq!(route(&c, "/CONOCERBACKCITAS/comites/getAll").1.status, 400);
-        assert_eq!(route(&c, "/acciones_movil/renec_v2/competencia/EC0007").1.status, 200);
-        assert_eq!(route(&c, "/acciones_movil/renec_v2/competencia/EC9999").1.status, 404);
-        assert_eq!(route(&c, "/RENEC/controlador.do?comp=ESLINACT&pagina=1").1.status, 200);
+        assert_eq!(
+            route(&c, "/acciones_movil/renec_v2/competencia/EC0007")
+                .1
+                .status,
+            200
+        );
+        assert_eq!(
+            route(&c, "/acciones_movil/renec_v2/competencia/EC9999")
+                .1
+                .status,
+            404
+        );
+        assert_eq!(
+            route(&c, "/RENEC/controlador.do?comp=ESLINACT&pagina=1")
+                .1
+                .status,
+            200
+        );
         assert_eq!(route(&c, "/RENEC/controlador.do?comp=NADA").1.status, 404);
     }
 

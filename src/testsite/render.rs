@@ -49,7 +49,11 @@ pub fn detail_page(d: &DetailData) -> String {
     let mut out = String::from(
         "<!DOCTYPE html>\n<html lang=\"es\"><head><meta charset=\"utf-8\"><title>RENEC - Estándar de competencia</title></head>\n<body>\n<app-root><nav><ul><li>Inicio</li><li>Estándares</li></ul></nav>\n<app-competencia>\n",
     );
-    let _ = writeln!(out, " <p class=\"titulo-estandar\">{}</p>\n <mat-accordion>", escape(&d.title));
+    let _ = writeln!(
+        out,
+        " <p class=\"titulo-estandar\">{}</p>\n <mat-accordion>",
+        escape(&d.title)
+    );
     out.push_str("  <mat-expansion-panel>\n   <mat-expansion-panel-header><span>DESCRIPCIÓN DEL ESTÁNDAR</span></mat-expansion-panel-header>\n");
     mat_table(&mut out, "Ocupaciones", &d.occupations);
     out.push_str("  </mat-expansion-panel>\n");
@@ -97,12 +101,21 @@ pub fn hub() -> String {
     ];
     let mut body = String::from("<h1>Registro Nacional de Estándares de Competencia</h1>\n<ul>\n");
     for (comp, label) in links {
-        let _ = writeln!(body, " <li><a href=\"controlador.do?comp={comp}\">{}</a></li>", escape(label));
+        let _ = writeln!(
+            body,
+            " <li><a href=\"controlador.do?comp={comp}\">{}</a></li>",
+            escape(label)
+        );
     }
-    body.push_str(" <li><a href=\"controlador.do?comp=ES&amp;tipo=1\">Buscar estándares</a></li>\n");
+    body.push_str(
+        " <li><a href=\"controlador.do?comp=ES&amp;tipo=1\">Buscar estándares</a></li>\n",
+    );
     body.push_str(" <li><a href=\"/documentos/manual.pdf\">Manual</a></li>\n");
     body.push_str(" <li><a href=\"https://www.gob.mx/conocer\">CONOCER</a></li>\n</ul>\n");
-    legacy_shell("RENEC - Registro Nacional de Estándares de Competencia", &body)
+    legacy_shell(
+        "RENEC - Registro Nacional de Estándares de Competencia",
+        &body,
+    )
 }
 
 /// One page (1-based) of a listing, or None past its end.
@@ -121,14 +134,28 @@ pub fn listing(comp: &str, title: &str, rows: &[ListingRow], page: usize) -> Opt
         rows.len()
     );
     for r in &rows[start..end] {
-        let _ = writeln!(body, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape(&r.codigo), escape(&r.titulo), escape(&r.comite));
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&r.codigo),
+            escape(&r.titulo),
+            escape(&r.comite)
+        );
     }
     body.push_str("</tbody></table>\n");
     if page > 1 {
-        let _ = writeln!(body, "<a href=\"controlador.do?comp={comp}&amp;pagina={}\">Anterior</a>", page - 1);
+        let _ = writeln!(
+            body,
+            "<a href=\"controlador.do?comp={comp}&amp;pagina={}\">Anterior</a>",
+            page - 1
+        );
     }
     if page < pages {
-        let _ = writeln!(body, "<a href=\"controlador.do?comp={comp}&amp;pagina={}\">Siguiente</a>", page + 1);
+        let _ = writeln!(
+            body,
+            "<a href=\"controlador.do?comp={comp}&amp;pagina={}\">Siguiente</a>",
+            page + 1
+        );
     }
     Some(legacy_shell(title, &body))
 }
@@ -185,7 +212,10 @@ mod tests {
         };
         let page = detail::parse(&detail_page(&d), &Registry::embedded().detail);
         assert_eq!(page.codigo.as_deref(), Some("EC1571"));
-        assert_eq!(page.titulo.as_deref(), Some("Coordinación de “eventos” & más"));
+        assert_eq!(
+            page.titulo.as_deref(),
+            Some("Coordinación de “eventos” & más")
+        );
         assert_eq!(page.certificadores, d.certifiers);
         assert_eq!(page.ocupaciones, d.occupations);
         assert_eq!(page.miembros, d.committee_members);
@@ -195,11 +225,21 @@ mod tests {
     #[test]
     fn listings_paginate_by_one_hundred() {
         let rows: Vec<ListingRow> = (0..250)
-            .map(|i| ListingRow { codigo: format!("EC{i:04}"), titulo: "t".into(), comite: "c".into() })
+            .map(|i| ListingRow {
+                codigo: format!("EC{i:04}"),
+                titulo: "t".into(),
+                comite: "c".into(),
+            })
             .collect();
-        assert!(listing("ESLINACT", "x", &rows, 3).unwrap().contains("Registros 201 a 250 de 250"));
-        assert!(listing("ESLINACT", "x", &rows, 2).unwrap().contains("pagina=3\">Siguiente"));
-        assert!(!listing("ESLINACT", "x", &rows, 3).unwrap().contains("Siguiente"));
+        assert!(listing("ESLINACT", "x", &rows, 3)
+            .unwrap()
+            .contains("Registros 201 a 250 de 250"));
+        assert!(listing("ESLINACT", "x", &rows, 2)
+            .unwrap()
+            .contains("pagina=3\">Siguiente"));
+        assert!(!listing("ESLINACT", "x", &rows, 3)
+            .unwrap()
+            .contains("Siguiente"));
         assert!(listing("ESLINACT", "x", &rows, 4).is_none());
     }
 }

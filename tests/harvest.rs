@@ -1,0 +1,240 @@
+//! Harvests of the test site on 127.0.0.1: clean, under faults, twice
+//! (conditional requests), held by the quality checks, and with robots.txt.
+
+mod common;
+
+use common::{config, harvest, site};
+use renec_harvester::store::Store;
+use renec_harvester::testsite::faults::Class;
+use renec_harvester::testsite::generate::generate;
+use std::collections::HashSet;
+
+fn assert_matches_expected(
+    report: &renec_harvester::harvest::Report,
+    corpus: &renec_harvester::testsite::corpus::Corpus,
+) {
+    let e = corpus.expected();
+    let c = &report.counts;
+    assert_eq!(
+        c.estandares_vigentes as usize, e.estandares_vigentes,
+        "active standards"
+    );
+    assert_eq!(
+        c.estandares_inactivos as usize, e.estandares_inactivos,
+        "inactive standards"
+    );
+    assert_eq!(
+        c.estandares_marca as usize, e.estandares_marca,
+        "brand standards"
+    );
+    assert_eq!(
+        c.calificaciones_historicas as usize, e.calificaciones_historicas,
+        "historic qualifications"
+    );
+    assert_eq!(c.comites as usize, e.comites, "committees");
+    assert_eq!(c.certificadores as usize, e.certificadores, "certifiers");
+    assert_eq!(
+        c.ec_certificador as usize, e.ec_certificador,
+        "certifier links"
+    );
+    assert_eq!(c.centros as usize, e.centros, "offerings");
+    assert_eq!(c.ec_centro as usize, e.ec_centro, "offering links");
+    assert_eq!(c.ec_ocupacion as usize, e.ec_ocupacion, "occupation links");
+}
+
+#[test]
+fn clean_harvest_reproduces_the_generated_registry() {
+    let corpus = generate(2, 11);
+    let site = site(corpus.clone(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site, dir.path());
+    let report = harvest(&cfg).unwrap();
+    assert!(report.published(), "{:?}", report.reasons);
+    assert_matches_expected(&report, &corpus);
+    for (source, c) in &report.coverage {
+        assert_eq!(c.covered, c.expected, "{source}");
+    }
+    assert_eq!(report.summary.retries, 0);
+
+    // Robots: the search form and the disallowed component were never requested.
+    let log = site.log();
+    assert!(
+        log.iter()
+            .all(|e| !e.path.contains("comp=ES&") && !e.path.contains("comp=BU")),
+        "robots.txt ignored"
+    );
+    assert!(report.summary.disallowed_skipped >= 2);
+    // An honest User-Agent, and the JSESSIONID cookie kept for the host.
+    assert!(log
+        .iter()
+        .all(|e| e.user_agent.starts_with("renec-harvester/")));
+    let legacy: Vec<_> = log.iter().filter(|e| e.class == Class::Legacy).collect();
+    assert!(legacy.len() > 5);
+    assert!(
+        legacy
+            .iter()
+            .skip(1)
+            .filter(|e| e.had_session_cookie)
+            .count()
+            >= legacy.len() / 2
+    );
+
+    // Untrimmed codes are trimmed; the store answers what the report says.
+    let store = Store::open(&cfg.sqlite_path()).unwrap();
+    let codes = store
+        .current_values("v_current_estandares", "clave")
+        .unwrap();
+    assert!(codes.contains(&"EC0007".to_string()) && codes.contains(&"EC0011".to_string()));
+    assert!(codes.iter().all(|c| c.trim() == c));
+    assert_eq!(store.current_counts().unwrap(), report.counts);
+    assert!(store.integrity_ok().unwrap());
+}
+
+#[test]
+fn faults_are_retried_until_the_run_is_complete() {
+    let corpus = generate(2, 12);
+    let faults = [
+        "catalogue:500:1:1",
+        "catalogue:controlchars",
+        "committee:controlchars",
+        "detail:500:0.3:2",
+        "detail:truncate:0.1",
+        "committee:reset:0.1",
+        "all:timeout=1500:0.01",
+        "detail:429:0.01",
+        "legacy:503:0.1",
+        "all:slow=30:0.05",
+    ];
+    let site = site(corpus.clone(), &faults);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&site, dir.path());
+    cfg.request_timeout = 0.5;
+    let report = harvest(&cfg).unwrap();
+    assert!(report.published(), "{:?}", report.reasons);
+    assert_matches_expected(&report, &corpus);
+    for (source, c) in &report.coverage {
+        assert_eq!(c.covered, c.expected, "{source} not complete under faults");
+    }
+    assert!(report.summary.retries > 50, "{:?}", report.summary);
+    assert_eq!(report.summary.failed_pages, 0);
+    let log = site.log();
+    assert!(log
+        .iter()
+        .any(|e| e.fault.as_deref().is_some_and(|f| f.contains("Truncate"))));
+    assert!(log
+        .iter()
+        .any(|e| e.fault.as_deref().is_some_and(|f| f.contains("Reset"))));
+    // Every retried request was recorded as an event with its attempt number.
+    let store = Store::open(&cfg.sqlite_path()).unwrap();
+    assert_eq!(
+        store.request_count(report.run_id).unwrap() as u64,
+        report.summary.requests
+    );
+}
+
+#[test]
+fn a_second_run_revalidates_instead_of_downloading() {
+    let corpus = generate(1, 13);
+    let site = site(corpus.clone(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site, dir.path());
+    let first = harvest(&cfg).unwrap();
+    assert!(first.published());
+    let cacheable: HashSet<String> = site
+        .log()
+        .iter()
+        .filter(|e| e.status == 200 && e.class != Class::Robots)
+        .map(|e| e.path.clone())
+        .collect();
+    site.reset_log();
+
+    let second = harvest(&cfg).unwrap();
+    assert!(second.published(), "{:?}", second.reasons);
+    assert_eq!(second.counts, first.counts);
+    let log = site.log();
+    let resent: Vec<_> = log
+        .iter()
+        .filter(|e| cacheable.contains(&e.path) && e.body_bytes > 0)
+        .collect();
+    assert!(
+        resent.is_empty(),
+        "bodies downloaded again: {:?}",
+        resent.iter().take(3).collect::<Vec<_>>()
+    );
+    let revalidated: Vec<_> = log.iter().filter(|e| cacheable.contains(&e.path)).collect();
+    assert!(revalidated.len() as i64 > first.counts.estandares_vigentes);
+    assert!(revalidated.iter().all(|e| e.conditional && e.status == 304));
+    assert_eq!(second.summary.not_modified as usize, revalidated.len());
+    // Nothing changed: every ledger row was extended, none inserted.
+    assert!(
+        second.ledger.values().all(|w| w.inserted == 0),
+        "{:?}",
+        second.ledger
+    );
+}
+
+#[test]
+fn changed_etags_are_downloaded_again_and_the_data_stays_the_same() {
+    let corpus = generate(1, 14);
+    let site = site(corpus, &["detail:etag-change"]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site, dir.path());
+    let first = harvest(&cfg).unwrap();
+    site.reset_log();
+    let second = harvest(&cfg).unwrap();
+    assert_eq!(second.counts, first.counts);
+    let details_200 = site
+        .log()
+        .iter()
+        .filter(|e| e.class == Class::Detail && e.status == 200)
+        .count();
+    assert_eq!(details_200 as i64, first.counts.estandares_vigentes);
+}
+
+#[test]
+fn a_run_below_coverage_is_held_and_the_published_data_stays() {
+    let corpus = generate(1, 15);
+    let site = site(corpus.clone(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site, dir.path());
+    let first = harvest(&cfg).unwrap();
+    assert!(first.published());
+
+    // The next state of the site loses a fifth of its detail pages.
+    let mut broken = corpus.clone();
+    let keys: Vec<String> = broken.detalles.keys().cloned().collect();
+    for k in keys.iter().step_by(5) {
+        broken.detalles.remove(k);
+    }
+    site.replace_corpus(broken);
+    let second = harvest(&cfg).unwrap();
+    assert!(!second.published());
+    assert!(
+        second
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("coverage of detail is 80.00%")),
+        "{:?}",
+        second.reasons
+    );
+    let store = Store::open(&cfg.sqlite_path()).unwrap();
+    assert_eq!(store.last_published_run().unwrap(), Some(first.run_id));
+    assert_eq!(store.current_counts().unwrap(), first.counts);
+    assert_eq!(store.run_reasons(second.run_id).unwrap(), second.reasons);
+}
+
+#[test]
+fn an_unreadable_robots_txt_stops_the_harvest() {
+    let site = site(generate(1, 16), &["robots:500:1:100"]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site, dir.path());
+    let err = harvest(&cfg).unwrap_err().to_string();
+    assert!(
+        err.contains("robots.txt") && err.contains("HTTP 500"),
+        "{err}"
+    );
+    assert!(site.log().iter().all(|e| e.class == Class::Robots));
+    let store = Store::open(&cfg.sqlite_path()).unwrap();
+    assert_eq!(store.last_run().unwrap().unwrap().status, "failed");
+    assert_eq!(store.last_published_run().unwrap(), None);
+}

@@ -1,0 +1,48 @@
+//! The real capture of the RENEC (../shared/renec-corpus), served by the
+//! test site under faults, must harvest to the figures of its README.
+
+mod common;
+
+use renec_harvester::testsite::corpus::Corpus;
+
+#[test]
+fn real_corpus_harvests_to_its_published_figures() {
+    let Some(dir) = common::real_corpus_dir() else {
+        eprintln!("SKIPPED real_corpus_harvests_to_its_published_figures: ../shared/renec-corpus is not on this machine (the corpus is never copied into the repository)");
+        return;
+    };
+    let corpus = Corpus::load(&dir).unwrap();
+    let site = common::site(
+        corpus,
+        &[
+            "detail:500:0.1:2",
+            "committee:reset:0.05",
+            "catalogue:controlchars",
+            "legacy:truncate:0.2",
+        ],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = common::config(&site, tmp.path());
+    let report = common::harvest(&cfg).unwrap();
+    assert!(report.published(), "{:?}", report.reasons);
+    let c = &report.counts;
+    // The figures of ../shared/renec-corpus/README.md.
+    assert_eq!(c.estandares_vigentes, 1477);
+    assert_eq!(c.comites, 581);
+    assert_eq!(c.certificadores, 482);
+    assert_eq!(c.ec_certificador, 7573);
+    assert_eq!(c.centros, 341);
+    assert_eq!(c.ec_centro, 351);
+    assert_eq!(c.ec_ocupacion, 3785);
+    assert_eq!(c.sectores, 20);
+    assert_eq!(c.estandares_marca, 352);
+    assert!(report.summary.retries > 0);
+    let store = renec_harvester::store::Store::open(&cfg.sqlite_path()).unwrap();
+    let codes = store
+        .current_values("v_current_estandares", "clave")
+        .unwrap();
+    assert!(codes.contains(&"EC1571".to_string()) && codes.contains(&"EC1681".to_string()));
+    assert!(!codes
+        .iter()
+        .any(|c| c.starts_with("EC1571 ") || c.contains('\u{a0}')));
+}
