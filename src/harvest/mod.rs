@@ -582,9 +582,7 @@ impl Harvest<'_> {
 
     /// Breadth-first from the hub over `controlador.do?comp=` links of the
     /// same host, robots obeyed; rows of the inactive, historic and brand listings.
-    fn legacy(
-        &mut self,
-    ) -> Result<LegacyHarvest, HarvestError> {
+    fn legacy(&mut self) -> Result<LegacyHarvest, HarvestError> {
         let reg = &self.registry.legacy;
         let hub = self.url(&reg.hub)?;
         let mut queue = vec![hub.clone()];

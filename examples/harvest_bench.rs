@@ -1,0 +1,176 @@
+//! Harvest benchmark: the real corpus (when ../shared/renec-corpus exists)
+//! and generated registries at scale 1, 10 and 100, served by the test site
+//! on 127.0.0.1 with politeness off. The harvest runs in a child process so
+//! that its CPU time and peak memory are its own; results go to BENCHMARKS.md.
+//!
+//!     cargo run --release --example harvest_bench [-- --scales 1,10,100]
+
+use renec_harvester::config::Config;
+use renec_harvester::harvest;
+use renec_harvester::registry::Registry;
+use renec_harvester::store::Store;
+use renec_harvester::testsite::{corpus::Corpus, generate::generate, TestSite};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const CHILD_FLAG: &str = "--child-harvest";
+
+/// CPU seconds (user + system) and peak resident memory of this process, from /proc.
+fn own_usage() -> (f64, u64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after ") ".
+    let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the name); Linux counts 100 ticks a second.
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak_kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    (cpu, peak_kb)
+}
+
+/// In the child: one harvest, then its report and own usage as one JSON line.
+fn child(source_url: &str, data_dir: &Path) {
+    let cfg = Config {
+        data_dir: data_dir.to_path_buf(),
+        source_url: source_url.to_string(),
+        download_delay: 0.0,
+        randomize_delay: false,
+        autothrottle_enabled: false,
+        concurrent_requests: 16,
+        concurrent_requests_per_host: 16,
+        ..Config::defaults()
+    };
+    let mut store = Store::open(&cfg.sqlite_path()).expect("database");
+    let report = harvest::run(&cfg, &Registry::embedded(), &mut store, false).expect("harvest");
+    let (cpu, peak_kb) = own_usage();
+    let line = serde_json::json!({
+        "published": report.published(),
+        "requests": report.summary.requests,
+        "standards": report.counts.estandares_vigentes,
+        "cpu_s": cpu,
+        "peak_kb": peak_kb,
+    });
+    println!("{line}");
+}
+
+struct Row {
+    name: String,
+    requests: u64,
+    standards: i64,
+    wall: f64,
+    cpu: f64,
+    peak_mb: f64,
+}
+
+fn measure(name: &str, corpus: Corpus) -> Row {
+    let site = TestSite::start(corpus, vec![], "127.0.0.1:0".parse().unwrap()).expect("test site");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = Instant::now();
+    let out = Command::new(std::env::current_exe().expect("own path"))
+        .arg(CHILD_FLAG)
+        .arg(site.base_url())
+        .arg(dir.path())
+        .output()
+        .expect("child harvest");
+    let wall = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}"))
+        .unwrap_or_else(|_| panic!("child failed: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        v["published"], true,
+        "the benchmark harvest of {name} was not published"
+    );
+    let row = Row {
+        name: name.to_string(),
+        requests: v["requests"].as_u64().unwrap_or(0),
+        standards: v["standards"].as_i64().unwrap_or(0),
+        wall,
+        cpu: v["cpu_s"].as_f64().unwrap_or(0.0),
+        peak_mb: v["peak_kb"].as_f64().unwrap_or(0.0) / 1024.0,
+    };
+    eprintln!(
+        "{:<28} {:>7} requests {:>7.2} s wall {:>6.2} s CPU {:>8.0} req/s {:>6.1} MB peak",
+        row.name,
+        row.requests,
+        row.wall,
+        row.cpu,
+        row.requests as f64 / row.wall,
+        row.peak_mb
+    );
+    row
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(CHILD_FLAG) {
+        child(&args[2], Path::new(&args[3]));
+        return;
+    }
+    let scales: Vec<u32> = args
+        .iter()
+        .position(|a| a == "--scales")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(
+            || vec![1, 10, 100],
+            |s| s.split(',').filter_map(|v| v.parse().ok()).collect(),
+        );
+
+    let mut rows = Vec::new();
+    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/renec-corpus");
+    if real.join("getEstandaresAll.json").is_file() {
+        rows.push(measure(
+            "real corpus (2025-11-28)",
+            Corpus::load(&real).expect("real corpus"),
+        ));
+    } else {
+        eprintln!("../shared/renec-corpus is not here: measuring generated data only");
+    }
+    for scale in scales {
+        rows.push(measure(
+            &format!("generated, scale {scale}"),
+            generate(scale, 2025),
+        ));
+    }
+
+    let mut md = String::from("# Benchmarks\n\n");
+    md.push_str(
+        "Written by `cargo run --release --example harvest_bench` (do not edit by hand).\n\n",
+    );
+    let _ = writeln!(
+        md,
+        "## Harvest\n\nA whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Machine: {} cores; {}.\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    md.push_str("| data | standards | requests | wall (s) | CPU (s) | requests/s | peak RSS (MB) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for r in &rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {:.2} | {:.2} | {:.0} | {:.1} |",
+            r.name,
+            r.standards,
+            r.requests,
+            r.wall,
+            r.cpu,
+            r.requests as f64 / r.wall,
+            r.peak_mb
+        );
+    }
+    md.push_str("\nTargets (issue: harvest): the real corpus in under 3 s wall and 1.5 CPU-seconds, peak RSS under 100 MB (a competent Scrapy spider of the same site spends about 12 CPU-seconds and 107 MB); cost linear in scale.\n");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
+    std::fs::write(&path, md).expect("write BENCHMARKS.md");
+    eprintln!("wrote {}", path.display());
+}
