@@ -1,0 +1,103 @@
+//! The binary as operators use it: exit codes, messages, `stats --json`.
+
+mod common;
+
+use renec_harvester::testsite::generate::generate;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
+    for var in ["RENEC_CONFIG", "DATABASE_URL", "RENEC_DATA_DIR", "RENEC_SOURCE_URL", "CONCURRENT_REQUESTS"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("API_LOG_LEVEL", "warn");
+    cmd
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["config", "check"]).env("CONCURRENT_REQUESTS", "0").current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (_, err) = text(&out);
+    assert!(err.contains("`CONCURRENT_REQUESTS` must be a whole number between 1 and 64, got \"0\""), "{err}");
+    let out = bin()
+        .args(["harvest"])
+        .env("ROBOTSTXT_OBEY", "perhaps")
+        .env("RENEC_DATA_DIR", dir.path().join("d"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("`ROBOTSTXT_OBEY` must be true or false"));
+    assert!(!dir.path().join("d").exists(), "nothing may be created before the configuration is valid");
+}
+
+#[test]
+fn config_check_redacts_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["config", "check"])
+        .env("DATABASE_URL", "postgres://renec:hunter2@db.example/renec")
+        .env("CONCURRENT_REQUESTS", "8")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&out);
+    assert!(out.status.success());
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+    assert!(stdout.contains("crawl.concurrent_requests = \"8\"    # CONCURRENT_REQUESTS (env CONCURRENT_REQUESTS)"), "{stdout}");
+}
+
+#[test]
+fn demo_then_stats_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["demo", "--data-dir"]).arg(dir.path()).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("PUBLISHED") && stdout.contains("renec.sqlite3"), "{stdout}");
+
+    let out = bin().args(["stats", "--json"]).env("RENEC_DATA_DIR", dir.path()).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "estandares_vigentes", "estandares_inactivos", "estandares_marca", "calificaciones_historicas",
+        "certificadores", "centros", "comites", "sectores", "ec_certificador", "ec_centro", "ec_ocupacion",
+    ] {
+        assert!(v[key].as_i64().is_some_and(|n| n > 0), "{key}: {v}");
+    }
+    assert_eq!(v["estandares_vigentes"], 100);
+    assert_eq!(v["last_run"]["status"], "published");
+    assert!(v["last_run"]["finished_at"].is_string());
+}
+
+#[test]
+fn stats_without_a_database_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().args(["stats"]).env("RENEC_DATA_DIR", dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("run `renec-harvester harvest` first"));
+}
+
+#[test]
+fn a_held_run_exits_2() {
+    let mut corpus = generate(1, 31);
+    let keys: Vec<String> = corpus.detalles.keys().cloned().collect();
+    for k in keys.iter().step_by(4) {
+        corpus.detalles.remove(k);
+    }
+    let site = common::site(corpus, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["harvest", "--no-progress"])
+        .env("RENEC_SOURCE_URL", site.base_url())
+        .env("RENEC_DATA_DIR", dir.path())
+        .env("DOWNLOAD_DELAY", "0")
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("HELD") && stdout.contains("coverage of detail is 75.00%"), "{stdout}");
+}
