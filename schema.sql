@@ -248,6 +248,17 @@ CREATE TABLE legacy_pages (
 );
 CREATE INDEX legacy_pages_key ON legacy_pages(url, last_seen_run);
 
+-- Full-text search over the published run (rebuilt when a run is published):
+-- accents and case folded, so `traduccion` finds "traducción" and
+-- `icemexico` finds "ICEMéxico".
+CREATE VIRTUAL TABLE search_fts USING fts5(
+    kind UNINDEXED,          -- ec | certificador | centro | comite | sector
+    key UNINDEXED,
+    title,
+    body,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
 -- ---- what readers see: the last published run ---------------------------
 
 CREATE VIEW v_published_run AS

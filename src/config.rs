@@ -109,6 +109,24 @@ config_table! {
     /// Origins allowed by CORS, comma-separated (empty: none).
     cors_origins: Vec<String> = "",
         key "api.cors_origins", env "CORS_ORIGINS", rule list, secret false;
+    /// Requests per second one client may make to the API (0: no limit); loopback clients are never limited.
+    rate_limit_per_second: u32 = "50",
+        key "api.rate_limit_per_second", env "API_RATE_LIMIT", rule |v| int_range(v, 0, 100000), secret false;
+    /// Requests one client may make in a burst above the steady rate (1 to 100000).
+    rate_limit_burst: u32 = "100",
+        key "api.rate_limit_burst", env "API_RATE_LIMIT_BURST", rule |v| int_range(v, 1, 100000), secret false;
+    /// /ready fails when the published data is older than this many hours (1 to 8760).
+    ready_max_age_hours: u32 = "336",
+        key "api.ready_max_age_hours", env "API_READY_MAX_AGE_HOURS", rule |v| int_range(v, 1, 8760), secret false;
+    /// Answers kept in the in-memory cache (0 turns the cache off).
+    cache_capacity: u64 = "10000",
+        key "api.cache_capacity", env "API_CACHE_CAPACITY", rule |v| int_range(v, 0, 10_000_000), secret false;
+    /// /metrics only for loopback clients, unless a token is set.
+    metrics_loopback_only: bool = "false",
+        key "metrics.loopback_only", env "PROMETHEUS_LOOPBACK_ONLY", rule boolean, secret false;
+    /// Bearer token required by /metrics (empty: none).
+    metrics_token: String = "",
+        key "metrics.token", env "PROMETHEUS_TOKEN", rule string, secret true;
     /// Whether /metrics is served.
     prometheus_enabled: bool = "true",
         key "metrics.prometheus_enabled", env "PROMETHEUS_ENABLED", rule boolean, secret false;

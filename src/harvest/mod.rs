@@ -763,6 +763,9 @@ impl Harvest<'_> {
             });
             let status = if reasons.is_empty() { RunStatus::Published } else { RunStatus::Held };
             Store::set_state(tx, COMMITTEES_MAX_ID, &highest_committee.to_string())?;
+            if status == RunStatus::Published {
+                crate::store::read::rebuild_search_index(tx, run_id)?;
+            }
             let coverage_json: serde_json::Value = coverage
                 .iter()
                 .map(|(k, c)| (k.to_string(), serde_json::json!({"expected": c.expected, "covered": c.covered, "ratio": c.ratio()})))

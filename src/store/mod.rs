@@ -10,6 +10,7 @@
 pub mod ledger;
 pub mod migrate;
 pub mod pages;
+pub mod read;
 pub mod runs;
 pub mod stats;
 
