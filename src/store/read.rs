@@ -227,29 +227,7 @@ pub trait ReadStore: Send + Sync {
     fn schema_current(&self) -> Result<bool>;
     fn list_ec(&self, run: i64, f: &EcFilter, sort: (EcSort, Order), page: PageReq) -> Result<Page<EcSummary>>;
     fn get_ec(&self, run: i64, clave: &str) -> Result<Option<EcDetail>>;
-    fn list_certificadores(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>> {
-        let c = self.lease()?;
-        let select = format!(
-            "SELECT * FROM (SELECT x.id, x.nombre, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) AS n FROM certificadores x WHERE {})",
-            at("l"),
-            at("x")
-        );
-        let mut sql = Sql::new(run);
-        if let Some(q) = f.q.as_deref().and_then(fts_query) {
-            sql.cond("id IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'certificador')");
-            sql.param(":q", q);
-        }
-        if let Some(ec) = &f.ec {
-            sql.cond(format!("EXISTS (SELECT 1 FROM ec_certificador l WHERE l.certificador_id = id AND l.ec_clave = :ec AND {})", at("l")));
-            sql.param(":ec", ec.clone());
-        }
-        if let Some(min) = f.min_ec {
-            sql.cond("n >= :min");
-            sql.param(":min", min);
-        }
-        paged(&c, &select, &sql, &name_order(sort), page, |r| Ok(NamedSummary { id: r.get(0)?, nombre: r.get(1)?, estandares: r.get(2)? }))
-    }
-
+    fn list_certificadores(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>>;
     fn get_certificador(&self, run: i64, id: &str) -> Result<Option<CertDetail>>;
     fn list_centros(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>>;
     fn get_centro(&self, run: i64, id: &str) -> Result<Option<CentroDetail>>;
@@ -571,27 +549,24 @@ impl ReadStore for SqliteReader {
     fn list_certificadores(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>> {
         let c = self.lease()?;
         let select = format!(
-            "SELECT x.id, x.nombre, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) AS n FROM certificadores x",
-            at("l")
+            "SELECT * FROM (SELECT x.id, x.nombre, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) AS n FROM certificadores x WHERE {})",
+            at("l"),
+            at("x")
         );
         let mut sql = Sql::new(run);
-        sql.cond(at("x"));
         if let Some(q) = f.q.as_deref().and_then(fts_query) {
-            sql.cond("x.id IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'certificador')");
+            sql.cond("id IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'certificador')");
             sql.param(":q", q);
         }
         if let Some(ec) = &f.ec {
-            sql.cond(format!("EXISTS (SELECT 1 FROM ec_certificador l WHERE l.certificador_id = x.id AND l.ec_clave = :ec AND {})", at("l")));
+            sql.cond(format!("EXISTS (SELECT 1 FROM ec_certificador l WHERE l.certificador_id = id AND l.ec_clave = :ec AND {})", at("l")));
             sql.param(":ec", ec.clone());
         }
         if let Some(min) = f.min_ec {
             sql.cond("n >= :min");
             sql.param(":min", min);
         }
-        let select = format!("SELECT * FROM ({select} WHERE {})", at("x"));
-        let sql = Sql { where_: sql.where_.into_iter().skip(1).map(|w| w.replace("x.id", "id")).collect(), params: sql.params };
-        let order_by = name_order(sort);
-        paged(&c, &select, &sql, &order_by, page, |r| Ok(NamedSummary { id: r.get(0)?, nombre: r.get(1)?, estandares: r.get(2)? }))
+        paged(&c, &select, &sql, &name_order(sort), page, |r| Ok(NamedSummary { id: r.get(0)?, nombre: r.get(1)?, estandares: r.get(2)? }))
     }
 
     fn get_certificador(&self, run: i64, id: &str) -> Result<Option<CertDetail>> {
