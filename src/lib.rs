@@ -2,10 +2,12 @@
 //! RENEC. Data flows one way: fetch (`crawl`) → parse (`sources`) →
 //! normalize (`normalize`) → store (`store`) → serve.
 
+pub mod api;
 pub mod assets;
 pub mod config;
 pub mod crawl;
 pub mod harvest;
+pub mod metrics;
 pub mod model;
 pub mod normalize;
 pub mod registry;

@@ -40,6 +40,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the JSON API and the embedded UI over the database (API_HOST:API_PORT).
+    Serve,
     /// Current counts of the published data.
     Stats {
         /// As JSON.
@@ -66,6 +68,9 @@ enum Command {
         /// Where to keep the data (default: a new directory under the system's temporary directory).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Port of the UI and API on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
     },
 }
 
@@ -213,7 +218,40 @@ fn stats(cfg: &Config, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutdown_requested");
+}
+
+/// Serves the API and UI on `addr` until Ctrl-C or SIGTERM; `announce` gets the URL.
+fn serve(cfg: &Config, addr: SocketAddr, announce: impl FnOnce(&str)) -> Result<ExitCode> {
+    Store::open(&cfg.sqlite_path())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(cfg.api_workers as usize).enable_all().build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (API_HOST, API_PORT)"))?;
+        let local = listener.local_addr()?;
+        let state = std::sync::Arc::new(renec_harvester::api::AppState::from_config(cfg));
+        tracing::info!(address = %local, "api_listening");
+        announce(&format!("http://{local}/"));
+        renec_harvester::api::serve(state, listener, shutdown_signal()).await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>, port: u16) -> Result<ExitCode> {
     let corpus = site.corpus()?;
     let testsite = TestSite::start(corpus, site.faults()?, "127.0.0.1:0".parse()?)?;
     let data_dir = match data_dir {
@@ -237,10 +275,12 @@ fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>) -> Result<ExitC
     let code = run_harvest(&cfg, true, false)?;
     println!();
     println!("data: {}", cfg.sqlite_path().display());
-    println!(
-        "try:  RENEC_DATA_DIR={} renec-harvester stats",
-        data_dir.display()
-    );
+    println!("try:  RENEC_DATA_DIR={} renec-harvester stats", data_dir.display());
+    println!("the UI and the API of these data (Ctrl-C to stop):");
+    serve(&cfg, SocketAddr::from(([127, 0, 0, 1], port)), |url| {
+        println!("{url}");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+    })?;
     Ok(code)
 }
 
@@ -279,7 +319,11 @@ fn main() -> ExitCode {
                 std::thread::park();
             }
         })(),
-        Command::Demo { site, data_dir } => demo(cfg, &site, data_dir),
+        Command::Demo { site, data_dir, port } => demo(cfg, &site, data_dir, port),
+        Command::Serve => (|| {
+            let ip: std::net::IpAddr = cfg.api_host.parse().with_context(|| format!("API_HOST {:?} is not an IP address", cfg.api_host))?;
+            serve(&cfg, SocketAddr::new(ip, cfg.api_port), |url| println!("serving {url}"))
+        })(),
     };
     match result {
         Ok(code) => code,

@@ -209,7 +209,14 @@ impl Recorder<'_> {
         let run_id = self.run_id;
         let url = fetched.request.url.as_str();
         let s = &mut self.summary;
+        let m = crate::metrics::metrics();
         for a in &fetched.attempts {
+            m.spider_requests_total.with_label_values(&[source]).inc();
+            let code = a.status.map_or_else(|| "error".to_string(), |c| c.to_string());
+            m.spider_response_status_total.with_label_values(&[code.as_str()]).inc();
+            if a.will_retry {
+                m.spider_retries_total.with_label_values(&[source]).inc();
+            }
             s.requests += 1;
             *s.requests_by_source.entry(source).or_default() += 1;
             let key = a
@@ -795,6 +802,10 @@ impl Harvest<'_> {
             })
         })?;
         let issues = self.store.issue_summary(run_id)?;
+        let m = crate::metrics::metrics();
+        for (name, n) in report.counts.entries() {
+            m.spider_items_scraped_total.with_label_values(&[name]).inc_by(n.max(0) as u64);
+        }
         tracing::info!(
             run_id,
             status = report.status,

@@ -38,6 +38,7 @@ pub struct EcFilter {
     pub vigente: Option<bool>,
     pub tipo: Option<String>,
     pub certificador: Option<String>,
+    pub centro: Option<String>,
     pub estado: Option<String>,
 }
 
@@ -489,8 +490,16 @@ impl ReadStore for SqliteReader {
             sql.param(":nivel", v);
         }
         if let Some(v) = f.comite {
-            sql.cond("e.comite_id = :comite");
+            // The committee's own list of standards, or the standard's committee.
+            sql.cond(format!(
+                "(e.comite_id = :comite OR EXISTS (SELECT 1 FROM comite_ec k WHERE k.comite_id = :comite AND k.ec_clave = e.clave AND {}))",
+                at("k")
+            ));
             sql.param(":comite", v);
+        }
+        if let Some(v) = &f.centro {
+            sql.cond(format!("EXISTS (SELECT 1 FROM ec_centro l WHERE l.ec_clave = e.clave AND l.centro_id = :centro AND {})", at("l")));
+            sql.param(":centro", v.clone());
         }
         if let Some(v) = f.vigente {
             sql.cond("e.vigente = :vigente");

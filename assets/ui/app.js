@@ -1,0 +1,324 @@
+// RENEC Harvester UI: every figure comes from the JSON API of this server.
+"use strict";
+
+const I18N = {
+  es: {
+    skip: "Ir al contenido", nav_search: "Buscador", nav_directory: "Directorio", nav_runs: "Corridas", nav_status: "Estado",
+    loading: "Cargando…", source_note: "Datos públicos del RENEC (CONOCER), tal como se publican.",
+    search_title: "Buscar un estándar de competencia", search_label: "Código, título, comité, sector u ocupación",
+    search_placeholder: "p. ej. traducción, EC0217, cocinero", sector: "Sector", level: "Nivel", committee: "Comité",
+    in_force: "Solo vigentes", any: "Todos", results: (n) => `${n.toLocaleString("es-MX")} resultados`, more: "Más resultados",
+    certifiers_n: (n) => `${n} certificadores`, level_n: (n) => `Nivel ${n}`, no_results: "Sin resultados.",
+    directory_title: "Directorio de certificadores", directory_label: "Nombre del certificador", standards_n: (n) => `${n} estándares`,
+    sort: "Orden", by_name: "Nombre", by_standards: "Número de estándares",
+    state_type_note: "Las páginas del RENEC no publican el estado ni el tipo (ECE/OC) de los certificadores; por eso no se pueden filtrar aquí.",
+    standard: "Estándar", occupations: "Ocupaciones", certifiers: "¿En dónde puedo certificarme?", offerings: "¿En dónde puedo capacitarme?",
+    members: "Integrantes del comité", first_seen: "Visto por primera vez", last_seen: "Visto por última vez", run: "corrida",
+    source: "Fuente", type: "Tipo", spellings: "Nombres publicados", standards: "Estándares", address: "Domicilio", phone: "Teléfono",
+    state: "Estado", founded: "Integración", postal: "C.P.", runs_title: "Corridas de cosecha", status: "Estado", started: "Inicio",
+    finished: "Fin", duration: "Duración", coverage: "Cobertura", counts: "Conteos", reasons: "Motivos de retención",
+    status_title: "Estado del servicio", harvest_running: "Cosecha en curso", no_harvest_running: "No hay cosecha en curso",
+    published_run: "Corrida publicada", data_age: "Antigüedad de los datos", age_h: (h) => `${h} h`, pages_done: "Páginas obtenidas",
+    error: "No se pudo cargar", not_found: "No encontrado", sector_title: "Sector", committee_title: "Comité",
+    offering_title: "Oferta de capacitación", certifier_title: "Certificador", vigente: "vigente", inactivo: "no vigente",
+    marca: "de marca", historica: "histórica", published: "publicada", held: "retenida", running: "en curso", failed: "fallida",
+    data_from: (d) => `Datos publicados el ${d}`, none: "—",
+  },
+  en: {
+    skip: "Skip to content", nav_search: "Search", nav_directory: "Directory", nav_runs: "Runs", nav_status: "Status",
+    loading: "Loading…", source_note: "Public RENEC data (CONOCER), as published.",
+    search_title: "Find a competency standard", search_label: "Code, title, committee, sector or occupation",
+    search_placeholder: "e.g. traducción, EC0217, cocinero", sector: "Sector", level: "Level", committee: "Committee",
+    in_force: "In force only", any: "All", results: (n) => `${n.toLocaleString("en-US")} results`, more: "More results",
+    certifiers_n: (n) => `${n} certifiers`, level_n: (n) => `Level ${n}`, no_results: "No results.",
+    directory_title: "Certifier directory", directory_label: "Certifier name", standards_n: (n) => `${n} standards`,
+    sort: "Order", by_name: "Name", by_standards: "Number of standards",
+    state_type_note: "RENEC's pages do not publish certifiers' state or type (ECE/OC), so they cannot be filtered here.",
+    standard: "Standard", occupations: "Occupations", certifiers: "Where can I get certified?", offerings: "Where can I get trained?",
+    members: "Committee members", first_seen: "First seen", last_seen: "Last seen", run: "run",
+    source: "Source", type: "Type", spellings: "Published names", standards: "Standards", address: "Address", phone: "Phone",
+    state: "State", founded: "Founded", postal: "Postal code", runs_title: "Harvest runs", status: "Status", started: "Started",
+    finished: "Finished", duration: "Duration", coverage: "Coverage", counts: "Counts", reasons: "Reasons held",
+    status_title: "Service status", harvest_running: "A harvest is running", no_harvest_running: "No harvest running",
+    published_run: "Published run", data_age: "Data age", age_h: (h) => `${h} h`, pages_done: "Pages fetched",
+    error: "Could not load", not_found: "Not found", sector_title: "Sector", committee_title: "Committee",
+    offering_title: "Training offering", certifier_title: "Certifier", vigente: "in force", inactivo: "withdrawn",
+    marca: "brand", historica: "historic", published: "published", held: "held", running: "running", failed: "failed",
+    data_from: (d) => `Data published on ${d}`, none: "—",
+  },
+};
+let lang = localStorage.getItem("lang") === "en" ? "en" : "es";
+const t = (key, ...args) => { const v = I18N[lang][key]; return typeof v === "function" ? v(...args) : (v ?? key); };
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "on") for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
+    else if (k === "class") el.className = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+async function api(path) {
+  const res = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(body?.error?.message || `HTTP ${res.status}`);
+  return body;
+}
+
+const main = () => document.getElementById("main");
+function show(...nodes) { const m = main(); m.replaceChildren(...nodes); }
+function failure(e) { return h("p", { class: "error", role: "alert" }, `${t("error")}: ${e.message}`); }
+const link = (href, text, cls) => h("a", { href, class: cls }, text);
+const ecLink = (e) => link(`#/ec/${encodeURIComponent(e.clave)}`, e.clave, "code");
+
+function applyLang() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  const b = document.getElementById("lang");
+  b.textContent = lang === "es" ? "EN" : "ES";
+  b.setAttribute("aria-label", lang === "es" ? "English" : "Español");
+}
+
+// ---- Buscador ---------------------------------------------------------------
+const searchState = { q: "", sector: "", nivel: "", comite: "", vigente: false };
+let lists = null;
+async function loadLists() {
+  if (lists) return lists;
+  const sectores = (await api("/api/v1/sectores?limit=500")).items;
+  const comites = [];
+  let next = "/api/v1/comites?limit=500&sort=nombre";
+  while (next) { const page = await api(next); comites.push(...page.items); next = page.next; }
+  lists = { sectores, comites };
+  return lists;
+}
+
+function ecCard(e) {
+  return h("article", { class: "card" },
+    h("h3", {}, ecLink(e), " ", link(`#/ec/${encodeURIComponent(e.clave)}`, e.titulo || "")),
+    h("div", { class: "meta" },
+      e.nivel ? h("span", {}, t("level_n", e.nivel)) : null,
+      h("span", { class: e.vigente ? "tag ok" : "tag off" }, t(e.tipo)),
+      e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, e.sector) : null),
+    h("div", { class: "meta" },
+      e.comite_id ? link(`#/comite/${e.comite_id}`, e.comite) : (e.comite ? h("span", {}, e.comite) : null),
+      h("span", {}, t("certifiers_n", e.certificadores))));
+}
+
+async function buscador() {
+  const input = h("input", { type: "search", id: "q", value: searchState.q, placeholder: t("search_placeholder"), autocomplete: "off" });
+  const results = h("div", { class: "cards", id: "results" });
+  const count = h("p", { class: "count", "aria-live": "polite", id: "count" });
+  const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
+  const sel = (id, label, options, key) => {
+    const s = h("select", { id }, h("option", { value: "" }, t("any")), options.map(([v, l]) => h("option", { value: v, selected: String(searchState[key]) === String(v) }, l)));
+    s.addEventListener("change", () => { searchState[key] = s.value; run(); });
+    return h("label", { for: id }, label, s);
+  };
+  const vig = h("input", { type: "checkbox", id: "vigente", checked: searchState.vigente });
+  vig.addEventListener("change", () => { searchState.vigente = vig.checked; run(); });
+  const filters = h("div", { class: "filters" });
+  show(h("h1", {}, t("search_title")),
+    h("form", { class: "search", role: "search", on: { submit: (ev) => { ev.preventDefault(); run(); } } },
+      h("label", { for: "q" }, t("search_label")), input, filters),
+    count, results, moreBtn);
+  let next = null, seq = 0, timer = null;
+  async function run(append) {
+    const my = ++seq;
+    let url;
+    if (append && next) url = next;
+    else {
+      const p = new URLSearchParams();
+      if (searchState.q.trim()) p.set("q", searchState.q.trim());
+      for (const k of ["sector", "nivel", "comite"]) if (searchState[k]) p.set(k, searchState[k]);
+      if (searchState.vigente) p.set("vigente", "true");
+      p.set("limit", "30");
+      url = `/api/v1/ec?${p}`;
+    }
+    try {
+      const page = await api(url);
+      if (my !== seq) return;
+      if (!append) results.replaceChildren();
+      results.append(...page.items.map(ecCard));
+      count.textContent = page.total ? t("results", page.total) : t("no_results");
+      next = page.next; moreBtn.hidden = !next;
+    } catch (e) { if (my === seq) results.replaceChildren(failure(e)); }
+  }
+  input.addEventListener("input", () => { searchState.q = input.value; clearTimeout(timer); timer = setTimeout(() => run(), 200); });
+  moreBtn.addEventListener("click", () => run(true));
+  input.focus();
+  run();
+  try {
+    const l = await loadLists();
+    filters.append(
+      sel("f-sector", t("sector"), l.sectores.map((s) => [s.id, s.nombre]), "sector"),
+      sel("f-nivel", t("level"), [1, 2, 3, 4, 5].map((n) => [n, n]), "nivel"),
+      sel("f-comite", t("committee"), l.comites.filter((c) => c.estandares > 0).map((c) => [c.id, c.nombre.replace("Comité de Gestión por Competencias ", "")]), "comite"),
+      h("label", { class: "check", for: "vigente" }, vig, t("in_force")));
+  } catch (e) { filters.append(failure(e)); }
+}
+
+// ---- Directorio --------------------------------------------------------------
+async function directorio() {
+  const input = h("input", { type: "search", id: "dq", placeholder: t("directory_label"), autocomplete: "off" });
+  const sort = h("select", { id: "dsort" }, h("option", { value: "-estandares" }, t("by_standards")), h("option", { value: "nombre" }, t("by_name")));
+  const body = h("tbody");
+  const count = h("p", { class: "count", "aria-live": "polite" });
+  const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
+  show(h("h1", {}, t("directory_title")),
+    h("form", { class: "search", role: "search", on: { submit: (e) => e.preventDefault() } },
+      h("label", { for: "dq" }, t("directory_label")), input,
+      h("div", { class: "filters" }, h("label", { for: "dsort" }, t("sort"), sort))),
+    h("p", { class: "empty" }, t("state_type_note")),
+    count, h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, t("certifier_title")), h("th", {}, t("standards")))), body)), moreBtn);
+  let next = null, seq = 0, timer = null;
+  async function run(append) {
+    const my = ++seq;
+    const p = new URLSearchParams({ sort: sort.value, limit: "50" });
+    if (input.value.trim()) p.set("q", input.value.trim());
+    try {
+      const page = await api(append && next ? next : `/api/v1/certificadores?${p}`);
+      if (my !== seq) return;
+      if (!append) body.replaceChildren();
+      body.append(...page.items.map((c) => h("tr", {}, h("td", {}, link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre)), h("td", {}, c.estandares))));
+      count.textContent = t("results", page.total);
+      next = page.next; moreBtn.hidden = !next;
+    } catch (e) { body.replaceChildren(h("tr", {}, h("td", { colspan: 2 }, failure(e)))); }
+  }
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => run(), 200); });
+  sort.addEventListener("change", () => run());
+  moreBtn.addEventListener("click", () => run(true));
+  run();
+}
+
+// ---- entity pages --------------------------------------------------------------
+const list = (items, render) => items.length ? h("ul", { class: "links" }, items.map((i) => h("li", {}, render(i)))) : h("p", { class: "empty" }, t("none"));
+const facts = (pairs) => h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+
+async function ecPage(clave) {
+  const e = await api(`/api/v1/ec/${encodeURIComponent(clave)}`);
+  document.title = `${e.clave} · RENEC`;
+  show(h("p", {}, h("span", { class: "code" }, e.clave), " ", h("span", { class: e.vigente ? "tag ok" : "tag off" }, t(e.tipo))),
+    h("h1", {}, e.titulo || e.clave),
+    facts([[t("level"), e.nivel], [t("sector"), e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, e.sector) : null],
+      [t("committee"), e.comite_id ? link(`#/comite/${e.comite_id}`, e.comite) : e.comite],
+      [t("first_seen"), `${t("run")} ${e.first_seen_run}`], [t("last_seen"), `${t("run")} ${e.last_seen_run}`],
+      [t("source"), e.source_url ? h("a", { href: e.source_url, rel: "noopener" }, e.source_url) : null]]),
+    h("h2", {}, t("occupations")), list(e.ocupaciones, (o) => o),
+    h("h2", {}, `${t("certifiers")} (${e.certificadores_lista.length})`), list(e.certificadores_lista, (c) => link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre)),
+    h("h2", {}, t("offerings")), list(e.centros, (c) => link(`#/centro/${encodeURIComponent(c.id)}`, c.nombre)),
+    h("h2", {}, t("members")), list(e.comite_miembros, (m) => m));
+}
+
+async function standardsList(path) {
+  const items = [];
+  let next = `${path}?limit=500`;
+  while (next) { const page = await api(next); items.push(...page.items); next = page.next; }
+  return items.length ? h("div", { class: "cards" }, items.map(ecCard)) : h("p", { class: "empty" }, t("none"));
+}
+
+async function certPage(id) {
+  const c = await api(`/api/v1/certificadores/${encodeURIComponent(id)}`);
+  document.title = `${c.nombre} · RENEC`;
+  show(h("p", { class: "meta" }, t("certifier_title")), h("h1", {}, c.nombre),
+    facts([[t("spellings"), c.nombres_publicados.join(" · ")], [t("first_seen"), `${t("run")} ${c.first_seen_run}`], [t("last_seen"), `${t("run")} ${c.last_seen_run}`]]),
+    h("h2", {}, `${t("standards")} (${c.estandares})`), await standardsList(`/api/v1/certificadores/${encodeURIComponent(id)}/estandares`));
+}
+
+async function centroPage(id) {
+  const c = await api(`/api/v1/centros/${encodeURIComponent(id)}`);
+  show(h("p", { class: "meta" }, t("offering_title")), h("h1", {}, c.nombre),
+    h("h2", {}, `${t("standards")} (${c.estandares.length})`), h("div", { class: "cards" }, c.estandares.map(ecCard)));
+}
+
+async function comitePage(id) {
+  const c = await api(`/api/v1/comites/${encodeURIComponent(id)}`);
+  show(h("p", { class: "meta" }, t("committee_title"), c.clave ? ` ${c.clave}` : ""), h("h1", {}, c.nombre),
+    facts([[t("sector"), c.sector], [t("state"), c.estado], [t("address"), [c.direccion, c.colonia, c.municipio].filter(Boolean).join(", ")],
+      [t("postal"), c.codigo_postal], [t("phone"), c.telefono], [t("founded"), c.fecha_integracion]]),
+    h("h2", {}, `${t("standards")} (${c.estandares})`), h("div", { class: "cards" }, c.estandares_lista.map(ecCard)));
+}
+
+async function sectorPage(id) {
+  const s = await api(`/api/v1/sectores/${encodeURIComponent(id)}`);
+  show(h("p", { class: "meta" }, t("sector_title")), h("h1", {}, s.nombre),
+    h("h2", {}, `${t("standards")} (${s.estandares})`), await standardsList(`/api/v1/sectores/${encodeURIComponent(id)}/estandares`));
+}
+
+// ---- Corridas and Estado --------------------------------------------------------
+const statusTag = (s) => h("span", { class: `tag ${s === "published" ? "ok" : s === "held" ? "held" : s === "failed" ? "off" : ""}` }, t(s));
+const fmtDate = (s) => (s ? new Date(s).toLocaleString(lang === "es" ? "es-MX" : "en-US") : t("none"));
+
+async function corridas() {
+  const page = await api("/api/v1/runs?limit=50");
+  show(h("h1", {}, t("runs_title")), h("div", { class: "table-wrap" }, h("table", {},
+    h("thead", {}, h("tr", {}, ["#", t("status"), t("started"), t("duration"), t("coverage"), t("counts"), t("reasons")].map((x) => h("th", {}, x)))),
+    h("tbody", {}, page.items.map((r) => h("tr", {},
+      h("td", {}, r.id), h("td", {}, statusTag(r.status)), h("td", {}, fmtDate(r.started_at)),
+      h("td", {}, r.summary?.duration_ms ? `${(r.summary.duration_ms / 1000).toFixed(1)} s` : t("none")),
+      h("td", {}, Object.entries(r.coverage || {}).map(([k, v]) => h("div", {}, `${k}: ${(v.ratio * 100).toFixed(2)} %`))),
+      h("td", {}, r.counts?.estandares_vigentes !== undefined ? `${r.counts.estandares_vigentes} EC · ${r.counts.certificadores} cert.` : t("none")),
+      h("td", {}, (r.reasons || []).map((x) => h("div", {}, x))))))))));
+}
+
+let statusTimer = null;
+async function estado() {
+  const [runs, stats] = await Promise.all([api("/api/v1/runs?limit=1"), api("/api/v1/stats").catch(() => null)]);
+  const last = runs.items[0];
+  const running = last && last.status === "running";
+  const age = stats?.published_at ? Math.round((Date.now() - new Date(stats.published_at)) / 3600000) : null;
+  show(h("h1", {}, t("status_title")),
+    facts([[t("status"), running ? t("harvest_running") : t("no_harvest_running")],
+      [t("published_run"), stats ? `${stats.published_run} · ${fmtDate(stats.published_at)}` : t("none")],
+      [t("data_age"), age !== null ? t("age_h", age) : t("none")]]),
+    running ? h("section", {}, h("h2", {}, t("pages_done")), Object.entries(last.progress || {}).map(([k, v]) => h("div", {}, `${k}: ${v}`))) : null);
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { if (location.hash.startsWith("#/estado")) render(); }, 3000);
+}
+
+async function footer() {
+  try {
+    const s = await api("/api/v1/stats");
+    document.getElementById("data-age").textContent = s.published_at ? t("data_from", fmtDate(s.published_at)) : "";
+  } catch { document.getElementById("data-age").textContent = ""; }
+}
+
+// ---- router ----------------------------------------------------------------------
+const routes = [
+  [/^#?\/?$/, "buscador", buscador],
+  [/^#\/directorio$/, "directorio", directorio],
+  [/^#\/corridas$/, "corridas", corridas],
+  [/^#\/estado$/, "estado", estado],
+  [/^#\/ec\/(.+)$/, "buscador", ecPage],
+  [/^#\/certificador\/(.+)$/, "directorio", certPage],
+  [/^#\/centro\/(.+)$/, "buscador", centroPage],
+  [/^#\/comite\/(.+)$/, "buscador", comitePage],
+  [/^#\/sector\/(.+)$/, "buscador", sectorPage],
+];
+
+async function render() {
+  const hash = location.hash || "#/";
+  document.title = "RENEC Harvester";
+  for (const [re, nav, fn] of routes) {
+    const m = hash.match(re);
+    if (!m) continue;
+    document.querySelectorAll("[data-nav]").forEach((a) => a.toggleAttribute("aria-current", a.dataset.nav === nav) || a.removeAttribute("aria-current"));
+    document.querySelectorAll(`[data-nav="${nav}"]`).forEach((a) => a.setAttribute("aria-current", "page"));
+    try { await fn(...m.slice(1).map(decodeURIComponent)); } catch (e) { show(failure(e)); }
+    return;
+  }
+  show(h("p", { class: "error" }, t("not_found")));
+}
+
+window.addEventListener("hashchange", () => { render(); main().focus({ preventScroll: true }); });
+document.addEventListener("DOMContentLoaded", () => {
+  applyLang();
+  document.getElementById("lang").addEventListener("click", () => {
+    lang = lang === "es" ? "en" : "es"; localStorage.setItem("lang", lang); applyLang(); render(); footer();
+  });
+  render();
+  footer();
+});

@@ -1,0 +1,38 @@
+//! `/api/v1/centros`: training offerings ("¿En dónde puedo capacitarme?").
+
+use super::error::ApiError;
+use super::{estandares, list_reply, Reply, Request};
+use crate::store::read::{CertFilter, NameSort};
+
+const ALLOWED: &[&str] = &["q", "ec", "min_ec", "sort", "limit", "offset", "cursor"];
+const SORTS: &[(&str, NameSort)] = &[("nombre", NameSort::Nombre), ("estandares", NameSort::Estandares)];
+
+pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
+    let p = req.params(ALLOWED)?;
+    let f = CertFilter {
+        q: p.text("q"),
+        ec: p.text("ec").map(|c| crate::normalize::clean(&c)),
+        min_ec: p.int("min_ec", 0, 100_000)?,
+    };
+    let sort = p.sort(SORTS, NameSort::Nombre)?;
+    let page = p.page()?;
+    let run = req.run()?;
+    let result = req.state.read(move |s| s.list_centros(run, &f, sort, page)).await?;
+    Ok(list_reply("/api/v1/centros", &p, page, result))
+}
+
+pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let run = req.run()?;
+    let key = id.to_string();
+    match req.state.read(move |s| s.get_centro(run, &key)).await? {
+        Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
+        None => Err(ApiError::not_found(format!("no training offering {id} in the published data"))),
+    }
+}
+
+pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    get(req, id).await?;
+    let path = format!("/api/v1/centros/{id}/estandares");
+    estandares::list_with(req, &path, |f| f.centro = Some(id.to_string())).await
+}

@@ -1,0 +1,51 @@
+//! `/api/v1/certificadores`: certifying bodies (ECE/OC), with stable ids.
+
+use super::error::ApiError;
+use super::params::Params;
+use super::{estandares, list_reply, Reply, Request};
+use crate::store::read::{CertFilter, NameSort};
+
+const ALLOWED: &[&str] = &["q", "ec", "min_ec", "tipo", "estado", "sort", "limit", "offset", "cursor"];
+pub const SORTS: &[(&str, NameSort)] = &[("nombre", NameSort::Nombre), ("estandares", NameSort::Estandares)];
+
+pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
+    for unpublished in ["tipo", "estado"] {
+        if p.text(unpublished).is_some() {
+            return Err(ApiError::bad_parameter(
+                unpublished,
+                format!("`{unpublished}` cannot be filtered yet: the RENEC pages the harvester reads do not publish a certifier's type or state; filter standards by `estado` instead"),
+            ));
+        }
+    }
+    Ok(CertFilter {
+        q: p.text("q"),
+        ec: p.text("ec").map(|c| crate::normalize::clean(&c)),
+        min_ec: p.int("min_ec", 0, 100_000)?,
+    })
+}
+
+pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
+    let p = req.params(ALLOWED)?;
+    let f = filter(&p)?;
+    let sort = p.sort(SORTS, NameSort::Nombre)?;
+    let page = p.page()?;
+    let run = req.run()?;
+    let result = req.state.read(move |s| s.list_certificadores(run, &f, sort, page)).await?;
+    Ok(list_reply("/api/v1/certificadores", &p, page, result))
+}
+
+pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let run = req.run()?;
+    let key = id.to_string();
+    match req.state.read(move |s| s.get_certificador(run, &key)).await? {
+        Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
+        None => Err(ApiError::not_found(format!("no certifier {id} in the published data"))),
+    }
+}
+
+pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    get(req, id).await?;
+    let path = format!("/api/v1/certificadores/{id}/estandares");
+    estandares::list_with(req, &path, |f| f.certificador = Some(id.to_string())).await
+}

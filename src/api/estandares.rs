@@ -1,0 +1,62 @@
+//! `/api/v1/ec`: competency standards.
+
+use super::error::ApiError;
+use super::params::Params;
+use super::{list_reply, Reply, Request};
+use crate::normalize::EcCode;
+use crate::store::read::{EcFilter, EcSort};
+
+pub const FILTERS: &[&str] = &["q", "sector", "nivel", "comite", "vigente", "tipo", "certificador", "centro", "estado"];
+const PAGING: &[&str] = &["sort", "limit", "offset", "cursor"];
+pub const SORTS: &[(&str, EcSort)] = &[
+    ("clave", EcSort::Clave),
+    ("titulo", EcSort::Titulo),
+    ("nivel", EcSort::Nivel),
+    ("certificadores", EcSort::Certificadores),
+];
+
+pub fn filter(p: &Params) -> Result<EcFilter, ApiError> {
+    Ok(EcFilter {
+        q: p.text("q"),
+        sector: p.text("sector"),
+        nivel: p.int("nivel", 1, 5)?,
+        comite: p.int("comite", 1, i64::from(u32::MAX))?,
+        vigente: p.boolean("vigente")?,
+        tipo: p.one_of("tipo", &["vigente", "inactivo", "marca", "historica"])?,
+        certificador: p.text("certificador"),
+        centro: p.text("centro"),
+        estado: p.estado()?,
+    })
+}
+
+pub fn allowed() -> Vec<&'static str> {
+    FILTERS.iter().chain(PAGING).copied().collect()
+}
+
+/// A list of standards under a fixed filter (the sub-lists of other resources).
+pub async fn list_with(req: &Request<'_>, path: &str, fixed: impl FnOnce(&mut EcFilter)) -> Result<Reply, ApiError> {
+    let p = req.params(&allowed())?;
+    let mut f = filter(&p)?;
+    fixed(&mut f);
+    let sort = p.sort(SORTS, EcSort::Clave)?;
+    let page = p.page()?;
+    let run = req.run()?;
+    let result = req.state.read(move |s| s.list_ec(run, &f, sort, page)).await?;
+    Ok(list_reply(path, &p, page, result))
+}
+
+pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
+    list_with(req, "/api/v1/ec", |_| {}).await
+}
+
+pub async fn get(req: &Request<'_>, clave: &str) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let code = EcCode::parse(clave).map_err(|_| ApiError::bad_parameter("clave", "the standard code is empty"))?;
+    let run = req.run()?;
+    let key = code.as_str().to_string();
+    let found = req.state.read(move |s| s.get_ec(run, &key)).await?;
+    match found {
+        Some(detail) => Ok(Reply::Json(serde_json::to_value(detail).expect("serializes"))),
+        None => Err(ApiError::not_found(format!("no standard {code} in the published data"))),
+    }
+}

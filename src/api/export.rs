@@ -1,0 +1,181 @@
+//! `/api/v1/export/{entity}.csv|.json|.ndjson`: whole tables or filtered
+//! like the lists, streamed page by page (no cut-off), UTF-8, with an
+//! optional byte-order mark (`?bom=1`) for spreadsheets.
+
+use super::error::ApiError;
+use super::params::Params;
+use super::{certificadores, estandares, Reply, Request};
+use crate::store::read::{CertFilter, ComiteFilter, EcSort, NameSort, Order, PageReq, ReadStore};
+use bytes::Bytes;
+use warp::http::{header, HeaderValue};
+use warp::Reply as _;
+
+const PAGE: u32 = 1000;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Csv,
+    Json,
+    Ndjson,
+}
+
+enum Query {
+    Ec(crate::store::read::EcFilter),
+    Certificadores(CertFilter),
+    Centros(CertFilter),
+    Comites(ComiteFilter),
+    Sectores,
+}
+
+/// Rows of one page as JSON values, and the total.
+fn fetch(store: &dyn ReadStore, run: i64, q: &Query, page: PageReq) -> crate::store::Result<(Vec<serde_json::Value>, u64)> {
+    fn vals<T: serde::Serialize>(p: crate::store::read::Page<T>) -> (Vec<serde_json::Value>, u64) {
+        (p.items.into_iter().map(|i| serde_json::to_value(i).expect("serializes")).collect(), p.total)
+    }
+    Ok(match q {
+        Query::Ec(f) => vals(store.list_ec(run, f, (EcSort::Clave, Order::Asc), page)?),
+        Query::Certificadores(f) => vals(store.list_certificadores(run, f, (NameSort::Nombre, Order::Asc), page)?),
+        Query::Centros(f) => vals(store.list_centros(run, f, (NameSort::Nombre, Order::Asc), page)?),
+        Query::Comites(f) => vals(store.list_comites(run, f, (NameSort::Nombre, Order::Asc), page)?),
+        Query::Sectores => vals(store.list_sectores(run, None, page)?),
+    })
+}
+
+fn columns(q: &Query) -> &'static [&'static str] {
+    match q {
+        Query::Ec(_) => &["clave", "titulo", "nivel", "tipo", "vigente", "sector_id", "sector", "comite_id", "comite", "certificadores"],
+        Query::Comites(_) => &["id", "clave", "nombre", "sector", "estado_inegi", "estado", "estandares"],
+        _ => &["id", "nombre", "estandares"],
+    }
+}
+
+fn csv_line(fields: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(fields).expect("in-memory CSV");
+    w.into_inner().expect("in-memory CSV")
+}
+
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
+    let (entity, format) = match file.rsplit_once('.') {
+        Some((e, "csv")) => (e, Format::Csv),
+        Some((e, "json")) => (e, Format::Json),
+        Some((e, "ndjson")) => (e, Format::Ndjson),
+        _ => return Err(ApiError::bad_parameter("format", format!("{file:?}: the export name is ENTITY.csv, ENTITY.json or ENTITY.ndjson"))),
+    };
+    let mut allowed: Vec<&str> = vec!["bom"];
+    let query = match entity {
+        "ec" => {
+            allowed.extend(estandares::FILTERS);
+            let p = req.params(&allowed)?;
+            (Query::Ec(estandares::filter(&p)?), p)
+        }
+        "certificadores" | "centros" => {
+            allowed.extend(["q", "ec", "min_ec"]);
+            let p = req.params(&allowed)?;
+            let f = certificadores::filter(&p)?;
+            (if entity == "centros" { Query::Centros(f) } else { Query::Certificadores(f) }, p)
+        }
+        "comites" => {
+            allowed.extend(["q", "estado", "ec", "min_ec"]);
+            let p = req.params(&allowed)?;
+            let f = ComiteFilter { q: p.text("q"), estado: p.estado()?, ec: p.text("ec"), min_ec: p.int("min_ec", 0, 100_000)? };
+            (Query::Comites(f), p)
+        }
+        "sectores" => (Query::Sectores, req.params(&allowed)?),
+        _ => {
+            return Err(ApiError::not_found(format!(
+                "no export {entity:?}; exports are ec, certificadores, centros, comites and sectores"
+            )))
+        }
+    };
+    let (query, params): (Query, Params) = query;
+    let bom = params.boolean("bom")?.unwrap_or(false);
+    let run = req.run()?;
+    let store = req.state.store.clone();
+    let cols = columns(&query);
+    let first_store = store.clone();
+    let (first_rows, total, query) = tokio::task::spawn_blocking(move || {
+        fetch(first_store.as_ref(), run, &query, PageReq { limit: PAGE, offset: 0 }).map(|(rows, total)| (rows, total, query))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    tokio::task::spawn_blocking(move || {
+        let send = |b: Vec<u8>| tx.blocking_send(Ok(Bytes::from(b))).is_ok();
+        let mut head = Vec::new();
+        if bom {
+            head.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        match format {
+            Format::Csv => head.extend(csv_line(cols.iter().map(|c| c.to_string()))),
+            Format::Json => head.push(b'['),
+            Format::Ndjson => {}
+        }
+        if !send(head) {
+            return;
+        }
+        let (mut rows, mut offset, mut first) = (first_rows, 0u64, true);
+        loop {
+            let mut chunk = Vec::new();
+            for row in &rows {
+                match format {
+                    Format::Csv => chunk.extend(csv_line(cols.iter().map(|c| cell(&row[*c])))),
+                    Format::Json => {
+                        if !first {
+                            chunk.push(b',');
+                        }
+                        first = false;
+                        chunk.extend(serde_json::to_vec(row).expect("serializes"));
+                    }
+                    Format::Ndjson => {
+                        chunk.extend(serde_json::to_vec(row).expect("serializes"));
+                        chunk.push(b'\n');
+                    }
+                }
+            }
+            if !send(chunk) {
+                return;
+            }
+            offset += rows.len() as u64;
+            if rows.is_empty() || offset >= total {
+                break;
+            }
+            match fetch(store.as_ref(), run, &query, PageReq { limit: PAGE, offset }) {
+                Ok((next, _)) => rows = next,
+                Err(e) => {
+                    // The stream ends in an error: the client sees a broken answer, never a silently short one.
+                    tracing::error!(error = %e, "export_failed");
+                    let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+                    return;
+                }
+            }
+        }
+        if format == Format::Json {
+            send(b"]\n".to_vec());
+        }
+    });
+    let (ext, content_type) = match format {
+        Format::Csv => ("csv", "text/csv; charset=utf-8"),
+        Format::Json => ("json", "application/json; charset=utf-8"),
+        Format::Ndjson => ("ndjson", "application/x-ndjson; charset=utf-8"),
+    };
+    let mut r = warp::reply::stream(tokio_stream::wrappers::ReceiverStream::new(rx)).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"renec-{entity}-run{run}.{ext}\"")).expect("ascii"),
+    );
+    h.insert("x-total-count", HeaderValue::from(total));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    tracing::info!(entity, rows = total, run, "data_export");
+    Ok(Reply::Raw(r))
+}

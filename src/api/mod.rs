@@ -1,0 +1,375 @@
+//! The HTTP API (read-only JSON, `/api/v1/…`), health and metrics, and the
+//! embedded UI, on warp. One dispatcher matches the path and hands each
+//! resource to its own module; this file owns what every answer shares:
+//! the published run, ETags and 304s, the cache, compression, CORS,
+//! security headers, rate limiting, metrics and the access log.
+
+pub mod error;
+pub mod params;
+
+mod certificadores;
+mod centros;
+mod comites;
+mod estandares;
+mod export;
+mod health;
+mod http;
+mod runs;
+mod search;
+mod sectores;
+
+use crate::config::Config;
+use crate::store::read::{ReadStore, SqliteReader};
+use error::ApiError;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use params::Params;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Instant;
+use warp::http::{HeaderMap, Method, StatusCode};
+use warp::Filter;
+
+/// What every request can reach.
+pub struct AppState {
+    pub store: Arc<dyn ReadStore>,
+    reader: Option<Arc<SqliteReader>>,
+    cache: Option<moka::future::Cache<String, bytes::Bytes>>,
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    cors_origins: Vec<String>,
+    prometheus_enabled: bool,
+    metrics_loopback_only: bool,
+    metrics_token: String,
+    ready_max_age_hours: u32,
+    published: tokio::sync::Mutex<(Option<i64>, Option<Instant>)>,
+}
+
+impl AppState {
+    /// State over the SQLite file of the configuration.
+    pub fn from_config(cfg: &Config) -> AppState {
+        let reader = Arc::new(SqliteReader::new(&cfg.sqlite_path(), (cfg.api_workers as usize * 2).max(4)));
+        let mut state = AppState::new(reader.clone(), cfg);
+        state.reader = Some(reader);
+        state
+    }
+
+    /// State over any store (a PostgreSQL reader, in tests a fake).
+    pub fn new(store: Arc<dyn ReadStore>, cfg: &Config) -> AppState {
+        let cache = (cfg.cache_capacity > 0).then(|| {
+            moka::future::Cache::builder()
+                .max_capacity(cfg.cache_capacity)
+                .time_to_idle(std::time::Duration::from_secs(3600))
+                .build()
+        });
+        let limiter = NonZeroU32::new(cfg.rate_limit_per_second).map(|rate| {
+            let burst = NonZeroU32::new(cfg.rate_limit_burst).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
+        AppState {
+            store,
+            reader: None,
+            cache,
+            limiter,
+            cors_origins: cfg.cors_origins.clone(),
+            prometheus_enabled: cfg.prometheus_enabled,
+            metrics_loopback_only: cfg.metrics_loopback_only,
+            metrics_token: cfg.metrics_token.clone(),
+            ready_max_age_hours: cfg.ready_max_age_hours,
+            published: tokio::sync::Mutex::new((None, None)),
+        }
+    }
+
+    /// Runs a blocking store read off the async workers.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn ReadStore) -> crate::store::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::from)
+    }
+
+    /// The published run, looked up at most once a second: a newly published
+    /// run reaches every reader within a second, and every cache key and ETag
+    /// changes with it.
+    pub async fn current_run(&self) -> Result<Option<i64>, ApiError> {
+        let mut cached = self.published.lock().await;
+        if let (run, Some(at)) = *cached {
+            if at.elapsed() < std::time::Duration::from_secs(1) {
+                return Ok(run);
+            }
+        }
+        let run = self.read(|s| s.published_run()).await?.map(|(id, _)| id);
+        *cached = (run, Some(Instant::now()));
+        Ok(run)
+    }
+
+    fn update_pool_gauges(&self) {
+        if let Some(r) = &self.reader {
+            let m = crate::metrics::metrics();
+            m.db_connection_pool_size.set(r.size() as i64);
+            m.db_connection_pool_available.set(r.available() as i64);
+        }
+    }
+}
+
+/// What a handler produces.
+pub enum Reply {
+    /// JSON that may be cached and revalidated (tied to the published run).
+    Json(serde_json::Value),
+    /// An answer built by the handler (exports, metrics, health, UI files).
+    Raw(warp::reply::Response),
+}
+
+/// One matched route: its template (for metrics) and what it needs.
+pub struct Request<'a> {
+    pub state: &'a AppState,
+    /// The published run when the request arrived.
+    pub run: Option<i64>,
+    pub params_raw: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub client: Option<SocketAddr>,
+}
+
+impl Request<'_> {
+    /// The run to answer from, or 503 when nothing is published yet.
+    pub fn run(&self) -> Result<i64, ApiError> {
+        self.run.ok_or_else(ApiError::no_data)
+    }
+
+    pub fn params(&self, allowed: &[&str]) -> Result<Params, ApiError> {
+        Params::parse(self.params_raw, allowed)
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect()
+}
+
+/// Matches a path to its route template and handler.
+async fn route(req: &Request<'_>, path: &str) -> (&'static str, Result<Reply, ApiError>) {
+    let segs = segments(path);
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    macro_rules! go {
+        ($t:expr, $e:expr) => {
+            ($t, $e.await)
+        };
+    }
+    match s.as_slice() {
+        ["health"] => go!("/health", health::health(req)),
+        ["ready"] => go!("/ready", health::ready(req)),
+        ["metrics"] => go!("/metrics", health::metrics(req)),
+        ["api", "v1", "ec"] => go!("/api/v1/ec", estandares::list(req)),
+        ["api", "v1", "ec", clave] => go!("/api/v1/ec/{clave}", estandares::get(req, clave)),
+        ["api", "v1", "certificadores"] => go!("/api/v1/certificadores", certificadores::list(req)),
+        ["api", "v1", "certificadores", id] => go!("/api/v1/certificadores/{id}", certificadores::get(req, id)),
+        ["api", "v1", "certificadores", id, "estandares"] => {
+            go!("/api/v1/certificadores/{id}/estandares", certificadores::standards(req, id))
+        }
+        ["api", "v1", "centros"] => go!("/api/v1/centros", centros::list(req)),
+        ["api", "v1", "centros", id] => go!("/api/v1/centros/{id}", centros::get(req, id)),
+        ["api", "v1", "centros", id, "estandares"] => go!("/api/v1/centros/{id}/estandares", centros::standards(req, id)),
+        ["api", "v1", "comites"] => go!("/api/v1/comites", comites::list(req)),
+        ["api", "v1", "comites", id] => go!("/api/v1/comites/{id}", comites::get(req, id)),
+        ["api", "v1", "comites", id, "estandares"] => go!("/api/v1/comites/{id}/estandares", comites::standards(req, id)),
+        ["api", "v1", "sectores"] => go!("/api/v1/sectores", sectores::list(req)),
+        ["api", "v1", "sectores", id] => go!("/api/v1/sectores/{id}", sectores::get(req, id)),
+        ["api", "v1", "sectores", id, "estandares"] => go!("/api/v1/sectores/{id}/estandares", sectores::standards(req, id)),
+        ["api", "v1", "search"] => go!("/api/v1/search", search::search(req)),
+        ["api", "v1", "graph"] => go!("/api/v1/graph", search::graph(req)),
+        ["api", "v1", "stats"] => go!("/api/v1/stats", runs::stats(req)),
+        ["api", "v1", "runs"] => go!("/api/v1/runs", runs::list(req)),
+        ["api", "v1", "runs", id] => go!("/api/v1/runs/{id}", runs::get(req, id)),
+        ["api", "v1", "export", file] => go!("/api/v1/export/{file}", export::export(req, file)),
+        ["api", "v1", "openapi.json"] => ("/api/v1/openapi.json", Ok(http::openapi())),
+        ["api", ..] => ("/api/*", Err(ApiError::not_found(format!("no API route {path}; the routes are listed in /api/v1/openapi.json")))),
+        _ => ("/ui", Ok(http::ui_file(path))),
+    }
+}
+
+fn is_loopback(client: Option<SocketAddr>) -> bool {
+    client.is_some_and(|a| a.ip().is_loopback())
+}
+
+/// Whether answers of this path belong to the published run (cached, with ETags).
+fn cacheable(path: &str) -> bool {
+    path.starts_with("/api/v1/") && !path.starts_with("/api/v1/export/") && !path.starts_with("/api/v1/runs") && path != "/api/v1/openapi.json"
+}
+
+/// The query string with its pairs in a canonical order.
+fn canonical_query(query: Option<&str>) -> String {
+    let mut pairs: Vec<&str> = query.unwrap_or("").split('&').filter(|p| !p.is_empty()).collect();
+    pairs.sort_unstable();
+    pairs.join("&")
+}
+
+/// Routes a GET: revalidation and the cache first, then the handler.
+async fn dispatch(
+    state: &AppState,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+) -> (&'static str, warp::reply::Response) {
+    let run = match state.current_run().await {
+        Ok(run) => run,
+        Err(e) => return ("/api/*", http::error_response(&e)),
+    };
+    let key = (cacheable(path) && run.is_some()).then(|| format!("{}|{path}|{}", run.unwrap_or(0), canonical_query(query)));
+    let tag = key.as_deref().map(http::etag);
+    if let Some(tag) = &tag {
+        if http::if_none_match(headers, tag) {
+            return (route_template(path), http::not_modified(tag));
+        }
+    }
+    let m = crate::metrics::metrics();
+    if let (Some(key), Some(cache)) = (&key, &state.cache) {
+        if let Some(body) = cache.get(key).await {
+            m.cache_hits_total.inc();
+            return (route_template(path), http::json_response(headers, &body, tag.as_deref()));
+        }
+        m.cache_misses_total.inc();
+    }
+    let req = Request { state, run, params_raw: query, headers, client };
+    let (template, result) = route(&req, path).await;
+    let response = match result {
+        Ok(Reply::Json(value)) => {
+            let body = bytes::Bytes::from(serde_json::to_vec(&value).expect("json serializes"));
+            if let (Some(key), Some(cache)) = (key, &state.cache) {
+                cache.insert(key, body.clone()).await;
+            }
+            http::json_response(headers, &body, tag.as_deref())
+        }
+        Ok(Reply::Raw(r)) => r,
+        Err(e) => http::error_response(&e),
+    };
+    (template, response)
+}
+
+/// The route template of a path answered from the cache (metrics labels).
+fn route_template(path: &str) -> &'static str {
+    let segs = segments(path);
+    match segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["api", "v1", "ec"] => "/api/v1/ec",
+        ["api", "v1", "ec", _] => "/api/v1/ec/{clave}",
+        ["api", "v1", "search"] => "/api/v1/search",
+        ["api", "v1", "stats"] => "/api/v1/stats",
+        ["api", "v1", "graph"] => "/api/v1/graph",
+        ["api", "v1", r] => match *r {
+            "certificadores" => "/api/v1/certificadores",
+            "centros" => "/api/v1/centros",
+            "comites" => "/api/v1/comites",
+            _ => "/api/v1/sectores",
+        },
+        ["api", "v1", r, _] => match *r {
+            "certificadores" => "/api/v1/certificadores/{id}",
+            "centros" => "/api/v1/centros/{id}",
+            "comites" => "/api/v1/comites/{id}",
+            _ => "/api/v1/sectores/{id}",
+        },
+        _ => "/api/v1/{resource}/{id}/estandares",
+    }
+}
+
+/// Handles one request from start to end.
+async fn handle(
+    state: Arc<AppState>,
+    method: Method,
+    path: warp::path::FullPath,
+    query: Option<String>,
+    headers: HeaderMap,
+    client: Option<SocketAddr>,
+) -> Result<warp::reply::Response, Infallible> {
+    let started = Instant::now();
+    let path = path.as_str().to_string();
+    let (template, mut response) = if method == Method::OPTIONS {
+        ("preflight", http::preflight(&state, &headers))
+    } else if method != Method::GET && method != Method::HEAD {
+        let e = ApiError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "method_not_allowed",
+            message: format!("{method} is not accepted: this API is read-only (GET, HEAD)"),
+            parameter: None,
+        };
+        ("method", http::error_response(&e))
+    } else if let Some(wait) = state.limiter.as_ref().filter(|_| !is_loopback(client)).and_then(|l| {
+        let ip = client.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+        l.check_key(&ip).err().map(|not_until| not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())))
+    }) {
+        tracing::warn!(rate_limited = true, client_ip = ?client.map(|c| c.ip()), path = %path, "rate_limited");
+        ("rate_limit", http::rate_limited(wait))
+    } else {
+        dispatch(&state, &path, query.as_deref(), &headers, client).await
+    };
+    http::finish(&state, &headers, &mut response);
+    if method == Method::HEAD {
+        *response.body_mut() = warp::reply::Response::default().into_body();
+    }
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    let m = crate::metrics::metrics();
+    let status_text = status.to_string();
+    m.api_response_duration.with_label_values(&[template, status_text.as_str()]).observe(elapsed.as_secs_f64());
+    m.api_requests_total.with_label_values(&[template, method.as_str(), status_text.as_str()]).inc();
+    if status >= 400 {
+        let code = response.headers().get("x-error-code").and_then(|v| v.to_str().ok()).unwrap_or("error").to_string();
+        m.api_errors_total.with_label_values(&[template, code.as_str()]).inc();
+    }
+    state.update_pool_gauges();
+    tracing::info!(
+        route = template,
+        method = %method,
+        path = %path,
+        status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        client_ip = ?client.map(|c| c.ip()),
+        "http_request"
+    );
+    Ok(response)
+}
+
+/// The warp filter of the whole server.
+pub fn filter(state: Arc<AppState>) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
+    let state = warp::any().map(move || state.clone());
+    let query = warp::query::raw().map(Some).or(warp::any().map(|| None)).unify();
+    state
+        .and(warp::method())
+        .and(warp::path::full())
+        .and(query)
+        .and(warp::header::headers_cloned())
+        .and(warp::addr::remote())
+        .and_then(handle)
+}
+
+/// Serves on `listener` until `shutdown` resolves.
+pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+    warp::serve(filter(state)).incoming(listener).graceful(shutdown).run().await;
+}
+
+/// The list envelope: `{"items", "total", "limit", "next"}`, with `next` a
+/// URL carrying an opaque cursor (null on the last page).
+pub fn list_reply<T: serde::Serialize>(path: &str, params: &Params, page: crate::store::read::PageReq, result: crate::store::read::Page<T>) -> Reply {
+    let next_offset = page.offset + u64::from(page.limit);
+    let next = (next_offset < result.total).then(|| {
+        let mut query: Vec<(String, String)> = url::form_urlencoded::parse(params.canonical().as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "offset" && k != "cursor")
+            .collect();
+        query.push(("cursor".into(), params::encode_cursor(next_offset)));
+        let q = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+        format!("{path}?{q}")
+    });
+    Reply::Json(serde_json::json!({
+        "items": result.items,
+        "total": result.total,
+        "limit": page.limit,
+        "next": next,
+    }))
+}

@@ -1,0 +1,40 @@
+//! `/api/v1/runs` and `/api/v1/stats`.
+
+use super::error::ApiError;
+use super::{list_reply, Reply, Request};
+
+pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
+    let p = req.params(&["limit", "offset", "cursor"])?;
+    let page = p.page()?;
+    let result = req.state.read(move |s| s.list_runs(page)).await?;
+    Ok(list_reply("/api/v1/runs", &p, page, result))
+}
+
+pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let n: i64 = id.parse().map_err(|_| ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}")))?;
+    match req.state.read(move |s| s.get_run(n)).await? {
+        Some(r) => Ok(Reply::Json(serde_json::to_value(r).expect("serializes"))),
+        None => Err(ApiError::not_found(format!("no run {id}"))),
+    }
+}
+
+/// The same keys as `renec-harvester stats --json`.
+pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let run = req.run()?;
+    let (counts, last, published) = req
+        .state
+        .read(move |s| {
+            let last = s.list_runs(crate::store::read::PageReq { limit: 1, offset: 0 })?.items.into_iter().next();
+            Ok((s.counts(run)?, last, s.get_run(run)?))
+        })
+        .await?;
+    let mut v = serde_json::to_value(counts).expect("serializes");
+    v["last_run"] = last.map_or(serde_json::Value::Null, |r| {
+        serde_json::json!({"id": r.id, "status": r.status, "started_at": r.started_at, "finished_at": r.finished_at})
+    });
+    v["published_run"] = serde_json::json!(run);
+    v["published_at"] = serde_json::json!(published.and_then(|r| r.finished_at));
+    Ok(Reply::Json(v))
+}

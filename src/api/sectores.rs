@@ -1,0 +1,29 @@
+//! `/api/v1/sectores`: productive sectors of the catalogue.
+
+use super::error::ApiError;
+use super::{estandares, list_reply, Reply, Request};
+
+pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
+    let p = req.params(&["q", "limit", "offset", "cursor"])?;
+    let q = p.text("q");
+    let page = p.page()?;
+    let run = req.run()?;
+    let result = req.state.read(move |s| s.list_sectores(run, q.as_deref(), page)).await?;
+    Ok(list_reply("/api/v1/sectores", &p, page, result))
+}
+
+pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let run = req.run()?;
+    let key = id.to_string();
+    match req.state.read(move |s| s.get_sector(run, &key)).await? {
+        Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
+        None => Err(ApiError::not_found(format!("no sector {id} in the published data"))),
+    }
+}
+
+pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    get(req, id).await?;
+    let path = format!("/api/v1/sectores/{id}/estandares");
+    estandares::list_with(req, &path, |f| f.sector = Some(id.to_string())).await
+}
