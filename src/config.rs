@@ -115,6 +115,9 @@ config_table! {
     /// Requests one client may make in a burst above the steady rate (1 to 100000).
     rate_limit_burst: u32 = "100",
         key "api.rate_limit_burst", env "API_RATE_LIMIT_BURST", rule |v| int_range(v, 1, 100000), secret false;
+    /// Rate-limit loopback clients too (they are exempt by default).
+    rate_limit_loopback: bool = "false",
+        key "api.rate_limit_loopback", env "API_RATE_LIMIT_LOOPBACK", rule boolean, secret false;
     /// /ready fails when the published data is older than this many hours (1 to 8760).
     ready_max_age_hours: u32 = "336",
         key "api.ready_max_age_hours", env "API_READY_MAX_AGE_HOURS", rule |v| int_range(v, 1, 8760), secret false;

@@ -223,7 +223,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -237,7 +238,10 @@ async fn shutdown_signal() {
 /// Serves the API and UI on `addr` until Ctrl-C or SIGTERM; `announce` gets the URL.
 fn serve(cfg: &Config, addr: SocketAddr, announce: impl FnOnce(&str)) -> Result<ExitCode> {
     Store::open(&cfg.sqlite_path())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(cfg.api_workers as usize).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.api_workers as usize)
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -275,7 +279,10 @@ fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>, port: u16) -> R
     let code = run_harvest(&cfg, true, false)?;
     println!();
     println!("data: {}", cfg.sqlite_path().display());
-    println!("try:  RENEC_DATA_DIR={} renec-harvester stats", data_dir.display());
+    println!(
+        "try:  RENEC_DATA_DIR={} renec-harvester stats",
+        data_dir.display()
+    );
     println!("the UI and the API of these data (Ctrl-C to stop):");
     serve(&cfg, SocketAddr::from(([127, 0, 0, 1], port)), |url| {
         println!("{url}");
@@ -319,10 +326,19 @@ fn main() -> ExitCode {
                 std::thread::park();
             }
         })(),
-        Command::Demo { site, data_dir, port } => demo(cfg, &site, data_dir, port),
+        Command::Demo {
+            site,
+            data_dir,
+            port,
+        } => demo(cfg, &site, data_dir, port),
         Command::Serve => (|| {
-            let ip: std::net::IpAddr = cfg.api_host.parse().with_context(|| format!("API_HOST {:?} is not an IP address", cfg.api_host))?;
-            serve(&cfg, SocketAddr::new(ip, cfg.api_port), |url| println!("serving {url}"))
+            let ip: std::net::IpAddr = cfg
+                .api_host
+                .parse()
+                .with_context(|| format!("API_HOST {:?} is not an IP address", cfg.api_host))?;
+            serve(&cfg, SocketAddr::new(ip, cfg.api_port), |url| {
+                println!("serving {url}")
+            })
         })(),
     };
     match result {

@@ -2,7 +2,8 @@
 //! rules use. One process-wide registry.
 
 use prometheus::{
-    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Opts, Registry, TextEncoder,
 };
 use std::sync::OnceLock;
 
@@ -34,12 +35,14 @@ fn counter_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCoun
 fn build() -> Metrics {
     let r = Registry::new();
     let api_response_duration = HistogramVec::new(
-        HistogramOpts::new("api_response_duration", "API response time in seconds")
-            .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+        HistogramOpts::new("api_response_duration", "API response time in seconds").buckets(vec![
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        ]),
         &["route", "status"],
     )
     .expect("valid metric");
-    r.register(Box::new(api_response_duration.clone())).expect("unique metric");
+    r.register(Box::new(api_response_duration.clone()))
+        .expect("unique metric");
     let gauge = |name: &str, help: &str| {
         let g = IntGauge::new(name, help).expect("valid metric");
         r.register(Box::new(g.clone())).expect("unique metric");
@@ -55,41 +58,109 @@ fn build() -> Metrics {
         r.register(Box::new(c.clone())).expect("unique metric");
         c
     };
-    let coverage_ratio = GaugeVec::new(Opts::new("renec_coverage_ratio", "Coverage of each source in the last published run"), &["source"])
-        .expect("valid metric");
-    r.register(Box::new(coverage_ratio.clone())).expect("unique metric");
+    let coverage_ratio = GaugeVec::new(
+        Opts::new(
+            "renec_coverage_ratio",
+            "Coverage of each source in the last published run",
+        ),
+        &["source"],
+    )
+    .expect("valid metric");
+    r.register(Box::new(coverage_ratio.clone()))
+        .expect("unique metric");
     #[cfg(target_os = "linux")]
-    r.register(Box::new(prometheus::process_collector::ProcessCollector::for_self())).expect("process metrics");
+    r.register(Box::new(
+        prometheus::process_collector::ProcessCollector::for_self(),
+    ))
+    .expect("process metrics");
     Metrics {
-        api_requests_total: counter_vec(&r, "api_requests_total", "API requests", &["route", "method", "status"]),
-        api_errors_total: counter_vec(&r, "api_errors_total", "API answers with an error status", &["route", "code"]),
-        spider_requests_total: counter_vec(&r, "spider_requests_total", "HTTP requests made by the harvester", &["source"]),
-        spider_items_scraped_total: counter_vec(&r, "spider_items_scraped_total", "Items stored by published or held runs", &["entity"]),
-        spider_retries_total: counter_vec(&r, "spider_retries_total", "Requests retried by the harvester", &["source"]),
-        spider_response_status_total: counter_vec(&r, "spider_response_status_total", "Harvester responses by HTTP status", &["code"]),
-        db_connection_pool_available: gauge("db_connection_pool_available", "Database connections free in the read pool"),
+        api_requests_total: counter_vec(
+            &r,
+            "api_requests_total",
+            "API requests",
+            &["route", "method", "status"],
+        ),
+        api_errors_total: counter_vec(
+            &r,
+            "api_errors_total",
+            "API answers with an error status",
+            &["route", "code"],
+        ),
+        spider_requests_total: counter_vec(
+            &r,
+            "spider_requests_total",
+            "HTTP requests made by the harvester",
+            &["source"],
+        ),
+        spider_items_scraped_total: counter_vec(
+            &r,
+            "spider_items_scraped_total",
+            "Items stored by published or held runs",
+            &["entity"],
+        ),
+        spider_retries_total: counter_vec(
+            &r,
+            "spider_retries_total",
+            "Requests retried by the harvester",
+            &["source"],
+        ),
+        spider_response_status_total: counter_vec(
+            &r,
+            "spider_response_status_total",
+            "Harvester responses by HTTP status",
+            &["code"],
+        ),
+        db_connection_pool_available: gauge(
+            "db_connection_pool_available",
+            "Database connections free in the read pool",
+        ),
         db_connection_pool_size: gauge("db_connection_pool_size", "Size of the database read pool"),
         cache_hits_total: counter("cache_hits_total", "API answers served from the cache"),
-        cache_misses_total: counter("cache_misses_total", "API answers computed because the cache did not have them"),
-        last_published_run_timestamp: fgauge("renec_last_published_run_timestamp_seconds", "When the published run finished (Unix time)"),
-        data_age_seconds: fgauge("renec_data_age_seconds", "Age of the published data in seconds"),
-        harvest_running: gauge("renec_harvest_running", "1 while a harvest runs in this process"),
+        cache_misses_total: counter(
+            "cache_misses_total",
+            "API answers computed because the cache did not have them",
+        ),
+        last_published_run_timestamp: fgauge(
+            "renec_last_published_run_timestamp_seconds",
+            "When the published run finished (Unix time)",
+        ),
+        data_age_seconds: fgauge(
+            "renec_data_age_seconds",
+            "Age of the published data in seconds",
+        ),
+        harvest_running: gauge(
+            "renec_harvest_running",
+            "1 while a harvest runs in this process",
+        ),
         coverage_ratio,
         api_response_duration,
         registry: r,
     }
 }
 
-/// The process-wide metrics.
+/// The harvester's sources, as metric labels.
+pub const SOURCES: [&str; 5] = ["robots", "catalogue", "committees", "detail", "legacy"];
+
+/// The process-wide metrics. The harvester's series start at zero for every
+/// source, so that dashboards and alert rules see them before the first run.
 pub fn metrics() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
-    METRICS.get_or_init(build)
+    METRICS.get_or_init(|| {
+        let m = build();
+        for source in SOURCES {
+            m.spider_requests_total.with_label_values(&[source]);
+            m.spider_retries_total.with_label_values(&[source]);
+        }
+        m
+    })
 }
 
 /// The text exposition format.
 pub fn render() -> String {
     let mut buf = Vec::new();
-    TextEncoder::new().encode(&metrics().registry.gather(), &mut buf).expect("encode metrics");
+    TextEncoder::new()
+        .encode(&metrics().registry.gather(), &mut buf)
+        .expect("encode metrics");
     String::from_utf8(buf).expect("metrics are UTF-8")
 }
 
@@ -100,20 +171,40 @@ mod tests {
     #[test]
     fn dashboard_names_are_exported() {
         let m = metrics();
-        m.api_response_duration.with_label_values(&["/api/v1/ec", "200"]).observe(0.001);
-        m.api_requests_total.with_label_values(&["/api/v1/ec", "GET", "200"]).inc();
-        m.api_errors_total.with_label_values(&["/api/v1/ec", "invalid_parameter"]).inc();
+        m.api_response_duration
+            .with_label_values(&["/api/v1/ec", "200"])
+            .observe(0.001);
+        m.api_requests_total
+            .with_label_values(&["/api/v1/ec", "GET", "200"])
+            .inc();
+        m.api_errors_total
+            .with_label_values(&["/api/v1/ec", "invalid_parameter"])
+            .inc();
         m.spider_requests_total.with_label_values(&["detail"]).inc();
-        m.spider_items_scraped_total.with_label_values(&["estandares"]).inc();
+        m.spider_items_scraped_total
+            .with_label_values(&["estandares"])
+            .inc();
         m.spider_retries_total.with_label_values(&["detail"]).inc();
-        m.spider_response_status_total.with_label_values(&["200"]).inc();
+        m.spider_response_status_total
+            .with_label_values(&["200"])
+            .inc();
         m.coverage_ratio.with_label_values(&["detail"]).set(1.0);
         let text = render();
         for name in [
-            "api_response_duration_bucket", "api_requests_total", "api_errors_total", "spider_requests_total",
-            "spider_items_scraped_total", "spider_retries_total", "spider_response_status_total",
-            "db_connection_pool_available", "db_connection_pool_size", "cache_hits_total", "cache_misses_total",
-            "renec_last_published_run_timestamp_seconds", "renec_data_age_seconds", "renec_coverage_ratio",
+            "api_response_duration_bucket",
+            "api_requests_total",
+            "api_errors_total",
+            "spider_requests_total",
+            "spider_items_scraped_total",
+            "spider_retries_total",
+            "spider_response_status_total",
+            "db_connection_pool_available",
+            "db_connection_pool_size",
+            "cache_hits_total",
+            "cache_misses_total",
+            "renec_last_published_run_timestamp_seconds",
+            "renec_data_age_seconds",
+            "renec_coverage_ratio",
             "renec_harvest_running",
         ] {
             assert!(text.contains(name), "{name} missing");

@@ -7,7 +7,13 @@ use std::process::{Command, Output};
 
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
-    for var in ["RENEC_CONFIG", "DATABASE_URL", "RENEC_DATA_DIR", "RENEC_SOURCE_URL", "CONCURRENT_REQUESTS"] {
+    for var in [
+        "RENEC_CONFIG",
+        "DATABASE_URL",
+        "RENEC_DATA_DIR",
+        "RENEC_SOURCE_URL",
+        "CONCURRENT_REQUESTS",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("API_LOG_LEVEL", "warn");
@@ -15,16 +21,27 @@ fn bin() -> Command {
 }
 
 fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin().args(["config", "check"]).env("CONCURRENT_REQUESTS", "0").current_dir(dir.path()).output().unwrap();
+    let out = bin()
+        .args(["config", "check"])
+        .env("CONCURRENT_REQUESTS", "0")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let (_, err) = text(&out);
-    assert!(err.contains("`CONCURRENT_REQUESTS` must be a whole number between 1 and 64, got \"0\""), "{err}");
+    assert!(
+        err.contains("`CONCURRENT_REQUESTS` must be a whole number between 1 and 64, got \"0\""),
+        "{err}"
+    );
     let out = bin()
         .args(["harvest"])
         .env("ROBOTSTXT_OBEY", "perhaps")
@@ -32,8 +49,13 @@ fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).1.contains("`ROBOTSTXT_OBEY` must be true or false"));
-    assert!(!dir.path().join("d").exists(), "nothing may be created before the configuration is valid");
+    assert!(text(&out)
+        .1
+        .contains("`ROBOTSTXT_OBEY` must be true or false"));
+    assert!(
+        !dir.path().join("d").exists(),
+        "nothing may be created before the configuration is valid"
+    );
 }
 
 #[test]
@@ -49,26 +71,72 @@ fn config_check_redacts_secrets() {
     let (stdout, _) = text(&out);
     assert!(out.status.success());
     assert!(!stdout.contains("hunter2"), "{stdout}");
-    assert!(stdout.contains("crawl.concurrent_requests = \"8\"    # CONCURRENT_REQUESTS (env CONCURRENT_REQUESTS)"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "crawl.concurrent_requests = \"8\"    # CONCURRENT_REQUESTS (env CONCURRENT_REQUESTS)"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
-fn demo_then_stats_json() {
+fn demo_serves_its_data_then_stats_json() {
+    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let out = bin().args(["demo", "--data-dir"]).arg(dir.path()).output().unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("PUBLISHED") && stdout.contains("renec.sqlite3"), "{stdout}");
+    let mut child = bin()
+        .args(["demo", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("demo ended before printing its address")
+            .unwrap();
+        if line.starts_with("http://127.0.0.1:") {
+            break line;
+        }
+        seen.push(line);
+    };
+    let text = seen.join("\n");
+    assert!(
+        text.contains("PUBLISHED") && text.contains("renec.sqlite3"),
+        "{text}"
+    );
+    let (status, stats) = common::get_json(&format!("{url}api/v1/stats"));
+    assert_eq!(status, 200);
+    assert_eq!(stats["estandares_vigentes"], 100);
+    let (status, _, page) = common::get(&url, &[]);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&page).contains("<script src=\"/app.js\""));
+    child.kill().unwrap();
+    child.wait().unwrap();
 
-    let out = bin().args(["stats", "--json"]).env("RENEC_DATA_DIR", dir.path()).output().unwrap();
+    let out = bin()
+        .args(["stats", "--json"])
+        .env("RENEC_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in [
-        "estandares_vigentes", "estandares_inactivos", "estandares_marca", "calificaciones_historicas",
-        "certificadores", "centros", "comites", "sectores", "ec_certificador", "ec_centro", "ec_ocupacion",
+        "estandares_vigentes",
+        "estandares_inactivos",
+        "estandares_marca",
+        "calificaciones_historicas",
+        "certificadores",
+        "centros",
+        "comites",
+        "sectores",
+        "ec_certificador",
+        "ec_centro",
+        "ec_ocupacion",
     ] {
         assert!(v[key].as_i64().is_some_and(|n| n > 0), "{key}: {v}");
     }
-    assert_eq!(v["estandares_vigentes"], 100);
     assert_eq!(v["last_run"]["status"], "published");
     assert!(v["last_run"]["finished_at"].is_string());
 }
@@ -76,7 +144,11 @@ fn demo_then_stats_json() {
 #[test]
 fn stats_without_a_database_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin().args(["stats"]).env("RENEC_DATA_DIR", dir.path()).output().unwrap();
+    let out = bin()
+        .args(["stats"])
+        .env("RENEC_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("run `renec-harvester harvest` first"));
 }
@@ -99,5 +171,8 @@ fn a_held_run_exits_2() {
         .unwrap();
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains("HELD") && stdout.contains("coverage of detail is 75.00%"), "{stdout}");
+    assert!(
+        stdout.contains("HELD") && stdout.contains("coverage of detail is 75.00%"),
+        "{stdout}"
+    );
 }

@@ -5,7 +5,10 @@ use super::{estandares, list_reply, Reply, Request};
 use crate::store::read::{CertFilter, NameSort};
 
 const ALLOWED: &[&str] = &["q", "ec", "min_ec", "sort", "limit", "offset", "cursor"];
-const SORTS: &[(&str, NameSort)] = &[("nombre", NameSort::Nombre), ("estandares", NameSort::Estandares)];
+const SORTS: &[(&str, NameSort)] = &[
+    ("nombre", NameSort::Nombre),
+    ("estandares", NameSort::Estandares),
+];
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = req.params(ALLOWED)?;
@@ -17,7 +20,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let sort = p.sort(SORTS, NameSort::Nombre)?;
     let page = p.page()?;
     let run = req.run()?;
-    let result = req.state.read(move |s| s.list_centros(run, &f, sort, page)).await?;
+    let result = req
+        .state
+        .read(move |s| s.list_centros(run, &f, sort, page))
+        .await?;
     Ok(list_reply("/api/v1/centros", &p, page, result))
 }
 
@@ -27,7 +33,9 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let key = id.to_string();
     match req.state.read(move |s| s.get_centro(run, &key)).await? {
         Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!("no training offering {id} in the published data"))),
+        None => Err(ApiError::not_found(format!(
+            "no training offering {id} in the published data"
+        ))),
     }
 }
 

@@ -5,8 +5,13 @@ use super::params::Params;
 use super::{estandares, list_reply, Reply, Request};
 use crate::store::read::{CertFilter, NameSort};
 
-const ALLOWED: &[&str] = &["q", "ec", "min_ec", "tipo", "estado", "sort", "limit", "offset", "cursor"];
-pub const SORTS: &[(&str, NameSort)] = &[("nombre", NameSort::Nombre), ("estandares", NameSort::Estandares)];
+const ALLOWED: &[&str] = &[
+    "q", "ec", "min_ec", "tipo", "estado", "sort", "limit", "offset", "cursor",
+];
+pub const SORTS: &[(&str, NameSort)] = &[
+    ("nombre", NameSort::Nombre),
+    ("estandares", NameSort::Estandares),
+];
 
 pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
     for unpublished in ["tipo", "estado"] {
@@ -30,7 +35,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let sort = p.sort(SORTS, NameSort::Nombre)?;
     let page = p.page()?;
     let run = req.run()?;
-    let result = req.state.read(move |s| s.list_certificadores(run, &f, sort, page)).await?;
+    let result = req
+        .state
+        .read(move |s| s.list_certificadores(run, &f, sort, page))
+        .await?;
     Ok(list_reply("/api/v1/certificadores", &p, page, result))
 }
 
@@ -38,9 +46,15 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     req.params(&[])?;
     let run = req.run()?;
     let key = id.to_string();
-    match req.state.read(move |s| s.get_certificador(run, &key)).await? {
+    match req
+        .state
+        .read(move |s| s.get_certificador(run, &key))
+        .await?
+    {
         Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!("no certifier {id} in the published data"))),
+        None => Err(ApiError::not_found(format!(
+            "no certifier {id} in the published data"
+        ))),
     }
 }
 

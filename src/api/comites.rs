@@ -4,14 +4,21 @@ use super::error::ApiError;
 use super::{estandares, list_reply, Reply, Request};
 use crate::store::read::{ComiteFilter, NameSort};
 
-const ALLOWED: &[&str] = &["q", "estado", "ec", "min_ec", "sort", "limit", "offset", "cursor"];
-const SORTS: &[(&str, NameSort)] = &[("nombre", NameSort::Nombre), ("estandares", NameSort::Estandares)];
+const ALLOWED: &[&str] = &[
+    "q", "estado", "ec", "min_ec", "sort", "limit", "offset", "cursor",
+];
+const SORTS: &[(&str, NameSort)] = &[
+    ("nombre", NameSort::Nombre),
+    ("estandares", NameSort::Estandares),
+];
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::bad_parameter("id", format!("a committee id is RENEC's positive number, got {id:?}")))
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::bad_parameter(
+            "id",
+            format!("a committee id is RENEC's positive number, got {id:?}"),
+        )
+    })
 }
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
@@ -25,7 +32,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let sort = p.sort(SORTS, NameSort::Nombre)?;
     let page = p.page()?;
     let run = req.run()?;
-    let result = req.state.read(move |s| s.list_comites(run, &f, sort, page)).await?;
+    let result = req
+        .state
+        .read(move |s| s.list_comites(run, &f, sort, page))
+        .await?;
     Ok(list_reply("/api/v1/comites", &p, page, result))
 }
 
@@ -35,7 +45,9 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let run = req.run()?;
     match req.state.read(move |s| s.get_comite(run, n)).await? {
         Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!("no committee {id} in the published data"))),
+        None => Err(ApiError::not_found(format!(
+            "no committee {id} in the published data"
+        ))),
     }
 }
 

@@ -36,7 +36,12 @@ impl ApiError {
     }
 
     pub fn not_found(what: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: what.into(), parameter: None }
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: what.into(),
+            parameter: None,
+        }
     }
 
     pub fn no_data() -> ApiError {
@@ -61,7 +66,11 @@ impl ApiError {
 
     pub fn body(&self) -> Vec<u8> {
         serde_json::to_vec(&Body {
-            error: Inner { code: self.code, message: &self.message, parameter: self.parameter.as_deref() },
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                parameter: self.parameter.as_deref(),
+            },
         })
         .expect("error serializes")
     }

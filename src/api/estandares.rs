@@ -6,7 +6,17 @@ use super::{list_reply, Reply, Request};
 use crate::normalize::EcCode;
 use crate::store::read::{EcFilter, EcSort};
 
-pub const FILTERS: &[&str] = &["q", "sector", "nivel", "comite", "vigente", "tipo", "certificador", "centro", "estado"];
+pub const FILTERS: &[&str] = &[
+    "q",
+    "sector",
+    "nivel",
+    "comite",
+    "vigente",
+    "tipo",
+    "certificador",
+    "centro",
+    "estado",
+];
 const PAGING: &[&str] = &["sort", "limit", "offset", "cursor"];
 pub const SORTS: &[(&str, EcSort)] = &[
     ("clave", EcSort::Clave),
@@ -34,14 +44,21 @@ pub fn allowed() -> Vec<&'static str> {
 }
 
 /// A list of standards under a fixed filter (the sub-lists of other resources).
-pub async fn list_with(req: &Request<'_>, path: &str, fixed: impl FnOnce(&mut EcFilter)) -> Result<Reply, ApiError> {
+pub async fn list_with(
+    req: &Request<'_>,
+    path: &str,
+    fixed: impl FnOnce(&mut EcFilter),
+) -> Result<Reply, ApiError> {
     let p = req.params(&allowed())?;
     let mut f = filter(&p)?;
     fixed(&mut f);
     let sort = p.sort(SORTS, EcSort::Clave)?;
     let page = p.page()?;
     let run = req.run()?;
-    let result = req.state.read(move |s| s.list_ec(run, &f, sort, page)).await?;
+    let result = req
+        .state
+        .read(move |s| s.list_ec(run, &f, sort, page))
+        .await?;
     Ok(list_reply(path, &p, page, result))
 }
 
@@ -51,12 +68,17 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn get(req: &Request<'_>, clave: &str) -> Result<Reply, ApiError> {
     req.params(&[])?;
-    let code = EcCode::parse(clave).map_err(|_| ApiError::bad_parameter("clave", "the standard code is empty"))?;
+    let code = EcCode::parse(clave)
+        .map_err(|_| ApiError::bad_parameter("clave", "the standard code is empty"))?;
     let run = req.run()?;
     let key = code.as_str().to_string();
     let found = req.state.read(move |s| s.get_ec(run, &key)).await?;
     match found {
-        Some(detail) => Ok(Reply::Json(serde_json::to_value(detail).expect("serializes"))),
-        None => Err(ApiError::not_found(format!("no standard {code} in the published data"))),
+        Some(detail) => Ok(Reply::Json(
+            serde_json::to_value(detail).expect("serializes"),
+        )),
+        None => Err(ApiError::not_found(format!(
+            "no standard {code} in the published data"
+        ))),
     }
 }

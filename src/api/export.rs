@@ -28,23 +28,59 @@ enum Query {
 }
 
 /// Rows of one page as JSON values, and the total.
-fn fetch(store: &dyn ReadStore, run: i64, q: &Query, page: PageReq) -> crate::store::Result<(Vec<serde_json::Value>, u64)> {
+fn fetch(
+    store: &dyn ReadStore,
+    run: i64,
+    q: &Query,
+    page: PageReq,
+) -> crate::store::Result<(Vec<serde_json::Value>, u64)> {
     fn vals<T: serde::Serialize>(p: crate::store::read::Page<T>) -> (Vec<serde_json::Value>, u64) {
-        (p.items.into_iter().map(|i| serde_json::to_value(i).expect("serializes")).collect(), p.total)
+        (
+            p.items
+                .into_iter()
+                .map(|i| serde_json::to_value(i).expect("serializes"))
+                .collect(),
+            p.total,
+        )
     }
     Ok(match q {
         Query::Ec(f) => vals(store.list_ec(run, f, (EcSort::Clave, Order::Asc), page)?),
-        Query::Certificadores(f) => vals(store.list_certificadores(run, f, (NameSort::Nombre, Order::Asc), page)?),
-        Query::Centros(f) => vals(store.list_centros(run, f, (NameSort::Nombre, Order::Asc), page)?),
-        Query::Comites(f) => vals(store.list_comites(run, f, (NameSort::Nombre, Order::Asc), page)?),
+        Query::Certificadores(f) => {
+            vals(store.list_certificadores(run, f, (NameSort::Nombre, Order::Asc), page)?)
+        }
+        Query::Centros(f) => {
+            vals(store.list_centros(run, f, (NameSort::Nombre, Order::Asc), page)?)
+        }
+        Query::Comites(f) => {
+            vals(store.list_comites(run, f, (NameSort::Nombre, Order::Asc), page)?)
+        }
         Query::Sectores => vals(store.list_sectores(run, None, page)?),
     })
 }
 
 fn columns(q: &Query) -> &'static [&'static str] {
     match q {
-        Query::Ec(_) => &["clave", "titulo", "nivel", "tipo", "vigente", "sector_id", "sector", "comite_id", "comite", "certificadores"],
-        Query::Comites(_) => &["id", "clave", "nombre", "sector", "estado_inegi", "estado", "estandares"],
+        Query::Ec(_) => &[
+            "clave",
+            "titulo",
+            "nivel",
+            "tipo",
+            "vigente",
+            "sector_id",
+            "sector",
+            "comite_id",
+            "comite",
+            "certificadores",
+        ],
+        Query::Comites(_) => &[
+            "id",
+            "clave",
+            "nombre",
+            "sector",
+            "estado_inegi",
+            "estado",
+            "estandares",
+        ],
         _ => &["id", "nombre", "estandares"],
     }
 }
@@ -68,7 +104,12 @@ pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
         Some((e, "csv")) => (e, Format::Csv),
         Some((e, "json")) => (e, Format::Json),
         Some((e, "ndjson")) => (e, Format::Ndjson),
-        _ => return Err(ApiError::bad_parameter("format", format!("{file:?}: the export name is ENTITY.csv, ENTITY.json or ENTITY.ndjson"))),
+        _ => {
+            return Err(ApiError::bad_parameter(
+                "format",
+                format!("{file:?}: the export name is ENTITY.csv, ENTITY.json or ENTITY.ndjson"),
+            ))
+        }
     };
     let mut allowed: Vec<&str> = vec!["bom"];
     let query = match entity {
@@ -81,19 +122,31 @@ pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
             allowed.extend(["q", "ec", "min_ec"]);
             let p = req.params(&allowed)?;
             let f = certificadores::filter(&p)?;
-            (if entity == "centros" { Query::Centros(f) } else { Query::Certificadores(f) }, p)
+            (
+                if entity == "centros" {
+                    Query::Centros(f)
+                } else {
+                    Query::Certificadores(f)
+                },
+                p,
+            )
         }
         "comites" => {
             allowed.extend(["q", "estado", "ec", "min_ec"]);
             let p = req.params(&allowed)?;
-            let f = ComiteFilter { q: p.text("q"), estado: p.estado()?, ec: p.text("ec"), min_ec: p.int("min_ec", 0, 100_000)? };
+            let f = ComiteFilter {
+                q: p.text("q"),
+                estado: p.estado()?,
+                ec: p.text("ec"),
+                min_ec: p.int("min_ec", 0, 100_000)?,
+            };
             (Query::Comites(f), p)
         }
         "sectores" => (Query::Sectores, req.params(&allowed)?),
         _ => {
             return Err(ApiError::not_found(format!(
-                "no export {entity:?}; exports are ec, certificadores, centros, comites and sectores"
-            )))
+            "no export {entity:?}; exports are ec, certificadores, centros, comites and sectores"
+        )))
         }
     };
     let (query, params): (Query, Params) = query;
@@ -103,7 +156,16 @@ pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
     let cols = columns(&query);
     let first_store = store.clone();
     let (first_rows, total, query) = tokio::task::spawn_blocking(move || {
-        fetch(first_store.as_ref(), run, &query, PageReq { limit: PAGE, offset: 0 }).map(|(rows, total)| (rows, total, query))
+        fetch(
+            first_store.as_ref(),
+            run,
+            &query,
+            PageReq {
+                limit: PAGE,
+                offset: 0,
+            },
+        )
+        .map(|(rows, total)| (rows, total, query))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -148,7 +210,15 @@ pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
             if rows.is_empty() || offset >= total {
                 break;
             }
-            match fetch(store.as_ref(), run, &query, PageReq { limit: PAGE, offset }) {
+            match fetch(
+                store.as_ref(),
+                run,
+                &query,
+                PageReq {
+                    limit: PAGE,
+                    offset,
+                },
+            ) {
                 Ok((next, _)) => rows = next,
                 Err(e) => {
                     // The stream ends in an error: the client sees a broken answer, never a silently short one.
@@ -167,12 +237,16 @@ pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
         Format::Json => ("json", "application/json; charset=utf-8"),
         Format::Ndjson => ("ndjson", "application/x-ndjson; charset=utf-8"),
     };
-    let mut r = warp::reply::stream(tokio_stream::wrappers::ReceiverStream::new(rx)).into_response();
+    let mut r =
+        warp::reply::stream(tokio_stream::wrappers::ReceiverStream::new(rx)).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"renec-{entity}-run{run}.{ext}\"")).expect("ascii"),
+        HeaderValue::from_str(&format!(
+            "attachment; filename=\"renec-{entity}-run{run}.{ext}\""
+        ))
+        .expect("ascii"),
     );
     h.insert("x-total-count", HeaderValue::from(total));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

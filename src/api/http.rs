@@ -15,16 +15,22 @@ use warp::reply::Response;
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 fn response(status: StatusCode, content_type: &str, body: impl Into<bytes::Bytes>) -> Response {
-    let mut r = Response::new(warp::hyper::body::Bytes::from(body.into()).into());
+    let body: bytes::Bytes = body.into();
+    let mut r = Response::new(body.into());
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).expect("valid content type"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).expect("valid content type"),
+    );
     r
 }
 
 pub fn error_response(e: &ApiError) -> Response {
     let mut r = response(e.status, "application/json; charset=utf-8", e.body());
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r.headers_mut().insert("x-error-code", HeaderValue::from_static(e.code));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert("x-error-code", HeaderValue::from_static(e.code));
     r
 }
 
@@ -37,7 +43,8 @@ pub fn rate_limited(wait: Duration) -> Response {
         parameter: None,
     };
     let mut r = error_response(&e);
-    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     r
 }
 
@@ -56,8 +63,15 @@ pub fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
 }
 
 pub fn not_modified(tag: &str) -> Response {
-    let mut r = response(StatusCode::NOT_MODIFIED, "application/json; charset=utf-8", bytes::Bytes::new());
-    r.headers_mut().insert(header::ETAG, HeaderValue::from_str(tag).expect("ascii etag"));
+    let mut r = response(
+        StatusCode::NOT_MODIFIED,
+        "application/json; charset=utf-8",
+        bytes::Bytes::new(),
+    );
+    r.headers_mut().insert(
+        header::ETAG,
+        HeaderValue::from_str(tag).expect("ascii etag"),
+    );
     r
 }
 
@@ -66,16 +80,29 @@ pub fn compress(headers: &HeaderMap, body: &[u8]) -> Option<(&'static str, Vec<u
     if body.len() < 1024 {
         return None;
     }
-    let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let accepts = |enc: &str| accept.split(',').any(|p| p.split(';').next().is_some_and(|t| t.trim() == enc));
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let accepts = |enc: &str| {
+        accept
+            .split(',')
+            .any(|p| p.split(';').next().is_some_and(|t| t.trim() == enc))
+    };
     if accepts("br") {
         let mut out = Vec::with_capacity(body.len() / 4);
-        let params = brotli::enc::BrotliEncoderParams { quality: 4, ..Default::default() };
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 4,
+            ..Default::default()
+        };
         brotli::BrotliCompress(&mut &body[..], &mut out, &params).ok()?;
         return Some(("br", out));
     }
     if accepts("gzip") {
-        let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::fast());
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 4),
+            flate2::Compression::fast(),
+        );
         enc.write_all(body).ok()?;
         return Some(("gzip", enc.finish().ok()?));
     }
@@ -87,11 +114,18 @@ pub fn json_response(headers: &HeaderMap, body: &[u8], tag: Option<&str>) -> Res
     let mut r = body_response(headers, "application/json; charset=utf-8", body);
     match tag {
         Some(tag) => {
-            r.headers_mut().insert(header::ETAG, HeaderValue::from_str(tag).expect("ascii etag"));
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60, must-revalidate"));
+            r.headers_mut().insert(
+                header::ETAG,
+                HeaderValue::from_str(tag).expect("ascii etag"),
+            );
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60, must-revalidate"),
+            );
         }
         None => {
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }
     }
     r
@@ -102,12 +136,16 @@ pub fn body_response(headers: &HeaderMap, content_type: &str, body: &[u8]) -> Re
     let mut r = match compress(headers, body) {
         Some((enc, compressed)) => {
             let mut r = response(StatusCode::OK, content_type, compressed);
-            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
             r
         }
         None => response(StatusCode::OK, content_type, body.to_vec()),
     };
-    r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Encoding, Origin"));
+    r.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Origin"),
+    );
     r
 }
 
@@ -115,13 +153,19 @@ pub fn body_response(headers: &HeaderMap, content_type: &str, body: &[u8]) -> Re
 pub fn finish(state: &AppState, request_headers: &HeaderMap, r: &mut Response) {
     let h = r.headers_mut();
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.remove("x-error-code");
     if let Some(origin) = allowed_origin(state, request_headers) {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("ETag, Retry-After"));
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("ETag, Retry-After"),
+        );
     }
 }
 
@@ -141,9 +185,18 @@ pub fn preflight(state: &AppState, headers: &HeaderMap) -> Response {
         Some(_) => {
             let mut r = response(StatusCode::NO_CONTENT, "text/plain", bytes::Bytes::new());
             let h = r.headers_mut();
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
-            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("If-None-Match, Content-Type"));
-            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, HEAD, OPTIONS"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("If-None-Match, Content-Type"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
             r
         }
         None => error_response(&ApiError {
@@ -157,8 +210,15 @@ pub fn preflight(state: &AppState, headers: &HeaderMap) -> Response {
 
 pub fn openapi() -> Reply {
     let file = Assets::get("openapi.json").expect("assets/openapi.json is embedded");
-    let mut r = response(StatusCode::OK, "application/json; charset=utf-8", file.data.into_owned());
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    let mut r = response(
+        StatusCode::OK,
+        "application/json; charset=utf-8",
+        file.data.into_owned(),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     Reply::Raw(r)
 }
 
@@ -168,7 +228,10 @@ pub fn ui_file(path: &str) -> Reply {
     let name = if name.is_empty() { "index.html" } else { name };
     let (file, name) = match Assets::get(&format!("ui/{name}")) {
         Some(f) => (f, name),
-        None => (Assets::get("ui/index.html").expect("assets/ui/index.html is embedded"), "index.html"),
+        None => (
+            Assets::get("ui/index.html").expect("assets/ui/index.html is embedded"),
+            "index.html",
+        ),
     };
     let content_type = match name.rsplit('.').next() {
         Some("html") => "text/html; charset=utf-8",
@@ -179,6 +242,9 @@ pub fn ui_file(path: &str) -> Reply {
         _ => "application/octet-stream",
     };
     let mut r = response(StatusCode::OK, content_type, file.data.into_owned());
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     Reply::Raw(r)
 }

@@ -7,8 +7,8 @@
 pub mod error;
 pub mod params;
 
-mod certificadores;
 mod centros;
+mod certificadores;
 mod comites;
 mod estandares;
 mod export;
@@ -37,6 +37,7 @@ pub struct AppState {
     reader: Option<Arc<SqliteReader>>,
     cache: Option<moka::future::Cache<String, bytes::Bytes>>,
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    limit_loopback: bool,
     cors_origins: Vec<String>,
     prometheus_enabled: bool,
     metrics_loopback_only: bool,
@@ -48,7 +49,10 @@ pub struct AppState {
 impl AppState {
     /// State over the SQLite file of the configuration.
     pub fn from_config(cfg: &Config) -> AppState {
-        let reader = Arc::new(SqliteReader::new(&cfg.sqlite_path(), (cfg.api_workers as usize * 2).max(4)));
+        let reader = Arc::new(SqliteReader::new(
+            &cfg.sqlite_path(),
+            (cfg.api_workers as usize * 2).max(4),
+        ));
         let mut state = AppState::new(reader.clone(), cfg);
         state.reader = Some(reader);
         state
@@ -71,6 +75,7 @@ impl AppState {
             reader: None,
             cache,
             limiter,
+            limit_loopback: cfg.rate_limit_loopback,
             cors_origins: cfg.cors_origins.clone(),
             prometheus_enabled: cfg.prometheus_enabled,
             metrics_loopback_only: cfg.metrics_loopback_only,
@@ -149,7 +154,11 @@ fn segments(path: &str) -> Vec<String> {
     path.trim_matches('/')
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect()
 }
 
@@ -169,19 +178,33 @@ async fn route(req: &Request<'_>, path: &str) -> (&'static str, Result<Reply, Ap
         ["api", "v1", "ec"] => go!("/api/v1/ec", estandares::list(req)),
         ["api", "v1", "ec", clave] => go!("/api/v1/ec/{clave}", estandares::get(req, clave)),
         ["api", "v1", "certificadores"] => go!("/api/v1/certificadores", certificadores::list(req)),
-        ["api", "v1", "certificadores", id] => go!("/api/v1/certificadores/{id}", certificadores::get(req, id)),
+        ["api", "v1", "certificadores", id] => {
+            go!("/api/v1/certificadores/{id}", certificadores::get(req, id))
+        }
         ["api", "v1", "certificadores", id, "estandares"] => {
-            go!("/api/v1/certificadores/{id}/estandares", certificadores::standards(req, id))
+            go!(
+                "/api/v1/certificadores/{id}/estandares",
+                certificadores::standards(req, id)
+            )
         }
         ["api", "v1", "centros"] => go!("/api/v1/centros", centros::list(req)),
         ["api", "v1", "centros", id] => go!("/api/v1/centros/{id}", centros::get(req, id)),
-        ["api", "v1", "centros", id, "estandares"] => go!("/api/v1/centros/{id}/estandares", centros::standards(req, id)),
+        ["api", "v1", "centros", id, "estandares"] => go!(
+            "/api/v1/centros/{id}/estandares",
+            centros::standards(req, id)
+        ),
         ["api", "v1", "comites"] => go!("/api/v1/comites", comites::list(req)),
         ["api", "v1", "comites", id] => go!("/api/v1/comites/{id}", comites::get(req, id)),
-        ["api", "v1", "comites", id, "estandares"] => go!("/api/v1/comites/{id}/estandares", comites::standards(req, id)),
+        ["api", "v1", "comites", id, "estandares"] => go!(
+            "/api/v1/comites/{id}/estandares",
+            comites::standards(req, id)
+        ),
         ["api", "v1", "sectores"] => go!("/api/v1/sectores", sectores::list(req)),
         ["api", "v1", "sectores", id] => go!("/api/v1/sectores/{id}", sectores::get(req, id)),
-        ["api", "v1", "sectores", id, "estandares"] => go!("/api/v1/sectores/{id}/estandares", sectores::standards(req, id)),
+        ["api", "v1", "sectores", id, "estandares"] => go!(
+            "/api/v1/sectores/{id}/estandares",
+            sectores::standards(req, id)
+        ),
         ["api", "v1", "search"] => go!("/api/v1/search", search::search(req)),
         ["api", "v1", "graph"] => go!("/api/v1/graph", search::graph(req)),
         ["api", "v1", "stats"] => go!("/api/v1/stats", runs::stats(req)),
@@ -189,7 +212,12 @@ async fn route(req: &Request<'_>, path: &str) -> (&'static str, Result<Reply, Ap
         ["api", "v1", "runs", id] => go!("/api/v1/runs/{id}", runs::get(req, id)),
         ["api", "v1", "export", file] => go!("/api/v1/export/{file}", export::export(req, file)),
         ["api", "v1", "openapi.json"] => ("/api/v1/openapi.json", Ok(http::openapi())),
-        ["api", ..] => ("/api/*", Err(ApiError::not_found(format!("no API route {path}; the routes are listed in /api/v1/openapi.json")))),
+        ["api", ..] => (
+            "/api/*",
+            Err(ApiError::not_found(format!(
+                "no API route {path}; the routes are listed in /api/v1/openapi.json"
+            ))),
+        ),
         _ => ("/ui", Ok(http::ui_file(path))),
     }
 }
@@ -200,12 +228,19 @@ fn is_loopback(client: Option<SocketAddr>) -> bool {
 
 /// Whether answers of this path belong to the published run (cached, with ETags).
 fn cacheable(path: &str) -> bool {
-    path.starts_with("/api/v1/") && !path.starts_with("/api/v1/export/") && !path.starts_with("/api/v1/runs") && path != "/api/v1/openapi.json"
+    path.starts_with("/api/v1/")
+        && !path.starts_with("/api/v1/export/")
+        && !path.starts_with("/api/v1/runs")
+        && path != "/api/v1/openapi.json"
 }
 
 /// The query string with its pairs in a canonical order.
 fn canonical_query(query: Option<&str>) -> String {
-    let mut pairs: Vec<&str> = query.unwrap_or("").split('&').filter(|p| !p.is_empty()).collect();
+    let mut pairs: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .collect();
     pairs.sort_unstable();
     pairs.join("&")
 }
@@ -222,7 +257,8 @@ async fn dispatch(
         Ok(run) => run,
         Err(e) => return ("/api/*", http::error_response(&e)),
     };
-    let key = (cacheable(path) && run.is_some()).then(|| format!("{}|{path}|{}", run.unwrap_or(0), canonical_query(query)));
+    let key = (cacheable(path) && run.is_some())
+        .then(|| format!("{}|{path}|{}", run.unwrap_or(0), canonical_query(query)));
     let tag = key.as_deref().map(http::etag);
     if let Some(tag) = &tag {
         if http::if_none_match(headers, tag) {
@@ -233,11 +269,20 @@ async fn dispatch(
     if let (Some(key), Some(cache)) = (&key, &state.cache) {
         if let Some(body) = cache.get(key).await {
             m.cache_hits_total.inc();
-            return (route_template(path), http::json_response(headers, &body, tag.as_deref()));
+            return (
+                route_template(path),
+                http::json_response(headers, &body, tag.as_deref()),
+            );
         }
         m.cache_misses_total.inc();
     }
-    let req = Request { state, run, params_raw: query, headers, client };
+    let req = Request {
+        state,
+        run,
+        params_raw: query,
+        headers,
+        client,
+    };
     let (template, result) = route(&req, path).await;
     let response = match result {
         Ok(Reply::Json(value)) => {
@@ -256,7 +301,12 @@ async fn dispatch(
 /// The route template of a path answered from the cache (metrics labels).
 fn route_template(path: &str) -> &'static str {
     let segs = segments(path);
-    match segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match segs
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["api", "v1", "ec"] => "/api/v1/ec",
         ["api", "v1", "ec", _] => "/api/v1/ec/{clave}",
         ["api", "v1", "search"] => "/api/v1/search",
@@ -299,10 +349,19 @@ async fn handle(
             parameter: None,
         };
         ("method", http::error_response(&e))
-    } else if let Some(wait) = state.limiter.as_ref().filter(|_| !is_loopback(client)).and_then(|l| {
-        let ip = client.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-        l.check_key(&ip).err().map(|not_until| not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())))
-    }) {
+    } else if let Some(wait) = state
+        .limiter
+        .as_ref()
+        .filter(|_| state.limit_loopback || !is_loopback(client))
+        .and_then(|l| {
+            let ip = client.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+            l.check_key(&ip).err().map(|not_until| {
+                not_until.wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ))
+            })
+        })
+    {
         tracing::warn!(rate_limited = true, client_ip = ?client.map(|c| c.ip()), path = %path, "rate_limited");
         ("rate_limit", http::rate_limited(wait))
     } else {
@@ -316,11 +375,22 @@ async fn handle(
     let elapsed = started.elapsed();
     let m = crate::metrics::metrics();
     let status_text = status.to_string();
-    m.api_response_duration.with_label_values(&[template, status_text.as_str()]).observe(elapsed.as_secs_f64());
-    m.api_requests_total.with_label_values(&[template, method.as_str(), status_text.as_str()]).inc();
+    m.api_response_duration
+        .with_label_values(&[template, status_text.as_str()])
+        .observe(elapsed.as_secs_f64());
+    m.api_requests_total
+        .with_label_values(&[template, method.as_str(), status_text.as_str()])
+        .inc();
     if status >= 400 {
-        let code = response.headers().get("x-error-code").and_then(|v| v.to_str().ok()).unwrap_or("error").to_string();
-        m.api_errors_total.with_label_values(&[template, code.as_str()]).inc();
+        let code = response
+            .headers()
+            .get("x-error-code")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("error")
+            .to_string();
+        m.api_errors_total
+            .with_label_values(&[template, code.as_str()])
+            .inc();
     }
     state.update_pool_gauges();
     tracing::info!(
@@ -336,9 +406,14 @@ async fn handle(
 }
 
 /// The warp filter of the whole server.
-pub fn filter(state: Arc<AppState>) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
+pub fn filter(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
     let state = warp::any().map(move || state.clone());
-    let query = warp::query::raw().map(Some).or(warp::any().map(|| None)).unify();
+    let query = warp::query::raw()
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify();
     state
         .and(warp::method())
         .and(warp::path::full())
@@ -349,21 +424,37 @@ pub fn filter(state: Arc<AppState>) -> impl Filter<Extract = (warp::reply::Respo
 }
 
 /// Serves on `listener` until `shutdown` resolves.
-pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
-    warp::serve(filter(state)).incoming(listener).graceful(shutdown).run().await;
+pub async fn serve(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    warp::serve(filter(state))
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
 }
 
 /// The list envelope: `{"items", "total", "limit", "next"}`, with `next` a
 /// URL carrying an opaque cursor (null on the last page).
-pub fn list_reply<T: serde::Serialize>(path: &str, params: &Params, page: crate::store::read::PageReq, result: crate::store::read::Page<T>) -> Reply {
+pub fn list_reply<T: serde::Serialize>(
+    path: &str,
+    params: &Params,
+    page: crate::store::read::PageReq,
+    result: crate::store::read::Page<T>,
+) -> Reply {
     let next_offset = page.offset + u64::from(page.limit);
     let next = (next_offset < result.total).then(|| {
-        let mut query: Vec<(String, String)> = url::form_urlencoded::parse(params.canonical().as_bytes())
-            .into_owned()
-            .filter(|(k, _)| k != "offset" && k != "cursor")
-            .collect();
+        let mut query: Vec<(String, String)> =
+            url::form_urlencoded::parse(params.canonical().as_bytes())
+                .into_owned()
+                .filter(|(k, _)| k != "offset" && k != "cursor")
+                .collect();
         query.push(("cursor".into(), params::encode_cursor(next_offset)));
-        let q = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
         format!("{path}?{q}")
     });
     Reply::Json(serde_json::json!({

@@ -26,18 +26,34 @@ impl Params {
         let mut values = BTreeMap::new();
         for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = decode(k)
-                .map_err(|_| ApiError::bad_parameter(k, "a parameter name is not valid UTF-8 (percent-encode text as UTF-8)"))?;
-            let value = decode(v)
-                .map_err(|_| ApiError::bad_parameter(&key, format!("the value of `{key}` is not valid UTF-8 (percent-encode text as UTF-8)")))?;
+            let key = decode(k).map_err(|_| {
+                ApiError::bad_parameter(
+                    k,
+                    "a parameter name is not valid UTF-8 (percent-encode text as UTF-8)",
+                )
+            })?;
+            let value = decode(v).map_err(|_| {
+                ApiError::bad_parameter(
+                    &key,
+                    format!(
+                        "the value of `{key}` is not valid UTF-8 (percent-encode text as UTF-8)"
+                    ),
+                )
+            })?;
             if !allowed.contains(&key.as_str()) {
                 return Err(ApiError::bad_parameter(
                     &key,
-                    format!("unknown parameter `{key}`; this endpoint accepts: {}", allowed.join(", ")),
+                    format!(
+                        "unknown parameter `{key}`; this endpoint accepts: {}",
+                        allowed.join(", ")
+                    ),
                 ));
             }
             if values.insert(key.clone(), value).is_some() {
-                return Err(ApiError::bad_parameter(&key, format!("`{key}` is given more than once")));
+                return Err(ApiError::bad_parameter(
+                    &key,
+                    format!("`{key}` is given more than once"),
+                ));
             }
         }
         Ok(Params { values })
@@ -45,42 +61,64 @@ impl Params {
 
     /// The parameters in a canonical order (cache keys, next links).
     pub fn canonical(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(self.values.iter()).finish()
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.values.iter())
+            .finish()
     }
 
     pub fn text(&self, name: &str) -> Option<String> {
-        self.values.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        self.values
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     }
 
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        let Some(v) = self.text(name) else { return Ok(None) };
+        let Some(v) = self.text(name) else {
+            return Ok(None);
+        };
         match v.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(ApiError::bad_parameter(name, format!("`{name}` must be a whole number from {min} to {max}, got {v:?}"))),
+            _ => Err(ApiError::bad_parameter(
+                name,
+                format!("`{name}` must be a whole number from {min} to {max}, got {v:?}"),
+            )),
         }
     }
 
     pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        let Some(v) = self.text(name) else { return Ok(None) };
+        let Some(v) = self.text(name) else {
+            return Ok(None);
+        };
         match v.to_ascii_lowercase().as_str() {
             "true" | "1" | "si" | "sí" => Ok(Some(true)),
             "false" | "0" | "no" => Ok(Some(false)),
-            _ => Err(ApiError::bad_parameter(name, format!("`{name}` must be true or false, got {v:?}"))),
+            _ => Err(ApiError::bad_parameter(
+                name,
+                format!("`{name}` must be true or false, got {v:?}"),
+            )),
         }
     }
 
     pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
-        let Some(v) = self.text(name) else { return Ok(None) };
+        let Some(v) = self.text(name) else {
+            return Ok(None);
+        };
         if allowed.contains(&v.as_str()) {
             Ok(Some(v))
         } else {
-            Err(ApiError::bad_parameter(name, format!("`{name}` must be one of {}, got {v:?}", allowed.join(", "))))
+            Err(ApiError::bad_parameter(
+                name,
+                format!("`{name}` must be one of {}, got {v:?}", allowed.join(", ")),
+            ))
         }
     }
 
     /// `estado`: a two-digit INEGI code or a state's name.
     pub fn estado(&self) -> Result<Option<String>, ApiError> {
-        let Some(v) = self.text("estado") else { return Ok(None) };
+        let Some(v) = self.text("estado") else {
+            return Ok(None);
+        };
         if v.len() == 2 && crate::normalize::states::state_name(&v).is_some() {
             return Ok(Some(v));
         }
@@ -91,22 +129,39 @@ impl Params {
 
     /// `sort`: one of `allowed`, with a leading `-` for descending order.
     pub fn sort<T: Copy>(&self, allowed: &[(&str, T)], default: T) -> Result<(T, Order), ApiError> {
-        let Some(v) = self.text("sort") else { return Ok((default, Order::Asc)) };
+        let Some(v) = self.text("sort") else {
+            return Ok((default, Order::Asc));
+        };
         let (name, order) = match v.strip_prefix('-') {
             Some(n) => (n, Order::Desc),
             None => (v.as_str(), Order::Asc),
         };
-        allowed.iter().find(|(n, _)| *n == name).map(|(_, t)| (*t, order)).ok_or_else(|| {
-            let names: Vec<String> = allowed.iter().map(|(n, _)| format!("{n}, -{n}")).collect();
-            ApiError::bad_parameter("sort", format!("`sort` must be one of {}, got {v:?}", names.join(", ")))
-        })
+        allowed
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| (*t, order))
+            .ok_or_else(|| {
+                let names: Vec<String> =
+                    allowed.iter().map(|(n, _)| format!("{n}, -{n}")).collect();
+                ApiError::bad_parameter(
+                    "sort",
+                    format!("`sort` must be one of {}, got {v:?}", names.join(", ")),
+                )
+            })
     }
 
     /// `limit` (default 50, at most 500) and `offset` or an opaque `cursor`.
     pub fn page(&self) -> Result<PageReq, ApiError> {
-        let limit = self.int("limit", 1, i64::from(MAX_LIMIT))?.map_or(DEFAULT_LIMIT, |n| n as u32);
+        let limit = self
+            .int("limit", 1, i64::from(MAX_LIMIT))?
+            .map_or(DEFAULT_LIMIT, |n| n as u32);
         let offset = match (self.text("offset"), self.text("cursor")) {
-            (Some(_), Some(_)) => return Err(ApiError::bad_parameter("cursor", "give `offset` or `cursor`, not both")),
+            (Some(_), Some(_)) => {
+                return Err(ApiError::bad_parameter(
+                    "cursor",
+                    "give `offset` or `cursor`, not both",
+                ))
+            }
             (Some(_), None) => self.int("offset", 0, 10_000_000)?.unwrap_or(0) as u64,
             (None, Some(c)) => decode_cursor(&c)?,
             (None, None) => 0,
@@ -125,7 +180,12 @@ fn decode_cursor(c: &str) -> Result<u64, ApiError> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ApiError::bad_parameter("cursor", "`cursor` is not one this server gave; use the `next` link of a previous answer"))
+        .ok_or_else(|| {
+            ApiError::bad_parameter(
+                "cursor",
+                "`cursor` is not one this server gave; use the `next` link of a previous answer",
+            )
+        })
 }
 
 #[cfg(test)]
@@ -136,7 +196,13 @@ mod tests {
     fn strict_parsing() {
         let p = Params::parse(Some("q=traducci%C3%B3n&limit=10"), &["q", "limit"]).unwrap();
         assert_eq!(p.text("q").as_deref(), Some("traducción"));
-        assert_eq!(p.page().unwrap(), PageReq { limit: 10, offset: 0 });
+        assert_eq!(
+            p.page().unwrap(),
+            PageReq {
+                limit: 10,
+                offset: 0
+            }
+        );
         let e = Params::parse(Some("color=rojo"), &["q"]).unwrap_err();
         assert_eq!(e.parameter.as_deref(), Some("color"));
         assert!(Params::parse(Some("q=%FF%FE"), &["q"]).is_err());

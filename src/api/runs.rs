@@ -12,7 +12,9 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     req.params(&[])?;
-    let n: i64 = id.parse().map_err(|_| ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}")))?;
+    let n: i64 = id.parse().map_err(|_| {
+        ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}"))
+    })?;
     match req.state.read(move |s| s.get_run(n)).await? {
         Some(r) => Ok(Reply::Json(serde_json::to_value(r).expect("serializes"))),
         None => Err(ApiError::not_found(format!("no run {id}"))),
@@ -26,7 +28,14 @@ pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
     let (counts, last, published) = req
         .state
         .read(move |s| {
-            let last = s.list_runs(crate::store::read::PageReq { limit: 1, offset: 0 })?.items.into_iter().next();
+            let last = s
+                .list_runs(crate::store::read::PageReq {
+                    limit: 1,
+                    offset: 0,
+                })?
+                .items
+                .into_iter()
+                .next();
             Ok((s.counts(run)?, last, s.get_run(run)?))
         })
         .await?;

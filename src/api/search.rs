@@ -7,9 +7,14 @@ use crate::store::read::GraphFilter;
 
 pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = req.params(&["q", "limit", "offset", "cursor"])?;
-    let q = p.text("q").ok_or_else(|| ApiError::bad_parameter("q", "`q` is required: the words to look for"))?;
+    let q = p
+        .text("q")
+        .ok_or_else(|| ApiError::bad_parameter("q", "`q` is required: the words to look for"))?;
     if crate::store::read::fts_query(&q).is_none() {
-        return Err(ApiError::bad_parameter("q", "`q` must contain at least one letter or digit"));
+        return Err(ApiError::bad_parameter(
+            "q",
+            "`q` must contain at least one letter or digit",
+        ));
     }
     let page = p.page()?;
     req.run()?;
@@ -19,7 +24,10 @@ pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn graph(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = req.params(&["sector", "estado"])?;
-    let f = GraphFilter { sector: p.text("sector"), estado: p.estado()? };
+    let f = GraphFilter {
+        sector: p.text("sector"),
+        estado: p.estado()?,
+    };
     let run = req.run()?;
     let g = req.state.read(move |s| s.graph(run, &f)).await?;
     Ok(Reply::Json(serde_json::to_value(g).expect("serializes")))

@@ -8,7 +8,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let q = p.text("q");
     let page = p.page()?;
     let run = req.run()?;
-    let result = req.state.read(move |s| s.list_sectores(run, q.as_deref(), page)).await?;
+    let result = req
+        .state
+        .read(move |s| s.list_sectores(run, q.as_deref(), page))
+        .await?;
     Ok(list_reply("/api/v1/sectores", &p, page, result))
 }
 
@@ -18,7 +21,9 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let key = id.to_string();
     match req.state.read(move |s| s.get_sector(run, &key)).await? {
         Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!("no sector {id} in the published data"))),
+        None => Err(ApiError::not_found(format!(
+            "no sector {id} in the published data"
+        ))),
     }
 }
 

@@ -212,8 +212,12 @@ impl Recorder<'_> {
         let m = crate::metrics::metrics();
         for a in &fetched.attempts {
             m.spider_requests_total.with_label_values(&[source]).inc();
-            let code = a.status.map_or_else(|| "error".to_string(), |c| c.to_string());
-            m.spider_response_status_total.with_label_values(&[code.as_str()]).inc();
+            let code = a
+                .status
+                .map_or_else(|| "error".to_string(), |c| c.to_string());
+            m.spider_response_status_total
+                .with_label_values(&[code.as_str()])
+                .inc();
             if a.will_retry {
                 m.spider_retries_total.with_label_values(&[source]).inc();
             }
@@ -804,7 +808,9 @@ impl Harvest<'_> {
         let issues = self.store.issue_summary(run_id)?;
         let m = crate::metrics::metrics();
         for (name, n) in report.counts.entries() {
-            m.spider_items_scraped_total.with_label_values(&[name]).inc_by(n.max(0) as u64);
+            m.spider_items_scraped_total
+                .with_label_values(&[name])
+                .inc_by(n.max(0) as u64);
         }
         tracing::info!(
             run_id,

@@ -218,6 +218,9 @@ pub struct RunView {
     pub summary: serde_json::Value,
     pub reasons: Vec<String>,
     pub error: Option<String>,
+    /// Pages obtained so far by source, while the run is running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<std::collections::BTreeMap<String, i64>>,
 }
 
 /// Every read the API makes. Implemented by SQLite today; a PostgreSQL
@@ -226,15 +229,40 @@ pub trait ReadStore: Send + Sync {
     /// The run readers see, and when it finished.
     fn published_run(&self) -> Result<Option<(i64, Option<String>)>>;
     fn schema_current(&self) -> Result<bool>;
-    fn list_ec(&self, run: i64, f: &EcFilter, sort: (EcSort, Order), page: PageReq) -> Result<Page<EcSummary>>;
+    fn list_ec(
+        &self,
+        run: i64,
+        f: &EcFilter,
+        sort: (EcSort, Order),
+        page: PageReq,
+    ) -> Result<Page<EcSummary>>;
     fn get_ec(&self, run: i64, clave: &str) -> Result<Option<EcDetail>>;
-    fn list_certificadores(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>>;
+    fn list_certificadores(
+        &self,
+        run: i64,
+        f: &CertFilter,
+        sort: (NameSort, Order),
+        page: PageReq,
+    ) -> Result<Page<NamedSummary>>;
     fn get_certificador(&self, run: i64, id: &str) -> Result<Option<CertDetail>>;
-    fn list_centros(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>>;
+    fn list_centros(
+        &self,
+        run: i64,
+        f: &CertFilter,
+        sort: (NameSort, Order),
+        page: PageReq,
+    ) -> Result<Page<NamedSummary>>;
     fn get_centro(&self, run: i64, id: &str) -> Result<Option<CentroDetail>>;
-    fn list_comites(&self, run: i64, f: &ComiteFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<ComiteSummary>>;
+    fn list_comites(
+        &self,
+        run: i64,
+        f: &ComiteFilter,
+        sort: (NameSort, Order),
+        page: PageReq,
+    ) -> Result<Page<ComiteSummary>>;
     fn get_comite(&self, run: i64, id: i64) -> Result<Option<ComiteDetail>>;
-    fn list_sectores(&self, run: i64, q: Option<&str>, page: PageReq) -> Result<Page<NamedSummary>>;
+    fn list_sectores(&self, run: i64, q: Option<&str>, page: PageReq)
+        -> Result<Page<NamedSummary>>;
     fn get_sector(&self, run: i64, id: &str) -> Result<Option<SectorDetail>>;
     fn search(&self, q: &str, page: PageReq) -> Result<Page<SearchHit>>;
     fn graph(&self, run: i64, f: &GraphFilter) -> Result<Graph>;
@@ -301,7 +329,10 @@ impl SqliteReader {
         let mut idle = self.idle.lock().expect("pool lock");
         loop {
             if let Some(c) = idle.pop() {
-                return Ok(Lease { pool: self, conn: Some(c) });
+                return Ok(Lease {
+                    pool: self,
+                    conn: Some(c),
+                });
             }
             {
                 let mut open = self.open.lock().expect("pool lock");
@@ -311,14 +342,22 @@ impl SqliteReader {
                     drop(idle);
                     let conn = Connection::open_with_flags(
                         &self.path,
-                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                            | OpenFlags::SQLITE_OPEN_URI,
                     )
                     .map_err(|source| {
                         *self.open.lock().expect("pool lock") -= 1;
-                        StoreError::Open { path: self.path.clone(), source }
+                        StoreError::Open {
+                            path: self.path.clone(),
+                            source,
+                        }
                     })?;
                     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                    return Ok(Lease { pool: self, conn: Some(conn) });
+                    return Ok(Lease {
+                        pool: self,
+                        conn: Some(conn),
+                    });
                 }
             }
             idle = self.returned.wait(idle).expect("pool lock");
@@ -348,7 +387,10 @@ struct Sql {
 
 impl Sql {
     fn new(run: i64) -> Sql {
-        Sql { where_: Vec::new(), params: vec![(":run".into(), Value::Integer(run))] }
+        Sql {
+            where_: Vec::new(),
+            params: vec![(":run".into(), Value::Integer(run))],
+        }
     }
     fn cond(&mut self, c: impl Into<String>) {
         self.where_.push(c.into());
@@ -364,7 +406,10 @@ impl Sql {
         }
     }
     fn refs(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
-        self.params.iter().map(|(k, v)| (k.as_str(), v as &dyn rusqlite::ToSql)).collect()
+        self.params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v as &dyn rusqlite::ToSql))
+            .collect()
     }
 }
 
@@ -406,38 +451,68 @@ fn paged<T>(
     map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
 ) -> Result<Page<T>> {
     let where_ = sql.where_clause();
-    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM ({select} {where_})"), sql.refs().as_slice(), |r| r.get(0))?;
-    let text = format!("{select} {where_} ORDER BY {order_by} LIMIT {} OFFSET {}", page.limit, page.offset);
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM ({select} {where_})"),
+        sql.refs().as_slice(),
+        |r| r.get(0),
+    )?;
+    let text = format!(
+        "{select} {where_} ORDER BY {order_by} LIMIT {} OFFSET {}",
+        page.limit, page.offset
+    );
     let mut stmt = conn.prepare_cached(&text)?;
-    let items = stmt.query_map(sql.refs().as_slice(), map)?.collect::<rusqlite::Result<Vec<T>>>()?;
-    Ok(Page { items, total: total as u64 })
+    let items = stmt
+        .query_map(sql.refs().as_slice(), map)?
+        .collect::<rusqlite::Result<Vec<T>>>()?;
+    Ok(Page {
+        items,
+        total: total as u64,
+    })
 }
 
 fn strings(conn: &Connection, sql: &str, run: i64, key: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(rusqlite::named_params! {":run": run, ":key": key}, |r| r.get(0))?;
+    let rows = stmt.query_map(rusqlite::named_params! {":run": run, ":key": key}, |r| {
+        r.get(0)
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn refs(conn: &Connection, sql: &str, run: i64, key: &str) -> Result<Vec<Ref>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(rusqlite::named_params! {":run": run, ":key": key}, |r| Ok(Ref { id: r.get(0)?, nombre: r.get(1)? }))?;
+    let rows = stmt.query_map(rusqlite::named_params! {":run": run, ":key": key}, |r| {
+        Ok(Ref {
+            id: r.get(0)?,
+            nombre: r.get(1)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// First run an entity was seen in any version, and the last run of its current version.
-fn seen(conn: &Connection, table: &str, key_col: &str, key: &Value, run: i64) -> Result<(i64, i64)> {
+fn seen(
+    conn: &Connection,
+    table: &str,
+    key_col: &str,
+    key: &Value,
+    run: i64,
+) -> Result<(i64, i64)> {
     let sql = format!(
         "SELECT (SELECT min(first_seen_run) FROM {table} WHERE {key_col} = :key), max(last_seen_run) FROM {table} t WHERE {key_col} = :key AND {}",
         at("t")
     );
-    Ok(conn.query_row(&sql, rusqlite::named_params! {":key": key, ":run": run}, |r| Ok((r.get(0)?, r.get(1)?)))?)
+    Ok(conn.query_row(
+        &sql,
+        rusqlite::named_params! {":key": key, ":run": run},
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }
 
 fn run_view(r: &rusqlite::Row) -> rusqlite::Result<RunView> {
     let json = |i: usize| -> rusqlite::Result<serde_json::Value> {
         let t: Option<String> = r.get(i)?;
-        Ok(t.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(serde_json::Value::Null))
+        Ok(t.and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null))
     };
     let reasons: Option<String> = r.get(9)?;
     Ok(RunView {
@@ -450,9 +525,23 @@ fn run_view(r: &rusqlite::Row) -> rusqlite::Result<RunView> {
         coverage: json(6)?,
         counts: json(7)?,
         summary: json(8)?,
-        reasons: reasons.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+        reasons: reasons
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default(),
         error: r.get(10)?,
+        progress: None,
     })
+}
+
+fn with_progress(c: &Connection, mut run: RunView) -> Result<RunView> {
+    if run.status == "running" {
+        let mut stmt = c.prepare_cached(
+            "SELECT source, count(*) FROM run_pages WHERE run_id = ?1 GROUP BY source",
+        )?;
+        let rows = stmt.query_map([run.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        run.progress = Some(rows.collect::<rusqlite::Result<_>>()?);
+    }
+    Ok(run)
 }
 
 const RUN_SELECT: &str = "SELECT id, status, started_at, finished_at, basis_run, binary_version, coverage_json, counts_json, summary_json, reasons_json, error FROM runs";
@@ -473,12 +562,20 @@ impl ReadStore for SqliteReader {
         Ok(super::migrate::current_version(&c)? == super::migrate::SCHEMA_VERSION)
     }
 
-    fn list_ec(&self, run: i64, f: &EcFilter, sort: (EcSort, Order), page: PageReq) -> Result<Page<EcSummary>> {
+    fn list_ec(
+        &self,
+        run: i64,
+        f: &EcFilter,
+        sort: (EcSort, Order),
+        page: PageReq,
+    ) -> Result<Page<EcSummary>> {
         let c = self.lease()?;
         let mut sql = Sql::new(run);
         sql.cond(at("e"));
         if let Some(q) = f.q.as_deref().and_then(fts_query) {
-            sql.cond("e.clave IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'ec')");
+            sql.cond(
+                "e.clave IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'ec')",
+            );
             sql.param(":q", q);
         }
         if let Some(v) = &f.sector {
@@ -531,15 +628,22 @@ impl ReadStore for SqliteReader {
         let c = self.lease()?;
         let sql = format!("{EC_SELECT} WHERE e.clave = :key AND {}", at("e"));
         let summary = c
-            .query_row(&sql, rusqlite::named_params! {":key": clave, ":run": run}, ec_summary)
+            .query_row(
+                &sql,
+                rusqlite::named_params! {":key": clave, ":run": run},
+                ec_summary,
+            )
             .optional()?;
-        let Some(summary) = summary else { return Ok(None) };
+        let Some(summary) = summary else {
+            return Ok(None);
+        };
         let (clave_publicada, clase, id_renec, source_url): (String, String, Option<String>, Option<String>) = c.query_row(
             &format!("SELECT clave_publicada, clase, id_renec, source_url FROM estandares e WHERE clave = :key AND {}", at("e")),
             rusqlite::named_params! {":key": clave, ":run": run},
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
-        let (first_seen_run, last_seen_run) = seen(&c, "estandares", "clave", &Value::Text(clave.into()), run)?;
+        let (first_seen_run, last_seen_run) =
+            seen(&c, "estandares", "clave", &Value::Text(clave.into()), run)?;
         Ok(Some(EcDetail {
             ocupaciones: strings(&c, &format!("SELECT ocupacion FROM ec_ocupacion l WHERE ec_clave = :key AND {} ORDER BY ocupacion", at("l")), run, clave)?,
             certificadores_lista: refs(&c, &format!("SELECT x.id, x.nombre FROM ec_certificador l JOIN certificadores x ON x.id = l.certificador_id AND {} WHERE l.ec_clave = :key AND {} ORDER BY x.nombre", at("x"), at("l")), run, clave)?,
@@ -555,7 +659,13 @@ impl ReadStore for SqliteReader {
         }))
     }
 
-    fn list_certificadores(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>> {
+    fn list_certificadores(
+        &self,
+        run: i64,
+        f: &CertFilter,
+        sort: (NameSort, Order),
+        page: PageReq,
+    ) -> Result<Page<NamedSummary>> {
         let c = self.lease()?;
         let select = format!(
             "SELECT * FROM (SELECT x.id, x.nombre, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) AS n FROM certificadores x WHERE {})",
@@ -575,7 +685,13 @@ impl ReadStore for SqliteReader {
             sql.cond("n >= :min");
             sql.param(":min", min);
         }
-        paged(&c, &select, &sql, &name_order(sort), page, |r| Ok(NamedSummary { id: r.get(0)?, nombre: r.get(1)?, estandares: r.get(2)? }))
+        paged(&c, &select, &sql, &name_order(sort), page, |r| {
+            Ok(NamedSummary {
+                id: r.get(0)?,
+                nombre: r.get(1)?,
+                estandares: r.get(2)?,
+            })
+        })
     }
 
     fn get_certificador(&self, run: i64, id: &str) -> Result<Option<CertDetail>> {
@@ -587,8 +703,11 @@ impl ReadStore for SqliteReader {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some((nombre, estandares)) = row else { return Ok(None) };
-        let (first_seen_run, last_seen_run) = seen(&c, "certificadores", "id", &Value::Text(id.into()), run)?;
+        let Some((nombre, estandares)) = row else {
+            return Ok(None);
+        };
+        let (first_seen_run, last_seen_run) =
+            seen(&c, "certificadores", "id", &Value::Text(id.into()), run)?;
         Ok(Some(CertDetail {
             id: id.to_string(),
             nombre,
@@ -599,7 +718,13 @@ impl ReadStore for SqliteReader {
         }))
     }
 
-    fn list_centros(&self, run: i64, f: &CertFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<NamedSummary>> {
+    fn list_centros(
+        &self,
+        run: i64,
+        f: &CertFilter,
+        sort: (NameSort, Order),
+        page: PageReq,
+    ) -> Result<Page<NamedSummary>> {
         let c = self.lease()?;
         let select = format!(
             "SELECT * FROM (SELECT x.id, x.nombre, (SELECT count(*) FROM ec_centro l WHERE l.centro_id = x.id AND {}) AS n FROM centros x WHERE {})",
@@ -608,7 +733,9 @@ impl ReadStore for SqliteReader {
         );
         let mut sql = Sql::new(run);
         if let Some(q) = f.q.as_deref().and_then(fts_query) {
-            sql.cond("id IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'centro')");
+            sql.cond(
+                "id IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'centro')",
+            );
             sql.param(":q", q);
         }
         if let Some(ec) = &f.ec {
@@ -619,23 +746,56 @@ impl ReadStore for SqliteReader {
             sql.cond("n >= :min");
             sql.param(":min", min);
         }
-        paged(&c, &select, &sql, &name_order(sort), page, |r| Ok(NamedSummary { id: r.get(0)?, nombre: r.get(1)?, estandares: r.get(2)? }))
+        paged(&c, &select, &sql, &name_order(sort), page, |r| {
+            Ok(NamedSummary {
+                id: r.get(0)?,
+                nombre: r.get(1)?,
+                estandares: r.get(2)?,
+            })
+        })
     }
 
     fn get_centro(&self, run: i64, id: &str) -> Result<Option<CentroDetail>> {
         let c = self.lease()?;
         let nombre: Option<String> = c
-            .query_row(&format!("SELECT nombre FROM centros x WHERE id = :key AND {}", at("x")), rusqlite::named_params! {":key": id, ":run": run}, |r| r.get(0))
+            .query_row(
+                &format!(
+                    "SELECT nombre FROM centros x WHERE id = :key AND {}",
+                    at("x")
+                ),
+                rusqlite::named_params! {":key": id, ":run": run},
+                |r| r.get(0),
+            )
             .optional()?;
-        let Some(nombre) = nombre else { return Ok(None) };
+        let Some(nombre) = nombre else {
+            return Ok(None);
+        };
         let sql = format!("{EC_SELECT} WHERE {} AND e.clave IN (SELECT ec_clave FROM ec_centro l WHERE l.centro_id = :key AND {}) ORDER BY e.clave", at("e"), at("l"));
         let mut stmt = c.prepare_cached(&sql)?;
-        let estandares = stmt.query_map(rusqlite::named_params! {":key": id, ":run": run}, ec_summary)?.collect::<rusqlite::Result<_>>()?;
-        let (first_seen_run, last_seen_run) = seen(&c, "centros", "id", &Value::Text(id.into()), run)?;
-        Ok(Some(CentroDetail { id: id.to_string(), nombre, estandares, first_seen_run, last_seen_run }))
+        let estandares = stmt
+            .query_map(
+                rusqlite::named_params! {":key": id, ":run": run},
+                ec_summary,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let (first_seen_run, last_seen_run) =
+            seen(&c, "centros", "id", &Value::Text(id.into()), run)?;
+        Ok(Some(CentroDetail {
+            id: id.to_string(),
+            nombre,
+            estandares,
+            first_seen_run,
+            last_seen_run,
+        }))
     }
 
-    fn list_comites(&self, run: i64, f: &ComiteFilter, sort: (NameSort, Order), page: PageReq) -> Result<Page<ComiteSummary>> {
+    fn list_comites(
+        &self,
+        run: i64,
+        f: &ComiteFilter,
+        sort: (NameSort, Order),
+        page: PageReq,
+    ) -> Result<Page<ComiteSummary>> {
         let c = self.lease()?;
         let select = format!(
             "SELECT * FROM (SELECT x.id, x.clave, x.nombre, x.sector_nombre, x.estado_inegi, x.estado_raw,
@@ -678,16 +838,46 @@ impl ReadStore for SqliteReader {
             at("x")
         );
         let row = c
-            .query_row(&sql, rusqlite::named_params! {":key": id, ":run": run}, |r| {
-                Ok((comite_summary(r)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?))
-            })
+            .query_row(
+                &sql,
+                rusqlite::named_params! {":key": id, ":run": run},
+                |r| {
+                    Ok((
+                        comite_summary(r)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                        r.get(13)?,
+                        r.get(14)?,
+                    ))
+                },
+            )
             .optional()?;
-        let Some((summary, fecha_integracion, direccion, colonia, codigo_postal, municipio, telefono, telefono_e164, url)) = row else {
+        let Some((
+            summary,
+            fecha_integracion,
+            direccion,
+            colonia,
+            codigo_postal,
+            municipio,
+            telefono,
+            telefono_e164,
+            url,
+        )) = row
+        else {
             return Ok(None);
         };
         let sql = format!("{EC_SELECT} WHERE {} AND e.clave IN (SELECT ec_clave FROM comite_ec l WHERE l.comite_id = :key AND {}) ORDER BY e.clave", at("e"), at("l"));
         let mut stmt = c.prepare_cached(&sql)?;
-        let estandares_lista = stmt.query_map(rusqlite::named_params! {":key": id, ":run": run}, ec_summary)?.collect::<rusqlite::Result<_>>()?;
+        let estandares_lista = stmt
+            .query_map(
+                rusqlite::named_params! {":key": id, ":run": run},
+                ec_summary,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
         let (first_seen_run, last_seen_run) = seen(&c, "comites", "id", &Value::Integer(id), run)?;
         Ok(Some(ComiteDetail {
             summary,
@@ -705,7 +895,12 @@ impl ReadStore for SqliteReader {
         }))
     }
 
-    fn list_sectores(&self, run: i64, q: Option<&str>, page: PageReq) -> Result<Page<NamedSummary>> {
+    fn list_sectores(
+        &self,
+        run: i64,
+        q: Option<&str>,
+        page: PageReq,
+    ) -> Result<Page<NamedSummary>> {
         let c = self.lease()?;
         let select = format!(
             "SELECT * FROM (SELECT x.id, x.nombre, (SELECT count(*) FROM estandares e WHERE e.sector_id = x.id AND {}) AS n FROM sectores x WHERE {})",
@@ -714,10 +909,18 @@ impl ReadStore for SqliteReader {
         );
         let mut sql = Sql::new(run);
         if let Some(q) = q.and_then(fts_query) {
-            sql.cond("id IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'sector')");
+            sql.cond(
+                "id IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'sector')",
+            );
             sql.param(":q", q);
         }
-        paged(&c, &select, &sql, "nombre", page, |r| Ok(NamedSummary { id: r.get(0)?, nombre: r.get(1)?, estandares: r.get(2)? }))
+        paged(&c, &select, &sql, "nombre", page, |r| {
+            Ok(NamedSummary {
+                id: r.get(0)?,
+                nombre: r.get(1)?,
+                estandares: r.get(2)?,
+            })
+        })
     }
 
     fn get_sector(&self, run: i64, id: &str) -> Result<Option<SectorDetail>> {
@@ -731,26 +934,56 @@ impl ReadStore for SqliteReader {
             at("e"),
             at("x")
         );
-        Ok(c.query_row(&sql, rusqlite::named_params! {":key": id, ":run": run}, |r| {
-            Ok(SectorDetail { id: id.to_string(), nombre: r.get(0)?, id_renec: r.get(1)?, estandares: r.get(2)?, comites: r.get(3)? })
-        })
+        Ok(c.query_row(
+            &sql,
+            rusqlite::named_params! {":key": id, ":run": run},
+            |r| {
+                Ok(SectorDetail {
+                    id: id.to_string(),
+                    nombre: r.get(0)?,
+                    id_renec: r.get(1)?,
+                    estandares: r.get(2)?,
+                    comites: r.get(3)?,
+                })
+            },
+        )
         .optional()?)
     }
 
     fn search(&self, q: &str, page: PageReq) -> Result<Page<SearchHit>> {
         let c = self.lease()?;
-        let Some(query) = fts_query(q) else { return Ok(Page { items: vec![], total: 0 }) };
-        let total: i64 = c.query_row("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?1", [&query], |r| r.get(0))?;
+        let Some(query) = fts_query(q) else {
+            return Ok(Page {
+                items: vec![],
+                total: 0,
+            });
+        };
+        let total: i64 = c.query_row(
+            "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?1",
+            [&query],
+            |r| r.get(0),
+        )?;
         let mut stmt = c.prepare_cached(
             "SELECT kind, key, title, snippet(search_fts, -1, '«', '»', '…', 12) FROM search_fts
              WHERE search_fts MATCH ?1 ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT ?2 OFFSET ?3",
         )?;
         let items = stmt
-            .query_map(rusqlite::params![query, page.limit, page.offset as i64], |r| {
-                Ok(SearchHit { tipo: r.get(0)?, id: r.get(1)?, titulo: r.get(2)?, fragmento: r.get(3)? })
-            })?
+            .query_map(
+                rusqlite::params![query, page.limit, page.offset as i64],
+                |r| {
+                    Ok(SearchHit {
+                        tipo: r.get(0)?,
+                        id: r.get(1)?,
+                        titulo: r.get(2)?,
+                        fragmento: r.get(3)?,
+                    })
+                },
+            )?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(Page { items, total: total as u64 })
+        Ok(Page {
+            items,
+            total: total as u64,
+        })
     }
 
     fn graph(&self, run: i64, f: &GraphFilter) -> Result<Graph> {
@@ -764,7 +997,10 @@ impl ReadStore for SqliteReader {
             sql.param(":sector", s.clone());
         }
         if let Some(s) = &f.estado {
-            sql.cond(format!("e.comite_id IN (SELECT id FROM comites k WHERE k.estado_inegi = :estado AND {})", at("k")));
+            sql.cond(format!(
+                "e.comite_id IN (SELECT id FROM comites k WHERE k.estado_inegi = :estado AND {})",
+                at("k")
+            ));
             sql.param(":estado", s.clone());
         }
         let text = format!(
@@ -778,14 +1014,26 @@ impl ReadStore for SqliteReader {
         let mut edges = Vec::new();
         let mut seen = std::collections::HashSet::new();
         while let Some(r) = rows.next()? {
-            let (ec, titulo, cert, nombre): (String, Option<String>, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let (ec, titulo, cert, nombre): (String, Option<String>, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             if seen.insert(ec.clone()) {
-                nodes.push(GraphNode { id: ec.clone(), tipo: "ec".into(), nombre: titulo.unwrap_or_default() });
+                nodes.push(GraphNode {
+                    id: ec.clone(),
+                    tipo: "ec".into(),
+                    nombre: titulo.unwrap_or_default(),
+                });
             }
             if seen.insert(cert.clone()) {
-                nodes.push(GraphNode { id: cert.clone(), tipo: "certificador".into(), nombre });
+                nodes.push(GraphNode {
+                    id: cert.clone(),
+                    tipo: "certificador".into(),
+                    nombre,
+                });
             }
-            edges.push(GraphEdge { source: ec, target: cert });
+            edges.push(GraphEdge {
+                source: ec,
+                target: cert,
+            });
         }
         Ok(Graph { nodes, edges })
     }
@@ -798,14 +1046,27 @@ impl ReadStore for SqliteReader {
     fn list_runs(&self, page: PageReq) -> Result<Page<RunView>> {
         let c = self.lease()?;
         let total: i64 = c.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))?;
-        let mut stmt = c.prepare_cached(&format!("{RUN_SELECT} ORDER BY id DESC LIMIT ?1 OFFSET ?2"))?;
-        let items = stmt.query_map(rusqlite::params![page.limit, page.offset as i64], run_view)?.collect::<rusqlite::Result<_>>()?;
-        Ok(Page { items, total: total as u64 })
+        let mut stmt =
+            c.prepare_cached(&format!("{RUN_SELECT} ORDER BY id DESC LIMIT ?1 OFFSET ?2"))?;
+        let items: Vec<RunView> = stmt
+            .query_map(rusqlite::params![page.limit, page.offset as i64], run_view)?
+            .collect::<rusqlite::Result<_>>()?;
+        let items = items
+            .into_iter()
+            .map(|r| with_progress(&c, r))
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total: total as u64,
+        })
     }
 
     fn get_run(&self, id: i64) -> Result<Option<RunView>> {
         let c = self.lease()?;
-        Ok(c.query_row(&format!("{RUN_SELECT} WHERE id = ?1"), [id], run_view).optional()?)
+        let run = c
+            .query_row(&format!("{RUN_SELECT} WHERE id = ?1"), [id], run_view)
+            .optional()?;
+        run.map(|r| with_progress(&c, r)).transpose()
     }
 }
 
@@ -824,7 +1085,11 @@ fn comite_summary(r: &rusqlite::Row) -> rusqlite::Result<ComiteSummary> {
         clave: r.get(1)?,
         nombre: r.get(2)?,
         sector: r.get(3)?,
-        estado: code.as_deref().and_then(crate::normalize::states::state_name).map(str::to_string).or(raw),
+        estado: code
+            .as_deref()
+            .and_then(crate::normalize::states::state_name)
+            .map(str::to_string)
+            .or(raw),
         estado_inegi: code,
         estandares: r.get(6)?,
     })
@@ -872,8 +1137,14 @@ mod tests {
 
     #[test]
     fn fts_queries_are_quoted_words() {
-        assert_eq!(fts_query("traducción lenguas").as_deref(), Some("\"traducción\"* \"lenguas\"*"));
-        assert_eq!(fts_query("\"a\" OR b*").as_deref(), Some("\"a\"* \"OR\"* \"b\"*"));
+        assert_eq!(
+            fts_query("traducción lenguas").as_deref(),
+            Some("\"traducción\"* \"lenguas\"*")
+        );
+        assert_eq!(
+            fts_query("\"a\" OR b*").as_deref(),
+            Some("\"a\"* \"OR\"* \"b\"*")
+        );
         assert_eq!(fts_query(" ¿? "), None);
     }
 }

@@ -44,3 +44,85 @@ pub fn real_corpus_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/renec-corpus");
     dir.join("getEstandaresAll.json").is_file().then_some(dir)
 }
+
+/// The API server on 127.0.0.1:0 over `cfg`'s database, on its own runtime.
+pub struct Api {
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Api {
+    pub fn start(cfg: &Config) -> Api {
+        let state = std::sync::Arc::new(renec_harvester::api::AppState::from_config(cfg));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                renec_harvester::api::serve(state, listener, async {
+                    let _ = rx.await;
+                })
+                .await;
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        Api {
+            base: format!("http://{addr}"),
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// GET with headers; returns status, headers and body (never an error for 4xx/5xx).
+pub fn get(url: &str, headers: &[(&str, &str)]) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut req = agent.get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut resp = req.call().unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(100 << 20)
+        .read_to_vec()
+        .unwrap();
+    (status, headers, body)
+}
+
+pub fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let (status, _, body) = get(url, &[]);
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or_else(|_| {
+            panic!(
+                "{url} did not answer JSON: {}",
+                String::from_utf8_lossy(&body)
+            )
+        }),
+    )
+}
