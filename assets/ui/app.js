@@ -58,7 +58,7 @@ function h(tag, attrs, ...children) {
     else if (k === "class") el.className = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -84,7 +84,7 @@ function applyLang() {
 }
 
 // ---- Buscador ---------------------------------------------------------------
-const searchState = { q: "", sector: "", nivel: "", comite: "", vigente: false };
+const searchState = { q: "", sector: "", nivel: "", comite: "", vigente: true };
 let lists = null;
 async function loadLists() {
   if (lists) return lists;
@@ -261,7 +261,7 @@ async function corridas() {
       h("td", {}, r.summary?.duration_ms ? `${(r.summary.duration_ms / 1000).toFixed(1)} s` : t("none")),
       h("td", {}, Object.entries(r.coverage || {}).map(([k, v]) => h("div", {}, `${k}: ${(v.ratio * 100).toFixed(2)} %`))),
       h("td", {}, r.counts?.estandares_vigentes !== undefined ? `${r.counts.estandares_vigentes} EC · ${r.counts.certificadores} cert.` : t("none")),
-      h("td", {}, (r.reasons || []).map((x) => h("div", {}, x))))))))));
+      h("td", {}, (r.reasons || []).map((x) => h("div", {}, x)))))))));
 }
 
 let statusTimer = null;
