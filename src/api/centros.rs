@@ -29,6 +29,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     req.params(&[])?;
+    found(req, id).await
+}
+
+async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let run = req.run()?;
     let key = id.to_string();
     match req.state.read(move |s| s.get_centro(run, &key)).await? {
@@ -40,7 +44,7 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    get(req, id).await?;
+    found(req, id).await?;
     let path = format!("/api/v1/centros/{id}/estandares");
     estandares::list_with(req, &path, |f| f.centro = Some(id.to_string())).await
 }

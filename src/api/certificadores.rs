@@ -44,6 +44,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     req.params(&[])?;
+    found(req, id).await
+}
+
+async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let run = req.run()?;
     let key = id.to_string();
     match req
@@ -59,7 +63,7 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    get(req, id).await?;
+    found(req, id).await?;
     let path = format!("/api/v1/certificadores/{id}/estandares");
     estandares::list_with(req, &path, |f| f.certificador = Some(id.to_string())).await
 }

@@ -41,6 +41,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     req.params(&[])?;
+    found(req, id).await
+}
+
+async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let n = parse_id(id)?;
     let run = req.run()?;
     match req.state.read(move |s| s.get_comite(run, n)).await? {
@@ -53,7 +57,7 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let n = parse_id(id)?;
-    get(req, id).await?;
+    found(req, id).await?;
     let path = format!("/api/v1/comites/{id}/estandares");
     estandares::list_with(req, &path, |f| f.comite = Some(n)).await
 }

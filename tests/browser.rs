@@ -1,0 +1,252 @@
+//! The UI in a real headless Chromium, driven through chromedriver's W3C
+//! WebDriver protocol (plain HTTP + JSON): the Buscador is typed into, its
+//! results opened, a certifier followed. Screenshots land in
+//! target/ui-screenshots/ (CI keeps them as artifacts).
+
+mod common;
+
+use base64::Engine;
+use renec_harvester::testsite::generate::generate;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Driver {
+    child: Child,
+    base: String,
+    session: String,
+    agent: ureq::Agent,
+}
+
+impl Driver {
+    fn start() -> Option<Driver> {
+        let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())?;
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let started = Instant::now();
+        while agent.get(&format!("{base}/status")).call().is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap().keep();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1200,900", format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let mut driver = Driver {
+            child,
+            base,
+            session: String::new(),
+            agent,
+        };
+        let v = driver.call("POST", "/session", Some(caps));
+        driver.session = v["sessionId"]
+            .as_str()
+            .expect("a WebDriver session")
+            .to_string();
+        Some(driver)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = if path == "/session" {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let mut resp = match method {
+            "POST" => self
+                .agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(serde_json::to_vec(&body.unwrap_or(json!({}))).unwrap())
+                .unwrap(),
+            "DELETE" => self.agent.delete(&url).call().unwrap(),
+            _ => self.agent.get(&url).call().unwrap(),
+        };
+        let v: Value = serde_json::from_slice(
+            &resp
+                .body_mut()
+                .with_config()
+                .limit(50 << 20)
+                .read_to_vec()
+                .unwrap(),
+        )
+        .unwrap();
+        v["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({"url": url})));
+    }
+
+    /// Waits for an element matching `css` and returns its id.
+    fn find(&self, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let v = self.call(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            if let Some(id) = v
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+            {
+                if !v.get("error").is_some_and(|e| e.is_string()) {
+                    return id.to_string();
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "no element {css}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn text(&self, element: &str) -> String {
+        self.call("GET", &format!("/element/{element}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn wait_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let t = self.text(&self.find(css));
+            if pred(&t) {
+                return t;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{css} never showed the expected text; last: {t:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ui-screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let b64 = self.call("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            self.call("DELETE", "", None);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn buscador_search_open_a_standard_and_follow_a_certifier() {
+    let Some(driver) = Driver::start() else {
+        eprintln!("SKIPPED buscador_search_open_a_standard_and_follow_a_certifier: chromium and chromium-driver are not installed (.ci/run installs them)");
+        return;
+    };
+    let site = common::site(generate(1, 51), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(&site, dir.path());
+    assert!(common::harvest(&cfg).unwrap().published());
+    let api = common::Api::start(&cfg);
+
+    driver.go(&format!("{}/", api.base));
+    let count = driver.wait_text("#count", |t| t.contains("resultados"));
+    assert!(
+        count.starts_with("100 "),
+        "all standards in force at first: {count}"
+    );
+    driver.screenshot("1-buscador");
+
+    // Type a query: the result count follows the API's total for it.
+    let input = driver.find("#q");
+    driver.call(
+        "POST",
+        &format!("/element/{input}/value"),
+        Some(json!({"text": "traduccion"})),
+    );
+    let (_, expected) = common::get_json(&format!(
+        "{}/api/v1/ec?q=traduccion&vigente=true&limit=1",
+        api.base
+    ));
+    let total = expected["total"].as_u64().unwrap();
+    assert!(total > 0);
+    driver.wait_text("#count", |t| t.starts_with(&format!("{total} ")));
+    let more = driver.find("button.more");
+    let shown = driver.call("GET", &format!("/element/{more}/displayed"), None);
+    assert_eq!(
+        shown,
+        json!(total > 30),
+        "the 'more results' button must show only when there are more"
+    );
+    driver.screenshot("2-busqueda");
+
+    // Open the first result.
+    let first = driver.find("#results article h3 a.code");
+    let code = driver.text(&first);
+    driver.call("POST", &format!("/element/{first}/click"), None);
+    let title = driver.wait_text("main h1", |t| !t.is_empty() && !t.contains("Buscar"));
+    let (_, detail) = common::get_json(&format!("{}/api/v1/ec/{code}", api.base));
+    assert_eq!(title, detail["titulo"].as_str().unwrap());
+    driver.screenshot("3-estandar");
+
+    // Follow a certifier link (a standard with certifiers).
+    let with_certs = detail["certificadores_lista"]
+        .as_array()
+        .filter(|l| !l.is_empty())
+        .map(|_| code.clone())
+        .unwrap_or_else(|| {
+            let (_, l) = common::get_json(&format!(
+                "{}/api/v1/ec?sort=-certificadores&limit=1",
+                api.base
+            ));
+            l["items"][0]["clave"].as_str().unwrap().to_string()
+        });
+    driver.go(&format!("{}/#/ec/{with_certs}", api.base));
+    let link = driver.find("a[href^='#/certificador/']");
+    let name = driver.text(&link);
+    driver.call("POST", &format!("/element/{link}/click"), None);
+    driver.wait_text("main h1", |t| t == name);
+    let standards = driver.wait_text("main h2", |t| t.contains("Estándares"));
+    assert!(standards.contains('('));
+    driver.screenshot("4-certificador");
+
+    // English toggle.
+    let toggle = driver.find("#lang");
+    driver.call("POST", &format!("/element/{toggle}/click"), None);
+    driver.wait_text("main h2", |t| t.contains("Standards"));
+}
