@@ -11,34 +11,21 @@ use renec_harvester::registry::Registry;
 use renec_harvester::store::Store;
 use renec_harvester::testsite::{corpus::Corpus, generate::generate, TestSite};
 use std::fmt::Write as _;
+
+#[path = "bench_support.rs"]
+mod bench_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 const CHILD_FLAG: &str = "--child-harvest";
 
-/// CPU seconds (user + system) and peak resident memory of this process, from /proc.
+/// CPU seconds and peak resident memory (kB) of this process.
 fn own_usage() -> (f64, u64) {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after ") ".
-    let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of stat (11 and 12 after the name); Linux counts 100 ticks a second.
-    let cpu = (ticks(11) + ticks(12)) / 100.0;
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak_kb = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    (cpu, peak_kb)
+    (
+        bench_support::cpu_seconds("self"),
+        bench_support::status_kb("self", "VmHWM:"),
+    )
 }
 
 /// In the child: one harvest, then its report and own usage as one JSON line.
@@ -145,15 +132,12 @@ fn main() {
         ));
     }
 
-    let mut md = String::from("# Benchmarks\n\n");
-    md.push_str(
-        "Written by `cargo run --release --example harvest_bench` (do not edit by hand).\n\n",
-    );
+    let mut md = String::new();
     let _ = writeln!(
         md,
-        "## Harvest\n\nA whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Machine: {} cores; {}.\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        chrono::Utc::now().format("%Y-%m-%d")
+        "## Harvest\n\n`cargo run --release --example harvest_bench` — a whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Machine: {} cores; {}.\n",
+        bench_support::cores(),
+        bench_support::today()
     );
     md.push_str("| data | standards | requests | wall (s) | CPU (s) | requests/s | peak RSS (MB) |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for r in &rows {
@@ -169,8 +153,6 @@ fn main() {
             r.peak_mb
         );
     }
-    md.push_str("\nTargets (issue: harvest): the real corpus in under 3 s wall and 1.5 CPU-seconds, peak RSS under 100 MB (a competent Scrapy spider of the same site spends about 12 CPU-seconds and 107 MB); cost linear in scale.\n");
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
-    std::fs::write(&path, md).expect("write BENCHMARKS.md");
-    eprintln!("wrote {}", path.display());
+    md.push_str("\nTargets: the real corpus in under 3 s wall and 1.5 CPU-seconds, peak RSS under 100 MB (a competent Scrapy spider of the same site spends about 12 CPU-seconds and 107 MB); cost linear in scale.\n");
+    bench_support::write_section("harvest", &md);
 }
