@@ -6,7 +6,7 @@
 //!
 //!     apt-get install -y wrk && cargo run --release --example api_bench
 
-#[path = "bench_support.rs"]
+#[path = "support/bench.rs"]
 mod bench_support;
 
 use renec_harvester::config::Config;

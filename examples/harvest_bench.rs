@@ -12,7 +12,7 @@ use renec_harvester::store::Store;
 use renec_harvester::testsite::{corpus::Corpus, generate::generate, TestSite};
 use std::fmt::Write as _;
 
-#[path = "bench_support.rs"]
+#[path = "support/bench.rs"]
 mod bench_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
