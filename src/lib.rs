@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod changes;
 pub mod config;
 pub mod crawl;
 pub mod harvest;

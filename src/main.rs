@@ -42,6 +42,21 @@ enum Command {
     },
     /// Serve the JSON API and the embedded UI over the database (API_HOST:API_PORT).
     Serve,
+    /// What changed between two runs (default: the last two published runs).
+    Diff {
+        /// The older run.
+        #[arg(long)]
+        from: Option<i64>,
+        /// The newer run.
+        #[arg(long)]
+        to: Option<i64>,
+        /// md (a report for people, in Spanish) or json.
+        #[arg(long, default_value = "md", value_parser = ["md", "json"])]
+        format: String,
+        /// Base URL of the UI that codes in the report link to (default: http://API_HOST:API_PORT).
+        #[arg(long)]
+        ui_url: Option<String>,
+    },
     /// Current counts of the published data.
     Stats {
         /// As JSON.
@@ -255,6 +270,54 @@ fn serve(cfg: &Config, addr: SocketAddr, announce: impl FnOnce(&str)) -> Result<
     })
 }
 
+fn diff(
+    cfg: &Config,
+    from: Option<i64>,
+    to: Option<i64>,
+    format: &str,
+    ui_url: Option<String>,
+) -> Result<()> {
+    use renec_harvester::store::diff;
+    let path = cfg.sqlite_path();
+    let store = Store::open_existing(&path).with_context(|| {
+        format!(
+            "no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)",
+            path.display()
+        )
+    })?;
+    let published: Vec<i64> = diff::published_runs(store.conn())?
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    let to = match to {
+        Some(t) => t,
+        None => *published
+            .last()
+            .context("no published run yet: nothing to compare")?,
+    };
+    let from = match from {
+        Some(f) => f,
+        None => *published
+            .iter()
+            .rev()
+            .find(|r| **r < to)
+            .with_context(|| format!("no published run before run {to}: give --from RUN"))?,
+    };
+    for run in [from, to] {
+        store.run(run)?.with_context(|| {
+            format!("there is no run {run} (see `renec-harvester stats` or /api/v1/runs)")
+        })?;
+    }
+    let doc = diff::diff_runs(store.conn(), from, to)?;
+    if format == "json" {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let ui = ui_url.unwrap_or_else(|| format!("http://{}:{}", cfg.api_host, cfg.api_port));
+        print!("{}", renec_harvester::changes::markdown(&doc, &ui));
+    }
+    Ok(())
+}
+
 fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>, port: u16) -> Result<ExitCode> {
     let corpus = site.corpus()?;
     let testsite = TestSite::start(corpus, site.faults()?, "127.0.0.1:0".parse()?)?;
@@ -307,6 +370,12 @@ fn main() -> ExitCode {
     init_logging(&level);
     let result = match cli.command {
         Command::Harvest { no_progress, json } => run_harvest(&cfg, !no_progress && !json, json),
+        Command::Diff {
+            from,
+            to,
+            format,
+            ui_url,
+        } => diff(&cfg, from, to, &format, ui_url).map(|_| ExitCode::SUCCESS),
         Command::Stats { json } => stats(&cfg, json).map(|_| ExitCode::SUCCESS),
         Command::Config {
             action: ConfigAction::Check,

@@ -4,7 +4,9 @@ use super::error::ApiError;
 use super::{estandares, list_reply, Reply, Request};
 use crate::store::read::{CertFilter, NameSort};
 
-const ALLOWED: &[&str] = &["q", "ec", "min_ec", "sort", "limit", "offset", "cursor"];
+const ALLOWED: &[&str] = &[
+    "q", "ec", "min_ec", "sort", "limit", "offset", "cursor", "as_of",
+];
 const SORTS: &[(&str, NameSort)] = &[
     ("nombre", NameSort::Nombre),
     ("estandares", NameSort::Estandares),
@@ -19,7 +21,7 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     };
     let sort = p.sort(SORTS, NameSort::Nombre)?;
     let page = p.page()?;
-    let run = req.run()?;
+    let run = req.run_for(&p).await?;
     let result = req
         .state
         .read(move |s| s.list_centros(run, &f, sort, page))
@@ -28,12 +30,12 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
-    found(req, id).await
+    let p = req.params(&["as_of"])?;
+    found(req, &p, id).await
 }
 
-async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    let run = req.run()?;
+async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
+    let run = req.run_for(p).await?;
     let key = id.to_string();
     match req.state.read(move |s| s.get_centro(run, &key)).await? {
         Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
@@ -44,7 +46,7 @@ async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    found(req, id).await?;
+    found(req, &req.params(&estandares::allowed())?, id).await?;
     let path = format!("/api/v1/centros/{id}/estandares");
     estandares::list_with(req, &path, |f| f.centro = Some(id.to_string())).await
 }

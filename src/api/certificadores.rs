@@ -34,7 +34,7 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let f = filter(&p)?;
     let sort = p.sort(SORTS, NameSort::Nombre)?;
     let page = p.page()?;
-    let run = req.run()?;
+    let run = req.run_for(&p).await?;
     let result = req
         .state
         .read(move |s| s.list_certificadores(run, &f, sort, page))
@@ -43,12 +43,12 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
-    found(req, id).await
+    let p = req.params(&["as_of"])?;
+    found(req, &p, id).await
 }
 
-async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    let run = req.run()?;
+async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
+    let run = req.run_for(p).await?;
     let key = id.to_string();
     match req
         .state
@@ -63,7 +63,7 @@ async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    found(req, id).await?;
+    found(req, &req.params(&estandares::allowed())?, id).await?;
     let path = format!("/api/v1/certificadores/{id}/estandares");
     estandares::list_with(req, &path, |f| f.certificador = Some(id.to_string())).await
 }

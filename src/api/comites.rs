@@ -31,7 +31,7 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     };
     let sort = p.sort(SORTS, NameSort::Nombre)?;
     let page = p.page()?;
-    let run = req.run()?;
+    let run = req.run_for(&p).await?;
     let result = req
         .state
         .read(move |s| s.list_comites(run, &f, sort, page))
@@ -40,13 +40,13 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
-    found(req, id).await
+    let p = req.params(&["as_of"])?;
+    found(req, &p, id).await
 }
 
-async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
     let n = parse_id(id)?;
-    let run = req.run()?;
+    let run = req.run_for(p).await?;
     match req.state.read(move |s| s.get_comite(run, n)).await? {
         Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
         None => Err(ApiError::not_found(format!(
@@ -57,7 +57,7 @@ async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let n = parse_id(id)?;
-    found(req, id).await?;
+    found(req, &req.params(&estandares::allowed())?, id).await?;
     let path = format!("/api/v1/comites/{id}/estandares");
     estandares::list_with(req, &path, |f| f.comite = Some(n)).await
 }

@@ -16,6 +16,8 @@ pub const FILTERS: &[&str] = &[
     "certificador",
     "centro",
     "estado",
+    "include_retired",
+    "as_of",
 ];
 const PAGING: &[&str] = &["sort", "limit", "offset", "cursor"];
 pub const SORTS: &[(&str, EcSort)] = &[
@@ -36,6 +38,7 @@ pub fn filter(p: &Params) -> Result<EcFilter, ApiError> {
         certificador: p.text("certificador"),
         centro: p.text("centro"),
         estado: p.estado()?,
+        include_retired: p.boolean("include_retired")?.unwrap_or(false),
     })
 }
 
@@ -54,7 +57,10 @@ pub async fn list_with(
     fixed(&mut f);
     let sort = p.sort(SORTS, EcSort::Clave)?;
     let page = p.page()?;
-    let run = req.run()?;
+    let run = req.run_for(&p).await?;
+    if p.text("as_of").is_some() && p.text("q").is_some() && Some(run) != req.run {
+        return Err(ApiError::bad_parameter("q", "`q` searches the published data and cannot be combined with an older `as_of`; filter by code, sector, level or committee instead"));
+    }
     let result = req
         .state
         .read(move |s| s.list_ec(run, &f, sort, page))
@@ -67,10 +73,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn get(req: &Request<'_>, clave: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
+    let p = req.params(&["as_of"])?;
     let code = EcCode::parse(clave)
         .map_err(|_| ApiError::bad_parameter("clave", "the standard code is empty"))?;
-    let run = req.run()?;
+    let run = req.run_for(&p).await?;
     let key = code.as_str().to_string();
     let found = req.state.read(move |s| s.get_ec(run, &key)).await?;
     match found {

@@ -9,6 +9,7 @@ pub mod params;
 
 mod centros;
 mod certificadores;
+mod changes;
 mod comites;
 mod estandares;
 mod export;
@@ -145,6 +146,39 @@ impl Request<'_> {
         self.run.ok_or_else(ApiError::no_data)
     }
 
+    /// The run to answer from: `as_of` (a published run id, or a date
+    /// YYYY-MM-DD meaning the last run published that day or before), else
+    /// the published run.
+    pub async fn run_for(&self, p: &Params) -> Result<i64, ApiError> {
+        let Some(v) = p.text("as_of") else {
+            return self.run();
+        };
+        let runs = self.state.read(|s| s.published_runs()).await?;
+        if let Ok(id) = v.parse::<i64>() {
+            return runs.iter().find(|(r, _)| *r == id).map(|(r, _)| *r).ok_or_else(|| {
+                ApiError::not_found(format!("run {id} was not published; `as_of` takes a published run id or a date YYYY-MM-DD"))
+            });
+        }
+        let date = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map_err(|_| {
+                ApiError::bad_parameter(
+                    "as_of",
+                    format!("`as_of` must be a published run id or a date YYYY-MM-DD, got {v:?}"),
+                )
+            })?
+            .to_string();
+        runs.iter()
+            .rev()
+            .find(|(_, finished)| {
+                finished
+                    .as_deref()
+                    .and_then(|f| f.get(..10))
+                    .is_some_and(|d| d <= date.as_str())
+            })
+            .map(|(r, _)| *r)
+            .ok_or_else(|| ApiError::not_found(format!("no run was published on or before {date}")))
+    }
+
     pub fn params(&self, allowed: &[&str]) -> Result<Params, ApiError> {
         Params::parse(self.params_raw, allowed)
     }
@@ -177,6 +211,23 @@ async fn route(req: &Request<'_>, path: &str) -> (&'static str, Result<Reply, Ap
         ["metrics"] => go!("/metrics", health::metrics(req)),
         ["api", "v1", "ec"] => go!("/api/v1/ec", estandares::list(req)),
         ["api", "v1", "ec", clave] => go!("/api/v1/ec/{clave}", estandares::get(req, clave)),
+        ["api", "v1", "ec", clave, "history"] => go!(
+            "/api/v1/ec/{clave}/history",
+            changes::history(req, "ec", clave)
+        ),
+        ["api", "v1", "certificadores", id, "history"] => {
+            go!(
+                "/api/v1/certificadores/{id}/history",
+                changes::history(req, "certificadores", id)
+            )
+        }
+        ["api", "v1", "comites", id, "history"] => go!(
+            "/api/v1/comites/{id}/history",
+            changes::history(req, "comites", id)
+        ),
+        ["api", "v1", "runs", id, "diff"] => go!("/api/v1/runs/{id}/diff", changes::diff(req, id)),
+        ["api", "v1", "changes.json"] => go!("/api/v1/changes.json", changes::feed(req, false)),
+        ["api", "v1", "changes.atom"] => go!("/api/v1/changes.atom", changes::feed(req, true)),
         ["api", "v1", "certificadores"] => go!("/api/v1/certificadores", certificadores::list(req)),
         ["api", "v1", "certificadores", id] => {
             go!("/api/v1/certificadores/{id}", certificadores::get(req, id))

@@ -7,6 +7,7 @@
 //! - `ledger`: entities and links with first/last seen runs
 //! - `stats`: counts and the quality checks' queries
 
+pub mod diff;
 pub mod ledger;
 pub mod migrate;
 pub mod pages;

@@ -40,6 +40,8 @@ pub struct EcFilter {
     pub certificador: Option<String>,
     pub centro: Option<String>,
     pub estado: Option<String>,
+    /// Also standards no longer listed, as last seen (`retirado: true`).
+    pub include_retired: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +99,8 @@ pub struct EcSummary {
     pub comite_id: Option<i64>,
     pub comite: Option<String>,
     pub certificadores: i64,
+    /// No longer listed as of the run asked for: shown as last seen.
+    pub retirado: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +129,8 @@ pub struct NamedSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct CertDetail {
     pub id: String,
+    /// Not listed on any page as of the run asked for: shown as last seen.
+    pub retirado: bool,
     pub nombre: String,
     pub nombres_publicados: Vec<String>,
     pub estandares: i64,
@@ -156,6 +162,8 @@ pub struct ComiteSummary {
 pub struct ComiteDetail {
     #[serde(flatten)]
     pub summary: ComiteSummary,
+    /// No longer answered by the site as of the run asked for: shown as last seen.
+    pub retirado: bool,
     pub fecha_integracion: Option<String>,
     pub direccion: Option<String>,
     pub colonia: Option<String>,
@@ -269,6 +277,19 @@ pub trait ReadStore: Send + Sync {
     fn counts(&self, run: i64) -> Result<super::stats::Counts>;
     fn list_runs(&self, page: PageReq) -> Result<Page<RunView>>;
     fn get_run(&self, id: i64) -> Result<Option<RunView>>;
+    /// Published runs, oldest first, with when they finished.
+    fn published_runs(&self) -> Result<Vec<(i64, Option<String>)>>;
+    /// The diff document between two runs (see `store::diff`).
+    fn diff(&self, from: i64, to: i64) -> Result<serde_json::Value>;
+    /// An entity's history (`ec`, `certificadores`, `comites`); None if never seen.
+    fn history(&self, kind: &str, key: &str) -> Result<Option<Vec<serde_json::Value>>>;
+    /// Codes of the standards of a sector and/or of committees in a state, as of a run.
+    fn ec_scope(
+        &self,
+        run: i64,
+        sector: Option<&str>,
+        estado: Option<&str>,
+    ) -> Result<std::collections::BTreeSet<String>>;
 }
 
 // ---- SQLite -------------------------------------------------------------
@@ -415,7 +436,8 @@ impl Sql {
 
 const EC_SELECT: &str = "SELECT e.clave, e.titulo, e.nivel, e.tipo, e.vigente, e.sector_id, s.nombre, e.comite_id,
         coalesce(c.nombre, e.comite_nombre),
-        (SELECT count(*) FROM ec_certificador l WHERE l.ec_clave = e.clave AND l.first_seen_run <= :run AND l.last_seen_run >= :run) AS n_cert
+        (SELECT count(*) FROM ec_certificador l WHERE l.ec_clave = e.clave AND l.first_seen_run <= min(:run, e.last_seen_run) AND l.last_seen_run >= min(:run, e.last_seen_run)) AS n_cert,
+        e.last_seen_run < :run AS retirado
     FROM estandares e
     LEFT JOIN sectores s ON s.id = e.sector_id AND s.first_seen_run <= :run AND s.last_seen_run >= :run
     LEFT JOIN comites c ON c.id = e.comite_id AND c.first_seen_run <= :run AND c.last_seen_run >= :run";
@@ -432,6 +454,7 @@ fn ec_summary(r: &rusqlite::Row) -> rusqlite::Result<EcSummary> {
         comite_id: r.get(7)?,
         comite: r.get(8)?,
         certificadores: r.get(9)?,
+        retirado: r.get(10)?,
     })
 }
 
@@ -487,6 +510,25 @@ fn refs(conn: &Connection, sql: &str, run: i64, key: &str) -> Result<Vec<Ref>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The run to read an entity at: `run` itself when it is there, else the
+/// last run it was seen in before `run` (None: never seen by then).
+fn last_seen_by(
+    conn: &Connection,
+    table: &str,
+    key_col: &str,
+    key: &Value,
+    run: i64,
+) -> Result<Option<i64>> {
+    let sql = format!(
+        "SELECT CASE WHEN max(last_seen_run) >= :run THEN :run ELSE max(last_seen_run) END FROM {table} WHERE {key_col} = :key AND first_seen_run <= :run"
+    );
+    Ok(conn.query_row(
+        &sql,
+        rusqlite::named_params! {":key": key, ":run": run},
+        |r| r.get(0),
+    )?)
 }
 
 /// First run an entity was seen in any version, and the last run of its current version.
@@ -571,7 +613,12 @@ impl ReadStore for SqliteReader {
     ) -> Result<Page<EcSummary>> {
         let c = self.lease()?;
         let mut sql = Sql::new(run);
-        sql.cond(at("e"));
+        if f.include_retired {
+            // The latest version of every standard seen by then: current ones and retired ones as last seen.
+            sql.cond("e.row_id IN (SELECT max(row_id) FROM estandares WHERE first_seen_run <= :run GROUP BY clave)");
+        } else {
+            sql.cond(at("e"));
+        }
         if let Some(q) = f.q.as_deref().and_then(fts_query) {
             sql.cond(
                 "e.clave IN (SELECT key FROM search_fts WHERE search_fts MATCH :q AND kind = 'ec')",
@@ -626,6 +673,14 @@ impl ReadStore for SqliteReader {
 
     fn get_ec(&self, run: i64, clave: &str) -> Result<Option<EcDetail>> {
         let c = self.lease()?;
+        // A standard no longer listed is shown as it was when last seen.
+        let Some(seen_run) =
+            last_seen_by(&c, "estandares", "clave", &Value::Text(clave.into()), run)?
+        else {
+            return Ok(None);
+        };
+        let retired = seen_run < run;
+        let run = seen_run;
         let sql = format!("{EC_SELECT} WHERE e.clave = :key AND {}", at("e"));
         let summary = c
             .query_row(
@@ -634,9 +689,10 @@ impl ReadStore for SqliteReader {
                 ec_summary,
             )
             .optional()?;
-        let Some(summary) = summary else {
+        let Some(mut summary) = summary else {
             return Ok(None);
         };
+        summary.retirado = retired;
         let (clave_publicada, clase, id_renec, source_url): (String, String, Option<String>, Option<String>) = c.query_row(
             &format!("SELECT clave_publicada, clase, id_renec, source_url FROM estandares e WHERE clave = :key AND {}", at("e")),
             rusqlite::named_params! {":key": clave, ":run": run},
@@ -696,6 +752,12 @@ impl ReadStore for SqliteReader {
 
     fn get_certificador(&self, run: i64, id: &str) -> Result<Option<CertDetail>> {
         let c = self.lease()?;
+        let Some(seen_run) =
+            last_seen_by(&c, "certificadores", "id", &Value::Text(id.into()), run)?
+        else {
+            return Ok(None);
+        };
+        let (retirado, run) = (seen_run < run, seen_run);
         let row: Option<(String, i64)> = c
             .query_row(
                 &format!("SELECT x.nombre, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) FROM certificadores x WHERE x.id = :key AND {}", at("l"), at("x")),
@@ -710,6 +772,7 @@ impl ReadStore for SqliteReader {
             seen(&c, "certificadores", "id", &Value::Text(id.into()), run)?;
         Ok(Some(CertDetail {
             id: id.to_string(),
+            retirado,
             nombre,
             nombres_publicados: strings(&c, &format!("SELECT alias FROM certificador_alias l WHERE certificador_id = :key AND {} ORDER BY alias", at("l")), run, id)?,
             estandares,
@@ -829,6 +892,10 @@ impl ReadStore for SqliteReader {
 
     fn get_comite(&self, run: i64, id: i64) -> Result<Option<ComiteDetail>> {
         let c = self.lease()?;
+        let Some(seen_run) = last_seen_by(&c, "comites", "id", &Value::Integer(id), run)? else {
+            return Ok(None);
+        };
+        let (retirado, run) = (seen_run < run, seen_run);
         let sql = format!(
             "SELECT x.id, x.clave, x.nombre, x.sector_nombre, x.estado_inegi, x.estado_raw,
                 (SELECT count(*) FROM comite_ec l WHERE l.comite_id = x.id AND {}),
@@ -880,6 +947,7 @@ impl ReadStore for SqliteReader {
             .collect::<rusqlite::Result<_>>()?;
         let (first_seen_run, last_seen_run) = seen(&c, "comites", "id", &Value::Integer(id), run)?;
         Ok(Some(ComiteDetail {
+            retirado,
             summary,
             fecha_integracion,
             direccion,
@@ -1061,12 +1129,66 @@ impl ReadStore for SqliteReader {
         })
     }
 
+    fn published_runs(&self) -> Result<Vec<(i64, Option<String>)>> {
+        let c = self.lease()?;
+        super::diff::published_runs(&c)
+    }
+
+    fn diff(&self, from: i64, to: i64) -> Result<serde_json::Value> {
+        let c = self.lease()?;
+        super::diff::diff_runs(&c, from, to)
+    }
+
+    fn history(&self, kind: &str, key: &str) -> Result<Option<Vec<serde_json::Value>>> {
+        let c = self.lease()?;
+        super::diff::history(&c, kind, key)
+    }
+
+    fn ec_scope(
+        &self,
+        run: i64,
+        sector: Option<&str>,
+        estado: Option<&str>,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        self.ec_scope_impl(run, sector, estado)
+    }
+
     fn get_run(&self, id: i64) -> Result<Option<RunView>> {
         let c = self.lease()?;
         let run = c
             .query_row(&format!("{RUN_SELECT} WHERE id = ?1"), [id], run_view)
             .optional()?;
         run.map(|r| with_progress(&c, r)).transpose()
+    }
+}
+
+impl SqliteReader {
+    fn ec_scope_impl(
+        &self,
+        run: i64,
+        sector: Option<&str>,
+        estado: Option<&str>,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        let c = self.lease()?;
+        let mut sql = Sql::new(run);
+        sql.cond(at("e"));
+        if let Some(s) = sector {
+            sql.cond("e.sector_id = :sector");
+            sql.param(":sector", s.to_string());
+        }
+        if let Some(s) = estado {
+            sql.cond(format!(
+                "e.comite_id IN (SELECT id FROM comites k WHERE k.estado_inegi = :estado AND {})",
+                at("k")
+            ));
+            sql.param(":estado", s.to_string());
+        }
+        let mut stmt = c.prepare(&format!(
+            "SELECT e.clave FROM estandares e {}",
+            sql.where_clause()
+        ))?;
+        let rows = stmt.query_map(sql.refs().as_slice(), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

@@ -8,6 +8,7 @@
 //! stall past the client's timeout.
 
 pub mod corpus;
+pub mod evolve;
 pub mod faults;
 pub mod generate;
 pub mod render;

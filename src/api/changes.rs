@@ -1,0 +1,198 @@
+//! Change tracking: `/api/v1/runs/{id}/diff`, `/api/v1/{kind}/{key}/history`
+//! and the change feeds `/api/v1/changes.atom` and `/api/v1/changes.json`.
+
+use super::error::ApiError;
+use super::{Reply, Request};
+use crate::changes::{atom_feed, json_feed, markdown, FeedEntry};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use warp::http::{header, HeaderValue};
+
+fn raw(content_type: &'static str, body: String) -> Reply {
+    let mut r = warp::reply::Response::new(body.into());
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Reply::Raw(r)
+}
+
+/// The address readers use for this server (links in reports and feeds).
+fn base_url(req: &Request<'_>) -> String {
+    let host = req
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// The published run before `run`, if any.
+async fn previous_published(req: &Request<'_>, run: i64) -> Result<Option<i64>, ApiError> {
+    let runs = req.state.read(|s| s.published_runs()).await?;
+    Ok(runs.iter().map(|(r, _)| *r).filter(|r| *r < run).max())
+}
+
+pub async fn diff(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
+    let p = req.params(&["against", "format"])?;
+    let to: i64 = id.parse().map_err(|_| {
+        ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}"))
+    })?;
+    if req.state.read(move |s| s.get_run(to)).await?.is_none() {
+        return Err(ApiError::not_found(format!("no run {to}")));
+    }
+    let from = match p.int("against", 1, i64::MAX)? {
+        Some(a) => {
+            if req.state.read(move |s| s.get_run(a)).await?.is_none() {
+                return Err(ApiError::not_found(format!(
+                    "no run {a} to compare against"
+                )));
+            }
+            a
+        }
+        None => previous_published(req, to).await?.ok_or_else(|| {
+            ApiError::not_found(format!(
+                "run {to} has no published run before it; give `against=RUN`"
+            ))
+        })?,
+    };
+    let format = p
+        .one_of("format", &["json", "md"])?
+        .unwrap_or_else(|| "json".into());
+    let doc = req.state.read(move |s| s.diff(from, to)).await?;
+    Ok(if format == "md" {
+        raw(
+            "text/markdown; charset=utf-8",
+            markdown(&doc, &base_url(req)),
+        )
+    } else {
+        Reply::Json(doc)
+    })
+}
+
+pub async fn history(req: &Request<'_>, kind: &'static str, key: &str) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let key = if kind == "ec" {
+        crate::normalize::clean(key)
+    } else {
+        key.to_string()
+    };
+    let k = key.clone();
+    match req.state.read(move |s| s.history(kind, &k)).await? {
+        Some(entries) => Ok(Reply::Json(
+            serde_json::json!({"kind": kind, "key": key, "history": entries}),
+        )),
+        None => Err(ApiError::not_found(format!(
+            "{key} was never in a published run"
+        ))),
+    }
+}
+
+const KINDS: [&str; 9] = [
+    "ec",
+    "certificadores",
+    "centros",
+    "comites",
+    "sectores",
+    "ec_certificador",
+    "ec_centro",
+    "comite_ec",
+    "ec_ocupacion",
+];
+
+/// Keeps the parts of a diff a subscriber asked for.
+fn filter_diff(mut doc: Value, entity: Option<&str>, scope: Option<&BTreeSet<String>>) -> Value {
+    for kind in KINDS {
+        let keep_kind = match entity {
+            None => true,
+            Some("ec") => kind.starts_with("ec") || kind == "comite_ec",
+            Some(e) => kind == e,
+        };
+        let Some(obj) = doc.get_mut(kind).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for list in obj.values_mut() {
+            let Some(items) = list.as_array_mut() else {
+                continue;
+            };
+            if !keep_kind {
+                items.clear();
+            } else if let Some(codes) = scope {
+                items.retain(|e| {
+                    let code = e
+                        .get("ec")
+                        .or_else(|| e.get("clave"))
+                        .and_then(Value::as_str);
+                    code.is_some_and(|c| codes.contains(c))
+                });
+            }
+        }
+    }
+    doc
+}
+
+fn has_changes(doc: &Value) -> bool {
+    KINDS.iter().any(|k| {
+        doc[*k].as_object().is_some_and(|o| {
+            o.values()
+                .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+        })
+    })
+}
+
+pub async fn feed(req: &Request<'_>, atom: bool) -> Result<Reply, ApiError> {
+    let p = req.params(&["entity", "sector", "estado", "limit"])?;
+    let entity = p.one_of("entity", &KINDS)?;
+    let sector = p.text("sector");
+    let estado = p.estado()?;
+    let limit = p.int("limit", 1, 50)?.unwrap_or(20) as usize;
+    req.run()?;
+    let runs = req.state.read(|s| s.published_runs()).await?;
+    let mut entries = Vec::new();
+    for pair in runs.windows(2).rev().take(limit) {
+        let ((from, _), (to, finished)) = (pair[0].clone(), pair[1].clone());
+        let doc = req.state.read(move |s| s.diff(from, to)).await?;
+        let scope = if sector.is_some() || estado.is_some() {
+            let (sec, est) = (sector.clone(), estado.clone());
+            let (a, b) = req
+                .state
+                .read(move |s| {
+                    Ok((
+                        s.ec_scope(from, sec.as_deref(), est.as_deref())?,
+                        s.ec_scope(to, sec.as_deref(), est.as_deref())?,
+                    ))
+                })
+                .await?;
+            Some(a.union(&b).cloned().collect::<BTreeSet<String>>())
+        } else {
+            None
+        };
+        let doc = filter_diff(doc, entity.as_deref(), scope.as_ref());
+        if has_changes(&doc) {
+            entries.push(FeedEntry {
+                run: to,
+                finished_at: finished.unwrap_or_default(),
+                diff: doc,
+            });
+        }
+    }
+    let base = base_url(req);
+    let self_url = format!(
+        "{base}/api/v1/changes.{}{}",
+        if atom { "atom" } else { "json" },
+        req.params_raw.map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    Ok(if atom {
+        raw(
+            "application/atom+xml; charset=utf-8",
+            atom_feed(&entries, &base, &self_url),
+        )
+    } else {
+        raw(
+            "application/feed+json; charset=utf-8",
+            json_feed(&entries, &base, &self_url).to_string(),
+        )
+    })
+}

@@ -1,0 +1,262 @@
+//! Change reports built from diff documents (`store::diff`): the Markdown
+//! report of `renec-harvester diff`, and the Atom and JSON feeds.
+
+use serde_json::Value;
+use std::fmt::Write as _;
+
+const KIND_NAMES: [(&str, &str); 9] = [
+    ("ec", "Estándares"),
+    ("certificadores", "Certificadores"),
+    ("centros", "Ofertas de capacitación"),
+    ("comites", "Comités"),
+    ("sectores", "Sectores"),
+    ("ec_certificador", "Estándar–certificador"),
+    ("ec_centro", "Estándar–capacitación"),
+    ("comite_ec", "Comité–estándar"),
+    ("ec_ocupacion", "Estándar–ocupación"),
+];
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(t) => t.clone(),
+        Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+/// One line describing an entry of a diff (entity or link).
+fn describe(kind: &str, e: &Value, ui: &str) -> String {
+    let ec = |code: &Value| format!("[{}]({ui}/#/ec/{})", s(code), s(code));
+    match kind {
+        "ec" => format!("{} {}", ec(&e["clave"]), s(&e["titulo"])),
+        "certificadores" => format!("[{}]({ui}/#/certificador/{})", s(&e["nombre"]), s(&e["id"])),
+        "centros" => format!("[{}]({ui}/#/centro/{})", s(&e["nombre"]), s(&e["id"])),
+        "comites" => format!(
+            "[{}]({ui}/#/comite/{}) (id {})",
+            s(&e["nombre"]),
+            s(&e["id"]),
+            s(&e["id"])
+        ),
+        "sectores" => s(&e["nombre"]),
+        "ec_certificador" => format!("{} — {}", ec(&e["ec"]), s(&e["certificador"])),
+        "ec_centro" => format!("{} — {}", ec(&e["ec"]), s(&e["centro"])),
+        "comite_ec" => format!("{} — {}", s(&e["comite"]), ec(&e["ec"])),
+        _ => format!("{} — {}", ec(&e["ec"]), s(&e["ocupacion"])),
+    }
+}
+
+/// The Markdown report: a summary table of counts, then every change.
+pub fn markdown(doc: &Value, ui: &str) -> String {
+    let ui = ui.trim_end_matches('/');
+    let mut out = format!(
+        "# Cambios en el RENEC: corrida {} → corrida {}\n\n| Tipo | Altas | Bajas | Cambios |\n|---|---:|---:|---:|\n",
+        s(&doc["from_run"]),
+        s(&doc["to_run"])
+    );
+    for (kind, title) in KIND_NAMES {
+        let n = |f: &str| {
+            doc[kind]
+                .get(f)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        let changed = if doc[kind].get("changed").is_some() {
+            n("changed").to_string()
+        } else {
+            "—".into()
+        };
+        let _ = writeln!(
+            out,
+            "| {title} | {} | {} | {changed} |",
+            n("added"),
+            n("removed")
+        );
+    }
+    for (kind, title) in KIND_NAMES {
+        for (field, heading) in [
+            ("added", "altas"),
+            ("removed", "bajas"),
+            ("changed", "cambios"),
+        ] {
+            let Some(items) = doc[kind]
+                .get(field)
+                .and_then(Value::as_array)
+                .filter(|i| !i.is_empty())
+            else {
+                continue;
+            };
+            let _ = writeln!(out, "\n## {title}: {heading} ({})\n", items.len());
+            for e in items {
+                let _ = write!(out, "- {}", describe(kind, e, ui));
+                if let Some(fields) = e.get("fields").and_then(Value::as_object) {
+                    let parts: Vec<String> = fields
+                        .iter()
+                        .map(|(f, c)| format!("{f}: «{}» → «{}»", s(&c["before"]), s(&c["after"])))
+                        .collect();
+                    let _ = write!(out, ": {}", parts.join("; "));
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A one-line summary of a diff ("3 estándares nuevos, 1 retirado, …").
+pub fn headline(doc: &Value) -> String {
+    let n = |kind: &str, f: &str| {
+        doc[kind]
+            .get(f)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len)
+    };
+    format!(
+        "{} estándares nuevos, {} retirados, {} modificados; {} acreditaciones nuevas, {} retiradas; {} certificadores nuevos, {} comités nuevos, {} comités retirados",
+        n("ec", "added"),
+        n("ec", "removed"),
+        n("ec", "changed"),
+        n("ec_certificador", "added"),
+        n("ec_certificador", "removed"),
+        n("certificadores", "added"),
+        n("comites", "added"),
+        n("comites", "removed"),
+    )
+}
+
+/// One feed entry: a published run and what changed since the one before.
+pub struct FeedEntry {
+    pub run: i64,
+    pub finished_at: String,
+    pub diff: Value,
+}
+
+/// JSON Feed 1.1.
+pub fn json_feed(entries: &[FeedEntry], base: &str, feed_url: &str) -> Value {
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "id": format!("{base}/api/v1/runs/{}", e.run),
+                "url": format!("{base}/#/cambios/{}", e.run),
+                "title": format!("Corrida {}: {}", e.run, headline(&e.diff)),
+                "content_text": markdown(&e.diff, base),
+                "date_published": e.finished_at,
+                "_renec": {"run": e.run, "diff": e.diff},
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "RENEC: cambios",
+        "home_page_url": format!("{base}/"),
+        "feed_url": feed_url,
+        "language": "es-MX",
+        "items": items,
+    })
+}
+
+/// Atom 1.0.
+pub fn atom_feed(entries: &[FeedEntry], base: &str, feed_url: &str) -> String {
+    use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Text};
+    let date = |t: &str| {
+        FixedDateTime::parse_from_rfc3339(t).unwrap_or_else(|_| {
+            FixedDateTime::parse_from_rfc3339("1970-01-01T00:00:00Z").expect("valid")
+        })
+    };
+    let updated = entries
+        .first()
+        .map_or_else(|| date("1970-01-01T00:00:00Z"), |e| date(&e.finished_at));
+    let atom_entries: Vec<Entry> = entries
+        .iter()
+        .map(|e| Entry {
+            id: format!("{base}/api/v1/runs/{}", e.run),
+            title: Text::plain(format!("Corrida {}: {}", e.run, headline(&e.diff))),
+            updated: date(&e.finished_at),
+            links: vec![Link {
+                href: format!("{base}/#/cambios/{}", e.run),
+                rel: "alternate".into(),
+                ..Link::default()
+            }],
+            content: Some(Content {
+                value: Some(markdown(&e.diff, base)),
+                content_type: Some("text".into()),
+                ..Content::default()
+            }),
+            ..Entry::default()
+        })
+        .collect();
+    let feed = Feed {
+        id: feed_url.to_string(),
+        title: Text::plain("RENEC: cambios"),
+        updated,
+        links: vec![
+            Link {
+                href: feed_url.to_string(),
+                rel: "self".into(),
+                ..Link::default()
+            },
+            Link {
+                href: format!("{base}/"),
+                rel: "alternate".into(),
+                ..Link::default()
+            },
+        ],
+        entries: atom_entries,
+        ..Feed::default()
+    };
+    feed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({
+            "from_run": 1, "to_run": 2,
+            "ec": {"added": [{"clave": "EC9000", "titulo": "Nuevo"}], "removed": [], "changed": [
+                {"clave": "EC0002", "titulo": "Otro", "fields": {"titulo": {"before": "Uno", "after": "Otro"}}}]},
+            "certificadores": {"added": [], "removed": [], "changed": []},
+            "centros": {"added": [], "removed": [], "changed": []},
+            "comites": {"added": [], "removed": [{"id": 7, "nombre": "Comité X"}], "changed": []},
+            "sectores": {"added": [], "removed": [], "changed": []},
+            "ec_certificador": {"added": [{"ec": "EC9000", "certificador_id": "cert-1", "certificador": "ICEMéxico"}], "removed": []},
+            "ec_centro": {"added": [], "removed": []},
+            "comite_ec": {"added": [], "removed": []},
+            "ec_ocupacion": {"added": [], "removed": []},
+        })
+    }
+
+    #[test]
+    fn markdown_opens_with_counts_and_links_codes_to_the_ui() {
+        let md = markdown(&doc(), "http://x/");
+        assert!(md.starts_with(
+            "# Cambios en el RENEC: corrida 1 → corrida 2\n\n| Tipo | Altas | Bajas | Cambios |"
+        ));
+        assert!(md.contains("| Estándares | 1 | 0 | 1 |"));
+        assert!(md.contains("| Comités | 0 | 1 | 0 |"));
+        assert!(md.contains("[EC9000](http://x/#/ec/EC9000) Nuevo"));
+        assert!(md.contains("titulo: «Uno» → «Otro»"));
+        assert!(md.contains("— ICEMéxico"));
+    }
+
+    #[test]
+    fn feeds_have_one_entry_per_run() {
+        let entries = vec![FeedEntry {
+            run: 2,
+            finished_at: "2026-03-01T00:00:00Z".into(),
+            diff: doc(),
+        }];
+        let atom = atom_feed(&entries, "http://x", "http://x/api/v1/changes.atom");
+        let parsed: atom_syndication::Feed = atom.parse().unwrap();
+        assert_eq!(parsed.entries().len(), 1);
+        assert!(parsed.entries()[0]
+            .title()
+            .as_str()
+            .starts_with("Corrida 2: 1 estándares nuevos"));
+        let json = json_feed(&entries, "http://x", "http://x/api/v1/changes.json");
+        assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+        assert_eq!(json["items"][0]["id"], "http://x/api/v1/runs/2");
+    }
+}

@@ -1,0 +1,398 @@
+//! What changed between two runs, computed from the ledger (never from raw
+//! pages): for every entity kind `added`, `removed` and `changed` (each
+//! changed field with its before and after), for every link kind `added`
+//! and `removed`. A key seen in both runs is never reported as removed and
+//! added again, so a respelled certifier (same id) is one `changed` entry.
+
+use super::Result;
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+
+struct EntityKind {
+    /// Name in the diff document.
+    name: &'static str,
+    table: &'static str,
+    /// Key column and its name in the document.
+    key: (&'static str, &'static str),
+    /// Display name column (`titulo`, `nombre`).
+    display: &'static str,
+    /// Fields compared for `changed`.
+    fields: &'static [&'static str],
+}
+
+const ENTITIES: [EntityKind; 5] = [
+    EntityKind {
+        name: "ec",
+        table: "estandares",
+        key: ("clave", "clave"),
+        display: "titulo",
+        fields: &[
+            "titulo",
+            "nivel",
+            "tipo",
+            "vigente",
+            "clase",
+            "sector_id",
+            "comite_id",
+            "comite_nombre",
+        ],
+    },
+    EntityKind {
+        name: "certificadores",
+        table: "certificadores",
+        key: ("id", "id"),
+        display: "nombre",
+        fields: &["nombre"],
+    },
+    EntityKind {
+        name: "centros",
+        table: "centros",
+        key: ("id", "id"),
+        display: "nombre",
+        fields: &["nombre"],
+    },
+    EntityKind {
+        name: "comites",
+        table: "comites",
+        key: ("id", "id"),
+        display: "nombre",
+        fields: &[
+            "clave",
+            "nombre",
+            "sector_nombre",
+            "fecha_integracion",
+            "calle_numero",
+            "colonia",
+            "codigo_postal",
+            "municipio",
+            "estado_inegi",
+            "telefono_raw",
+            "url",
+        ],
+    },
+    EntityKind {
+        name: "sectores",
+        table: "sectores",
+        key: ("id", "id"),
+        display: "nombre",
+        fields: &["nombre", "id_renec"],
+    },
+];
+
+struct LinkKind {
+    name: &'static str,
+    table: &'static str,
+    /// (column, name in the document) of both ends.
+    ends: [(&'static str, &'static str); 2],
+    /// Display name of an end: (document name, SQL giving it from the end's key and the run).
+    named: Option<(usize, &'static str, &'static str)>,
+}
+
+const LINKS: [LinkKind; 4] = [
+    LinkKind {
+        name: "ec_certificador",
+        table: "ec_certificador",
+        ends: [("ec_clave", "ec"), ("certificador_id", "certificador_id")],
+        named: Some((1, "certificador", "SELECT nombre FROM certificadores WHERE id = ?1 AND first_seen_run <= ?2 AND last_seen_run >= ?2")),
+    },
+    LinkKind {
+        name: "ec_centro",
+        table: "ec_centro",
+        ends: [("ec_clave", "ec"), ("centro_id", "centro_id")],
+        named: Some((1, "centro", "SELECT nombre FROM centros WHERE id = ?1 AND first_seen_run <= ?2 AND last_seen_run >= ?2")),
+    },
+    LinkKind {
+        name: "comite_ec",
+        table: "comite_ec",
+        ends: [("comite_id", "comite_id"), ("ec_clave", "ec")],
+        named: Some((0, "comite", "SELECT nombre FROM comites WHERE id = ?1 AND first_seen_run <= ?2 AND last_seen_run >= ?2")),
+    },
+    LinkKind { name: "ec_ocupacion", table: "ec_ocupacion", ends: [("ec_clave", "ec"), ("ocupacion", "ocupacion")], named: None },
+];
+
+fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Integer(i) => json!(i),
+        Value::Real(f) => json!(f),
+        Value::Text(t) => json!(t),
+        Value::Blob(b) => json!(hex::encode(b)),
+    }
+}
+
+/// Key (as text) → (key value, fields) of an entity table as of `run`.
+fn entity_rows(
+    conn: &Connection,
+    k: &EntityKind,
+    run: i64,
+) -> Result<BTreeMap<String, (Value, Vec<Value>)>> {
+    let mut cols = vec![k.key.0];
+    cols.extend(k.fields);
+    if !k.fields.contains(&k.display) {
+        cols.push(k.display);
+    }
+    let sql = format!(
+        "SELECT {} FROM {} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1",
+        cols.join(", "),
+        k.table
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([run])?;
+    let mut out = BTreeMap::new();
+    while let Some(r) = rows.next()? {
+        let vals: Vec<Value> = (0..cols.len())
+            .map(|i| r.get(i))
+            .collect::<rusqlite::Result<_>>()?;
+        let key = match &vals[0] {
+            Value::Integer(i) => format!("{i:020}"),
+            other => to_json(other).as_str().unwrap_or_default().to_string(),
+        };
+        out.insert(key, (vals[0].clone(), vals[1..].to_vec()));
+    }
+    Ok(out)
+}
+
+fn display_index(k: &EntityKind) -> usize {
+    k.fields
+        .iter()
+        .position(|f| *f == k.display)
+        .unwrap_or(k.fields.len())
+}
+
+fn entity_entry(k: &EntityKind, key: &Value, vals: &[Value]) -> Json {
+    let mut m = Map::new();
+    m.insert(k.key.1.to_string(), to_json(key));
+    m.insert(k.display.to_string(), to_json(&vals[display_index(k)]));
+    Json::Object(m)
+}
+
+/// Each field that differs, with its value before and after (`vigente` as a boolean).
+fn changed_fields(k: &EntityKind, old: &[Value], new: &[Value]) -> Map<String, Json> {
+    let mut fields = Map::new();
+    for (i, f) in k.fields.iter().enumerate() {
+        if old[i] != new[i] {
+            let (b, a) = (to_json(&old[i]), to_json(&new[i]));
+            let (b, a) = if *f == "vigente" {
+                (json!(b == json!(1)), json!(a == json!(1)))
+            } else {
+                (b, a)
+            };
+            fields.insert(f.to_string(), json!({"before": b, "after": a}));
+        }
+    }
+    fields
+}
+
+fn entity_diff(conn: &Connection, k: &EntityKind, from: i64, to: i64) -> Result<Json> {
+    let before = entity_rows(conn, k, from)?;
+    let after = entity_rows(conn, k, to)?;
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    let mut changed = Vec::new();
+    for (key, (kv, vals)) in &after {
+        match before.get(key) {
+            None => added.push(entity_entry(k, kv, vals)),
+            Some((_, old)) => {
+                let fields = changed_fields(k, old, vals);
+                if !fields.is_empty() {
+                    let mut entry = entity_entry(k, kv, vals);
+                    entry["fields"] = Json::Object(fields);
+                    changed.push(entry);
+                }
+            }
+        }
+    }
+    for (key, (kv, vals)) in &before {
+        if !after.contains_key(key) {
+            removed.push(entity_entry(k, kv, vals));
+        }
+    }
+    Ok(json!({"added": added, "removed": removed, "changed": changed}))
+}
+
+type LinkRows = BTreeMap<(String, String), [Value; 2]>;
+
+fn link_rows(conn: &Connection, l: &LinkKind, run: i64) -> Result<LinkRows> {
+    let sql = format!(
+        "SELECT {}, {} FROM {} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1",
+        l.ends[0].0, l.ends[1].0, l.table
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([run])?;
+    let mut out = BTreeMap::new();
+    let text = |v: &Value| match v {
+        Value::Integer(i) => format!("{i:020}"),
+        other => to_json(other).as_str().unwrap_or_default().to_string(),
+    };
+    while let Some(r) = rows.next()? {
+        let a: Value = r.get(0)?;
+        let b: Value = r.get(1)?;
+        out.insert((text(&a), text(&b)), [a, b]);
+    }
+    Ok(out)
+}
+
+fn link_entry(conn: &Connection, l: &LinkKind, ends: &[Value; 2], run: i64) -> Result<Json> {
+    let mut m = Map::new();
+    // The document's order: ec first for every kind but comite_ec.
+    for (i, (_, name)) in l.ends.iter().enumerate() {
+        m.insert(name.to_string(), to_json(&ends[i]));
+        if let Some((end, label, sql)) = l.named {
+            if end == i {
+                let name: Option<String> = conn
+                    .prepare_cached(sql)?
+                    .query_row(rusqlite::params![ends[i], run], |r| r.get(0))
+                    .ok();
+                m.insert(label.to_string(), json!(name));
+            }
+        }
+    }
+    Ok(Json::Object(m))
+}
+
+/// Links of `a` that `b` does not have.
+fn only_in<'a>(a: &'a LinkRows, b: &'a LinkRows) -> impl Iterator<Item = &'a [Value; 2]> {
+    a.iter()
+        .filter(|(k, _)| !b.contains_key(*k))
+        .map(|(_, v)| v)
+}
+
+fn link_diff(conn: &Connection, l: &LinkKind, from: i64, to: i64) -> Result<Json> {
+    let before = link_rows(conn, l, from)?;
+    let after = link_rows(conn, l, to)?;
+    let added = only_in(&after, &before)
+        .map(|ends| link_entry(conn, l, ends, to))
+        .collect::<Result<Vec<_>>>()?;
+    let removed = only_in(&before, &after)
+        .map(|ends| link_entry(conn, l, ends, from))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(json!({"added": added, "removed": removed}))
+}
+
+/// The diff document between runs `from` and `to`.
+pub fn diff_runs(conn: &Connection, from: i64, to: i64) -> Result<Json> {
+    let mut doc = Map::new();
+    doc.insert("from_run".into(), json!(from));
+    doc.insert("to_run".into(), json!(to));
+    for k in &ENTITIES {
+        doc.insert(k.name.into(), entity_diff(conn, k, from, to)?);
+    }
+    for l in &LINKS {
+        doc.insert(l.name.into(), link_diff(conn, l, from, to)?);
+    }
+    Ok(Json::Object(doc))
+}
+
+/// Counts of a diff document: kind → (added, removed, changed).
+pub fn summary(doc: &Json) -> Vec<(String, usize, usize, usize)> {
+    let n = |v: &Json, f: &str| v.get(f).and_then(Json::as_array).map_or(0, Vec::len);
+    ENTITIES
+        .iter()
+        .map(|k| k.name)
+        .chain(LINKS.iter().map(|l| l.name))
+        .map(|name| {
+            let v = &doc[name];
+            (
+                name.to_string(),
+                n(v, "added"),
+                n(v, "removed"),
+                n(v, "changed"),
+            )
+        })
+        .collect()
+}
+
+/// The published runs, oldest first.
+pub fn published_runs(conn: &Connection) -> Result<Vec<(i64, Option<String>)>> {
+    let mut stmt =
+        conn.prepare("SELECT id, finished_at FROM runs WHERE status = 'published' ORDER BY id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// An entity as of one run: the run, its row (if present) and its links by kind.
+type Snapshot = (
+    i64,
+    Option<(Value, Vec<Value>)>,
+    BTreeMap<&'static str, LinkRows>,
+);
+
+/// One entity's history: every published run in which it or one of its
+/// links changed, with the change (`kind` is `ec`, `certificadores` or `comites`).
+pub fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option<Vec<Json>>> {
+    let Some(k) = ENTITIES.iter().find(|k| k.name == kind) else {
+        return Ok(None);
+    };
+    let key_text = if k.key.0 == "id" && kind == "comites" {
+        format!("{:020}", key.parse::<i64>().unwrap_or(-1))
+    } else {
+        key.to_string()
+    };
+    let runs = published_runs(conn)?;
+    let mut out = Vec::new();
+    let mut previous: Option<Snapshot> = None;
+    let mut ever = false;
+    for (run, finished) in runs {
+        let row = entity_rows(conn, k, run)?.remove(&key_text);
+        let mut links = BTreeMap::new();
+        for l in LINKS.iter() {
+            let touching: LinkRows = link_rows(conn, l, run)?
+                .into_iter()
+                .filter(|((a, b), _)| {
+                    l.ends.iter().zip([a, b]).any(|((_, doc_name), v)| {
+                        (*doc_name == "ec" && kind == "ec" && *v == key_text)
+                            || (*doc_name == "certificador_id"
+                                && kind == "certificadores"
+                                && *v == key_text)
+                            || (*doc_name == "comite_id" && kind == "comites" && *v == key_text)
+                    })
+                })
+                .collect();
+            links.insert(l.name, touching);
+        }
+        ever |= row.is_some();
+        let mut change = Map::new();
+        match (&previous, &row) {
+            (None, Some((kv, vals))) | (Some((_, None, _)), Some((kv, vals))) => {
+                change.insert("added".into(), entity_entry(k, kv, vals));
+            }
+            (Some((_, Some((kv, old)), _)), None) => {
+                change.insert("removed".into(), entity_entry(k, kv, old));
+            }
+            (Some((_, Some((kv, old)), _)), Some((_, vals))) => {
+                let fields = changed_fields(k, old, vals);
+                if !fields.is_empty() {
+                    let mut e = entity_entry(k, kv, vals);
+                    e["fields"] = Json::Object(fields);
+                    change.insert("changed".into(), e);
+                }
+            }
+            _ => {}
+        }
+        let empty = LinkRows::new();
+        for l in LINKS.iter() {
+            let before = previous
+                .as_ref()
+                .and_then(|p| p.2.get(l.name))
+                .unwrap_or(&empty);
+            let after = &links[l.name];
+            let added = only_in(after, before)
+                .map(|e| link_entry(conn, l, e, run))
+                .collect::<Result<Vec<_>>>()?;
+            let prev_run = previous.as_ref().map_or(run, |p| p.0);
+            let removed = only_in(before, after)
+                .map(|e| link_entry(conn, l, e, prev_run))
+                .collect::<Result<Vec<_>>>()?;
+            if !added.is_empty() || !removed.is_empty() {
+                change.insert(l.name.into(), json!({"added": added, "removed": removed}));
+            }
+        }
+        if !change.is_empty() {
+            out.push(json!({"run": run, "finished_at": finished, "change": change}));
+        }
+        previous = Some((run, row, links));
+    }
+    Ok(ever.then_some(out))
+}

@@ -1,0 +1,305 @@
+//! A second state of the registry, and the change set between two states
+//! as the test site sees them: the oracle that harvested diffs are checked
+//! against. The model here is deliberately small and independent of the
+//! harvester: codes, titles and whether a standard is in force; certifier
+//! names by identity key; committee names; and two kinds of links.
+
+use super::corpus::{Corpus, DetailData};
+use crate::normalize::{clean, names};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the test site publishes, reduced to what the oracle compares.
+#[derive(Debug, Default, PartialEq)]
+pub struct Model {
+    /// clave → (titulo, vigente)
+    pub ec: BTreeMap<String, (String, bool)>,
+    /// certifier id → preferred spelling
+    pub certificadores: BTreeMap<String, String>,
+    /// committee id → full name
+    pub comites: BTreeMap<i64, String>,
+    /// (clave, certifier id)
+    pub ec_certificador: BTreeSet<(String, String)>,
+    /// (committee id, clave)
+    pub comite_ec: BTreeSet<(i64, String)>,
+}
+
+fn text(v: &Value, k: &str) -> String {
+    clean(v.get(k).and_then(Value::as_str).unwrap_or(""))
+}
+
+impl Corpus {
+    pub fn model(&self) -> Model {
+        let mut m = Model::default();
+        for row in &self.catalogue {
+            let code = text(row, "codigo");
+            m.ec.entry(code).or_insert((text(row, "titulo"), true));
+        }
+        for comp in ["ESLINACT", "MARCA", "ESLHIST"] {
+            for row in self.listings.get(comp).into_iter().flatten() {
+                let code = clean(&row.codigo);
+                if !code.is_empty() {
+                    m.ec.entry(code).or_insert((clean(&row.titulo), false));
+                }
+            }
+        }
+        let mut spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        for (code, d) in &self.detalles {
+            if !m.ec.get(&clean(code)).is_some_and(|(_, vigente)| *vigente) {
+                continue;
+            }
+            for c in &d.certifiers {
+                let id = names::stable_id("cert", &names::org_key(c));
+                *spellings
+                    .entry(id.clone())
+                    .or_default()
+                    .entry(clean(c))
+                    .or_default() += 1;
+                m.ec_certificador.insert((clean(code), id));
+            }
+        }
+        for (id, counts) in spellings {
+            let best = counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(s, _)| s.clone())
+                .unwrap_or_default();
+            m.certificadores.insert(id, best);
+        }
+        for (id, c) in &self.comites {
+            m.comites.insert(
+                i64::from(*id),
+                names::committee_full_name(&text(c, "nombre")),
+            );
+            for e in c
+                .get("estandaresAsociados")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let code = text(e, "codigo");
+                if !code.is_empty() {
+                    m.comite_ec.insert((i64::from(*id), code));
+                }
+            }
+        }
+        m
+    }
+}
+
+/// The change set from `a` to `b`, in the shape of the harvester's diff
+/// (limited to what the model holds).
+pub fn change_set(a: &Model, b: &Model) -> Value {
+    fn keys<K: Ord + Clone, V>(x: &BTreeMap<K, V>, y: &BTreeMap<K, V>) -> Vec<K> {
+        x.keys().filter(|k| !y.contains_key(*k)).cloned().collect()
+    }
+    let ec_changed: BTreeMap<String, Value> =
+        b.ec.iter()
+            .filter_map(|(k, (titulo, vigente))| {
+                let (t0, v0) = a.ec.get(k)?;
+                let mut fields = serde_json::Map::new();
+                if t0 != titulo {
+                    fields.insert("titulo".into(), json!({"before": t0, "after": titulo}));
+                }
+                if v0 != vigente {
+                    fields.insert("vigente".into(), json!({"before": v0, "after": vigente}));
+                }
+                (!fields.is_empty()).then(|| (k.clone(), Value::Object(fields)))
+            })
+            .collect();
+    let named_changed =
+        |x: &BTreeMap<String, String>, y: &BTreeMap<String, String>| -> BTreeMap<String, Value> {
+            y.iter()
+                .filter_map(|(k, n)| {
+                    let old = x.get(k)?;
+                    (old != n).then(|| (k.clone(), json!({"nombre": {"before": old, "after": n}})))
+                })
+                .collect()
+        };
+    let comites_a: BTreeMap<String, String> = a
+        .comites
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let comites_b: BTreeMap<String, String> = b
+        .comites
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    json!({
+        "ec": {"added": keys(&b.ec, &a.ec), "removed": keys(&a.ec, &b.ec), "changed": ec_changed},
+        "certificadores": {
+            "added": keys(&b.certificadores, &a.certificadores),
+            "removed": keys(&a.certificadores, &b.certificadores),
+            "changed": named_changed(&a.certificadores, &b.certificadores),
+        },
+        "comites": {"added": keys(&comites_b, &comites_a), "removed": keys(&comites_a, &comites_b), "changed": named_changed(&comites_a, &comites_b)},
+        "ec_certificador": {
+            "added": b.ec_certificador.difference(&a.ec_certificador).collect::<Vec<_>>(),
+            "removed": a.ec_certificador.difference(&b.ec_certificador).collect::<Vec<_>>(),
+        },
+        "comite_ec": {
+            "added": b.comite_ec.difference(&a.comite_ec).collect::<Vec<_>>(),
+            "removed": a.comite_ec.difference(&b.comite_ec).collect::<Vec<_>>(),
+        },
+    })
+}
+
+/// What `evolve` did, by name (for tests of history and time travel).
+#[derive(Debug, Default)]
+pub struct Evolution {
+    /// Gone from every source.
+    pub removed: Vec<String>,
+    /// Left the active catalogue but still listed as inactive.
+    pub retired: Vec<String>,
+    pub added: Vec<String>,
+    pub retitled: Vec<String>,
+    /// (standard, certifier name) links taken off a detail page.
+    pub revoked: Vec<(String, String)>,
+}
+
+fn active_codes(c: &Corpus) -> Vec<String> {
+    c.catalogue
+        .iter()
+        .map(|r| r["codigo"].as_str().unwrap_or("").to_string())
+        .filter(|k| k == k.trim())
+        .collect()
+}
+
+/// The next state of a registry: standards removed, retired, added and
+/// retitled; certifiers respelled; accreditations revoked and granted; a
+/// committee dissolved and another created.
+pub fn evolve(c: &Corpus) -> (Corpus, Evolution) {
+    let mut catalogue = c.catalogue.clone();
+    let mut detalles = c.detalles.clone();
+    let mut comites = c.comites.clone();
+    let mut ev = Evolution::default();
+    let codes = active_codes(c);
+    let with_certs: Vec<&String> = codes
+        .iter()
+        .filter(|k| detalles.get(*k).is_some_and(|d| d.certifiers.len() >= 2))
+        .collect();
+
+    // Removed from every source; retired to the inactive listing.
+    ev.removed = codes.iter().step_by(29).take(3).cloned().collect();
+    ev.retired = with_certs
+        .iter()
+        .skip(5)
+        .step_by(13)
+        .take(2)
+        .map(|s| s.to_string())
+        .filter(|k| !ev.removed.contains(k))
+        .collect();
+    let gone: BTreeSet<&String> = ev.removed.iter().chain(&ev.retired).collect();
+    catalogue.retain(|r| !gone.contains(&r["codigo"].as_str().unwrap_or("").to_string()));
+    for k in &gone {
+        detalles.remove(*k);
+    }
+    for comite in comites.values_mut() {
+        if let Some(list) = comite
+            .get_mut("estandaresAsociados")
+            .and_then(Value::as_array_mut)
+        {
+            list.retain(|e| {
+                !ev.removed
+                    .iter()
+                    .any(|r| e["codigo"].as_str() == Some(r.as_str()))
+            });
+        }
+    }
+
+    // Retitled.
+    for row in catalogue.iter_mut().skip(2).step_by(31).take(3) {
+        let old = row["titulo"].as_str().unwrap_or("").to_string();
+        row["titulo"] = json!(format!("{old} (actualizado)"));
+        ev.retitled
+            .push(row["codigo"].as_str().unwrap_or("").trim().to_string());
+    }
+
+    // Respelled certifiers, on every page they appear on.
+    let mut respelled = BTreeSet::new();
+    for d in detalles.values() {
+        for name in &d.certifiers {
+            if respelled.len() < 2 && name.ends_with(", A.C.") {
+                respelled.insert(name.clone());
+            }
+        }
+    }
+    for d in detalles.values_mut() {
+        for name in d.certifiers.iter_mut() {
+            if respelled.contains(name.as_str()) {
+                *name = name.replace(", A.C.", " AC");
+            }
+        }
+    }
+
+    // Accreditations revoked on three pages and granted on three others.
+    let pool: Vec<String> = detalles
+        .values()
+        .flat_map(|d| d.certifiers.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let pages: Vec<String> = detalles
+        .iter()
+        .filter(|(_, d)| d.certifiers.len() >= 2)
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in pages.iter().step_by(7).take(3) {
+        let d = detalles.get_mut(k).expect("page");
+        let name = d.certifiers.remove(0);
+        ev.revoked.push((k.trim().to_string(), name));
+    }
+    for k in pages.iter().skip(3).step_by(11).take(3) {
+        let d = detalles.get_mut(k).expect("page");
+        if let Some(extra) = pool.iter().find(|p| !d.certifiers.contains(p)) {
+            d.certifiers.push(extra.clone());
+        }
+    }
+
+    // Three new standards, each with a certifier, in an existing committee.
+    let first_committee = *comites.keys().next().expect("a committee");
+    for n in 1..=3 {
+        let code = format!("EC90{n:02}");
+        catalogue.push(json!({
+            "idEstandarCompetencia": format!("{}", 9000 + n), "idSectorProductivo": "1", "codigo": code, "nivel": "2",
+            "titulo": format!("Estándar nuevo número {n} de prestación de servicios"),
+            "comite": comites[&first_committee]["nombre"], "secProductivo": "SERVICIOS EDUCATIVOS",
+        }));
+        detalles.insert(
+            code.clone(),
+            DetailData {
+                title: format!("{code}-Estándar nuevo número {n} de prestación de servicios"),
+                occupations: vec!["Instructor / Instructora".into()],
+                certifiers: pool.iter().take(n).cloned().collect(),
+                courses: vec![],
+                committee_members: vec![],
+            },
+        );
+        if let Some(list) = comites
+            .get_mut(&first_committee)
+            .and_then(|c| c.get_mut("estandaresAsociados"))
+            .and_then(Value::as_array_mut)
+        {
+            list.push(json!({"idEstandarCompetencia": null, "codigo": code, "titulo": null}));
+        }
+        ev.added.push(code);
+    }
+
+    // A committee dissolved (the one listing the fewest standards) and a new one.
+    let smallest = *comites
+        .iter()
+        .filter(|(id, _)| **id != first_committee)
+        .min_by_key(|(_, c)| c["estandaresAsociados"].as_array().map_or(0, Vec::len))
+        .map(|(id, _)| id)
+        .expect("a second committee");
+    comites.remove(&smallest);
+    let max = *comites.keys().max().expect("committees");
+    let mut new_committee = comites[&first_committee].clone();
+    new_committee["nombre"] = json!("de Nuevas Tecnologías Educativas");
+    new_committee["estandaresAsociados"] =
+        json!([{"idEstandarCompetencia": null, "codigo": codes[1], "titulo": null}]);
+    comites.insert(max + 7, new_committee);
+
+    (Corpus::assemble(catalogue, comites, detalles), ev)
+}
