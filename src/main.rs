@@ -86,6 +86,10 @@ enum Command {
         /// Port of the UI and API on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Harvest twice: the site, then a second state of it (standards added, retired and
+        /// retitled, certifiers respelled…), so that the Cambios page and the diffs have something to show.
+        #[arg(long)]
+        two_states: bool,
     },
 }
 
@@ -318,8 +322,15 @@ fn diff(
     Ok(())
 }
 
-fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>, port: u16) -> Result<ExitCode> {
+fn demo(
+    cfg: Config,
+    site: &SiteArgs,
+    data_dir: Option<PathBuf>,
+    port: u16,
+    two_states: bool,
+) -> Result<ExitCode> {
     let corpus = site.corpus()?;
+    let second = two_states.then(|| renec_harvester::testsite::evolve::evolve(&corpus).0);
     let testsite = TestSite::start(corpus, site.faults()?, "127.0.0.1:0".parse()?)?;
     let data_dir = match data_dir {
         Some(d) => d,
@@ -339,7 +350,13 @@ fn demo(cfg: Config, site: &SiteArgs, data_dir: Option<PathBuf>, port: u16) -> R
         "test site of the RENEC on {} (generated data, no network needed)",
         testsite.base_url()
     );
-    let code = run_harvest(&cfg, true, false)?;
+    let mut code = run_harvest(&cfg, true, false)?;
+    if let Some(next) = second {
+        println!();
+        println!("the test site now serves a second state of the registry; harvesting again");
+        testsite.replace_corpus(next);
+        code = run_harvest(&cfg, true, false)?;
+    }
     println!();
     println!("data: {}", cfg.sqlite_path().display());
     println!(
@@ -399,7 +416,8 @@ fn main() -> ExitCode {
             site,
             data_dir,
             port,
-        } => demo(cfg, &site, data_dir, port),
+            two_states,
+        } => demo(cfg, &site, data_dir, port, two_states),
         Command::Serve => (|| {
             let ip: std::net::IpAddr = cfg
                 .api_host

@@ -3,6 +3,9 @@
 
 const I18N = {
   es: {
+    nav_changes: "Cambios", changes_title: "Cambios en el registro", timeline: "Altas y bajas por corrida",
+    subscribe: "Suscribirse:", since_run: (a, b) => `De la corrida ${a} a la ${b}`, added: "Altas", removed: "Bajas", changed: "Cambios",
+    accreditations: "Acreditaciones", no_changes: "Aún no hay dos corridas publicadas que comparar.", field_change: (f, b, a) => `${f}: «${b}» → «${a}»`,
     skip: "Ir al contenido", nav_search: "Buscador", nav_directory: "Directorio", nav_runs: "Corridas", nav_status: "Estado",
     loading: "Cargando…", source_note: "Datos públicos del RENEC (CONOCER), tal como se publican.",
     search_title: "Buscar un estándar de competencia", search_label: "Código, título, comité, sector u ocupación",
@@ -25,6 +28,9 @@ const I18N = {
     data_from: (d) => `Datos publicados el ${d}`, none: "—",
   },
   en: {
+    nav_changes: "Changes", changes_title: "Changes in the registry", timeline: "Additions and removals per run",
+    subscribe: "Subscribe:", since_run: (a, b) => `From run ${a} to run ${b}`, added: "Added", removed: "Removed", changed: "Changed",
+    accreditations: "Accreditations", no_changes: "There are not yet two published runs to compare.", field_change: (f, b, a) => `${f}: «${b}» → «${a}»`,
     skip: "Skip to content", nav_search: "Search", nav_directory: "Directory", nav_runs: "Runs", nav_status: "Status",
     loading: "Loading…", source_note: "Public RENEC data (CONOCER), as published.",
     search_title: "Find a competency standard", search_label: "Code, title, committee, sector or occupation",
@@ -70,7 +76,7 @@ async function api(path) {
 }
 
 const main = () => document.getElementById("main");
-function show(...nodes) { const m = main(); m.replaceChildren(...nodes); }
+function show(...nodes) { main().replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false)); }
 function failure(e) { return h("p", { class: "error", role: "alert" }, `${t("error")}: ${e.message}`); }
 const link = (href, text, cls) => h("a", { href, class: cls }, text);
 const ecLink = (e) => link(`#/ec/${encodeURIComponent(e.clave)}`, e.clave, "code");
@@ -248,6 +254,32 @@ async function sectorPage(id) {
     h("h2", {}, `${t("standards")} (${s.estandares})`), await standardsList(`/api/v1/sectores/${encodeURIComponent(id)}/estandares`));
 }
 
+// ---- Cambios -----------------------------------------------------------------
+async function cambios(run) {
+  const runs = (await api("/api/v1/runs?limit=30")).items.filter((r) => r.status === "published");
+  const feeds = h("p", { class: "meta" }, t("subscribe"), " ", link("/api/v1/changes.atom", "Atom"), " ", link("/api/v1/changes.json", "JSON Feed"));
+  if (runs.length < 2) { show(h("h1", {}, t("changes_title")), feeds, h("p", { class: "empty" }, t("no_changes"))); return; }
+  const diffs = await Promise.all(runs.slice(0, -1).map((r) => api(`/api/v1/runs/${r.id}/diff`)));
+  const n = (d, kind, f) => (d[kind]?.[f] || []).length;
+  const timeline = h("div", { class: "table-wrap" }, h("table", {},
+    h("thead", {}, h("tr", {}, ["#", t("started"), `EC ${t("added")}`, `EC ${t("removed")}`, `EC ${t("changed")}`, `${t("accreditations")} +`, `${t("accreditations")} −`].map((x) => h("th", {}, x)))),
+    h("tbody", {}, diffs.map((d, i) => h("tr", {},
+      h("td", {}, link(`#/cambios/${d.to_run}`, String(d.to_run))), h("td", {}, fmtDate(runs[i].finished_at)),
+      h("td", {}, n(d, "ec", "added")), h("td", {}, n(d, "ec", "removed")), h("td", {}, n(d, "ec", "changed")),
+      h("td", {}, n(d, "ec_certificador", "added")), h("td", {}, n(d, "ec_certificador", "removed")))))));
+  const d = diffs.find((x) => String(x.to_run) === String(run)) || diffs[0];
+  const ecItem = (e) => [ecLink(e), " ", e.titulo || "", e.fields ? h("div", { class: "meta" }, Object.entries(e.fields).map(([f, c]) => h("span", {}, t("field_change", f, c.before, c.after)))) : null];
+  const section = (title, items, render) => items.length ? [h("h2", {}, `${title} (${items.length})`), list(items.slice(0, 200), render)] : [];
+  show(h("h1", {}, t("changes_title")), feeds, h("h2", {}, t("timeline")), timeline,
+    h("h2", {}, t("since_run", d.from_run, d.to_run)),
+    section(`EC · ${t("added")}`, d.ec.added, ecItem), section(`EC · ${t("removed")}`, d.ec.removed, ecItem), section(`EC · ${t("changed")}`, d.ec.changed, ecItem),
+    section(`${t("certifier_title")} · ${t("changed")}`, d.certificadores.changed, (c) => [link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre), " ", h("span", { class: "meta" }, Object.entries(c.fields).map(([f, x]) => t("field_change", f, x.before, x.after)).join("; "))]),
+    section(`${t("accreditations")} · ${t("added")}`, d.ec_certificador.added, (l) => [ecLink({ clave: l.ec }), " — ", link(`#/certificador/${encodeURIComponent(l.certificador_id)}`, l.certificador || l.certificador_id)]),
+    section(`${t("accreditations")} · ${t("removed")}`, d.ec_certificador.removed, (l) => [ecLink({ clave: l.ec }), " — ", l.certificador || l.certificador_id]),
+    section(`${t("committee_title")} · ${t("added")}`, d.comites.added, (c) => link(`#/comite/${c.id}`, c.nombre)),
+    section(`${t("committee_title")} · ${t("removed")}`, d.comites.removed, (c) => c.nombre));
+}
+
 // ---- Corridas and Estado --------------------------------------------------------
 const statusTag = (s) => h("span", { class: `tag ${s === "published" ? "ok" : s === "held" ? "held" : s === "failed" ? "off" : ""}` }, t(s));
 const fmtDate = (s) => (s ? new Date(s).toLocaleString(lang === "es" ? "es-MX" : "en-US") : t("none"));
@@ -291,6 +323,8 @@ const routes = [
   [/^#?\/?$/, "buscador", buscador],
   [/^#\/directorio$/, "directorio", directorio],
   [/^#\/corridas$/, "corridas", corridas],
+  [/^#\/cambios$/, "cambios", cambios],
+  [/^#\/cambios\/(\d+)$/, "cambios", cambios],
   [/^#\/estado$/, "estado", estado],
   [/^#\/ec\/(.+)$/, "buscador", ecPage],
   [/^#\/certificador\/(.+)$/, "directorio", certPage],
