@@ -86,7 +86,7 @@ struct LinkKind {
     table: &'static str,
     /// (column, name in the document) of both ends.
     ends: [(&'static str, &'static str); 2],
-    /// Display name of an end: (document name, SQL giving it from the end's key and the run).
+    /// The end that has a display name: (which end, its name in the document, the table of names).
     named: Option<(usize, &'static str, &'static str)>,
 }
 
@@ -95,21 +95,26 @@ const LINKS: [LinkKind; 4] = [
         name: "ec_certificador",
         table: "ec_certificador",
         ends: [("ec_clave", "ec"), ("certificador_id", "certificador_id")],
-        named: Some((1, "certificador", "SELECT nombre FROM certificadores WHERE id = ?1 AND first_seen_run <= ?2 AND last_seen_run >= ?2")),
+        named: Some((1, "certificador", "certificadores")),
     },
     LinkKind {
         name: "ec_centro",
         table: "ec_centro",
         ends: [("ec_clave", "ec"), ("centro_id", "centro_id")],
-        named: Some((1, "centro", "SELECT nombre FROM centros WHERE id = ?1 AND first_seen_run <= ?2 AND last_seen_run >= ?2")),
+        named: Some((1, "centro", "centros")),
     },
     LinkKind {
         name: "comite_ec",
         table: "comite_ec",
         ends: [("comite_id", "comite_id"), ("ec_clave", "ec")],
-        named: Some((0, "comite", "SELECT nombre FROM comites WHERE id = ?1 AND first_seen_run <= ?2 AND last_seen_run >= ?2")),
+        named: Some((0, "comite", "comites")),
     },
-    LinkKind { name: "ec_ocupacion", table: "ec_ocupacion", ends: [("ec_clave", "ec"), ("ocupacion", "ocupacion")], named: None },
+    LinkKind {
+        name: "ec_ocupacion",
+        table: "ec_ocupacion",
+        ends: [("ec_clave", "ec"), ("ocupacion", "ocupacion")],
+        named: None,
+    },
 ];
 
 fn to_json(v: &Value) -> Json {
@@ -122,24 +127,41 @@ fn to_json(v: &Value) -> Json {
     }
 }
 
-/// Key (as text) → (key value, fields) of an entity table as of `run`.
-fn entity_rows(
+/// Key (as text) → (key value, fields).
+type EntityRows = BTreeMap<String, (Value, Vec<Value>)>;
+
+/// The rows of an entity table as of `run`.
+fn entity_rows(conn: &Connection, k: &EntityKind, run: i64) -> Result<EntityRows> {
+    entity_rows_where(conn, k, run, None)
+}
+
+/// The same, for every key or only for `key`.
+fn entity_rows_where(
     conn: &Connection,
     k: &EntityKind,
     run: i64,
-) -> Result<BTreeMap<String, (Value, Vec<Value>)>> {
+    key: Option<&Value>,
+) -> Result<EntityRows> {
     let mut cols = vec![k.key.0];
     cols.extend(k.fields);
     if !k.fields.contains(&k.display) {
         cols.push(k.display);
     }
+    let filter = if key.is_some() {
+        format!(" AND {} = ?2", k.key.0)
+    } else {
+        String::new()
+    };
     let sql = format!(
-        "SELECT {} FROM {} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1",
+        "SELECT {} FROM {} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1{filter}",
         cols.join(", "),
         k.table
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([run])?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = match key {
+        Some(v) => stmt.query(rusqlite::params![run, v])?,
+        None => stmt.query(rusqlite::params![run])?,
+    };
     let mut out = BTreeMap::new();
     while let Some(r) = rows.next()? {
         let vals: Vec<Value> = (0..cols.len())
@@ -219,8 +241,27 @@ fn link_rows(conn: &Connection, l: &LinkKind, run: i64) -> Result<LinkRows> {
         "SELECT {}, {} FROM {} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1",
         l.ends[0].0, l.ends[1].0, l.table
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([run])?;
+    read_links(conn, &sql, rusqlite::params![run])
+}
+
+/// The links of a kind as of a run whose `column` is `key`.
+fn link_rows_where(
+    conn: &Connection,
+    l: &LinkKind,
+    run: i64,
+    column: &str,
+    key: &Value,
+) -> Result<LinkRows> {
+    let sql = format!(
+        "SELECT {}, {} FROM {} WHERE {column} = ?2 AND first_seen_run <= ?1 AND last_seen_run >= ?1",
+        l.ends[0].0, l.ends[1].0, l.table
+    );
+    read_links(conn, &sql, rusqlite::params![run, key])
+}
+
+fn read_links(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<LinkRows> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
     let mut out = BTreeMap::new();
     let text = |v: &Value| match v {
         Value::Integer(i) => format!("{i:020}"),
@@ -234,22 +275,32 @@ fn link_rows(conn: &Connection, l: &LinkKind, run: i64) -> Result<LinkRows> {
     Ok(out)
 }
 
-fn link_entry(conn: &Connection, l: &LinkKind, ends: &[Value; 2], run: i64) -> Result<Json> {
+/// Display names of one end of a link kind as of a run (id → name).
+fn end_names(conn: &Connection, l: &LinkKind, run: i64) -> Result<BTreeMap<String, String>> {
+    let Some((_, _, table)) = l.named else {
+        return Ok(BTreeMap::new());
+    };
+    let sql = format!("SELECT CAST(id AS TEXT), nombre FROM {table} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn link_entry(l: &LinkKind, ends: &[Value; 2], names: &BTreeMap<String, String>) -> Json {
     let mut m = Map::new();
-    // The document's order: ec first for every kind but comite_ec.
     for (i, (_, name)) in l.ends.iter().enumerate() {
         m.insert(name.to_string(), to_json(&ends[i]));
-        if let Some((end, label, sql)) = l.named {
+        if let Some((end, label, _)) = l.named {
             if end == i {
-                let name: Option<String> = conn
-                    .prepare_cached(sql)?
-                    .query_row(rusqlite::params![ends[i], run], |r| r.get(0))
-                    .ok();
-                m.insert(label.to_string(), json!(name));
+                let key = match &ends[i] {
+                    Value::Integer(n) => n.to_string(),
+                    other => to_json(other).as_str().unwrap_or_default().to_string(),
+                };
+                m.insert(label.to_string(), json!(names.get(&key)));
             }
         }
     }
-    Ok(Json::Object(m))
+    Json::Object(m)
 }
 
 /// Links of `a` that `b` does not have.
@@ -262,12 +313,13 @@ fn only_in<'a>(a: &'a LinkRows, b: &'a LinkRows) -> impl Iterator<Item = &'a [Va
 fn link_diff(conn: &Connection, l: &LinkKind, from: i64, to: i64) -> Result<Json> {
     let before = link_rows(conn, l, from)?;
     let after = link_rows(conn, l, to)?;
-    let added = only_in(&after, &before)
-        .map(|ends| link_entry(conn, l, ends, to))
-        .collect::<Result<Vec<_>>>()?;
-    let removed = only_in(&before, &after)
-        .map(|ends| link_entry(conn, l, ends, from))
-        .collect::<Result<Vec<_>>>()?;
+    let (names_to, names_from) = (end_names(conn, l, to)?, end_names(conn, l, from)?);
+    let added: Vec<Json> = only_in(&after, &before)
+        .map(|ends| link_entry(l, ends, &names_to))
+        .collect();
+    let removed: Vec<Json> = only_in(&before, &after)
+        .map(|ends| link_entry(l, ends, &names_from))
+        .collect();
     Ok(json!({"added": added, "removed": removed}))
 }
 
@@ -325,31 +377,30 @@ pub fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option<Vec<Js
     let Some(k) = ENTITIES.iter().find(|k| k.name == kind) else {
         return Ok(None);
     };
-    let key_text = if k.key.0 == "id" && kind == "comites" {
-        format!("{:020}", key.parse::<i64>().unwrap_or(-1))
+    let (key_text, row_key) = if kind == "comites" {
+        let n = key.parse::<i64>().unwrap_or(-1);
+        (format!("{n:020}"), Value::Integer(n))
     } else {
-        key.to_string()
+        (key.to_string(), Value::Text(key.to_string()))
     };
     let runs = published_runs(conn)?;
     let mut out = Vec::new();
     let mut previous: Option<Snapshot> = None;
     let mut ever = false;
     for (run, finished) in runs {
-        let row = entity_rows(conn, k, run)?.remove(&key_text);
+        let row = entity_rows_where(conn, k, run, Some(&row_key))?.remove(&key_text);
         let mut links = BTreeMap::new();
         for l in LINKS.iter() {
-            let touching: LinkRows = link_rows(conn, l, run)?
-                .into_iter()
-                .filter(|((a, b), _)| {
-                    l.ends.iter().zip([a, b]).any(|((_, doc_name), v)| {
-                        (*doc_name == "ec" && kind == "ec" && *v == key_text)
-                            || (*doc_name == "certificador_id"
-                                && kind == "certificadores"
-                                && *v == key_text)
-                            || (*doc_name == "comite_id" && kind == "comites" && *v == key_text)
-                    })
-                })
-                .collect();
+            // The links of this kind that touch the entity (none when the kind has no end of it).
+            let end = match kind {
+                "ec" => "ec",
+                "certificadores" => "certificador_id",
+                _ => "comite_id",
+            };
+            let touching = match l.ends.iter().find(|(_, doc_name)| *doc_name == end) {
+                Some((column, _)) => link_rows_where(conn, l, run, column, &row_key)?,
+                None => LinkRows::new(),
+            };
             links.insert(l.name, touching);
         }
         ever |= row.is_some();
@@ -378,13 +429,14 @@ pub fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option<Vec<Js
                 .and_then(|p| p.2.get(l.name))
                 .unwrap_or(&empty);
             let after = &links[l.name];
-            let added = only_in(after, before)
-                .map(|e| link_entry(conn, l, e, run))
-                .collect::<Result<Vec<_>>>()?;
             let prev_run = previous.as_ref().map_or(run, |p| p.0);
-            let removed = only_in(before, after)
-                .map(|e| link_entry(conn, l, e, prev_run))
-                .collect::<Result<Vec<_>>>()?;
+            let (names_now, names_then) = (end_names(conn, l, run)?, end_names(conn, l, prev_run)?);
+            let added: Vec<Json> = only_in(after, before)
+                .map(|e| link_entry(l, e, &names_now))
+                .collect();
+            let removed: Vec<Json> = only_in(before, after)
+                .map(|e| link_entry(l, e, &names_then))
+                .collect();
             if !added.is_empty() || !removed.is_empty() {
                 change.insert(l.name.into(), json!({"added": added, "removed": removed}));
             }
