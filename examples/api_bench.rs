@@ -162,6 +162,17 @@ fn main() {
         );
         return;
     }
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("wrk is missing: installing Debian's package");
+        let ok = Command::new("apt-get")
+            .args(["install", "-y", "-qq", "wrk"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "could not install wrk: run `apt-get update && apt-get install -y wrk` as root"
+        );
+    }
     let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/renec-corpus");
     let (data_name, corpus) = if real.join("getEstandaresAll.json").is_file() {
         (

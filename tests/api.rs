@@ -135,6 +135,27 @@ fn lists_filters_pagination_and_details() {
     assert_eq!(get_json(&url(&f, "/api/v1/ec/EC0007")).0, 200);
     assert_eq!(get_json(&url(&f, "/api/v1/ec/EC0007%20")).0, 200);
 
+    // Standards by the state of their committee, and by committee.
+    let (_, in_cdmx) = get_json(&url(&f, "/api/v1/ec?estado=09&limit=500"));
+    let cdmx_committees: HashSet<i64> = walk(&f, "/api/v1/comites?estado=09")
+        .1
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert!(in_cdmx["total"].as_u64().unwrap() > 0);
+    assert!(in_cdmx["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| cdmx_committees.contains(&e["comite_id"].as_i64().unwrap())));
+    let one = in_cdmx["items"][0]["comite_id"].as_i64().unwrap();
+    let (_, by_committee) = get_json(&url(&f, &format!("/api/v1/ec?comite={one}&limit=500")));
+    assert!(by_committee["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["comite_id"] == one));
+
     // Committees by state; a committee's standards.
     let (_, cdmx) = get_json(&url(&f, "/api/v1/comites?estado=CDMX&limit=500"));
     assert!(cdmx["total"].as_u64().unwrap() > 0);
@@ -324,7 +345,15 @@ fn bad_input_gets_a_400_that_says_what_is_accepted() {
         .build()
         .into();
     let resp = agent.post(&url(&f, "/api/v1/ec")).send("x").unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        413,
+        "bodies are refused before anything else"
+    );
+    let resp = agent.delete(&url(&f, "/api/v1/ec")).call().unwrap();
     assert_eq!(resp.status().as_u16(), 405);
+    let long = "a".repeat(5000);
+    assert_eq!(get_json(&url(&f, &format!("/api/v1/ec?q={long}"))).0, 414);
 }
 
 #[test]

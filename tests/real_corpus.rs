@@ -45,4 +45,21 @@ fn real_corpus_harvests_to_its_published_figures() {
     assert!(!codes
         .iter()
         .any(|c| c.starts_with("EC1571 ") || c.contains('\u{a0}')));
+
+    // Search folds accents and case over the real names.
+    use renec_harvester::store::read::{PageReq, ReadStore, SqliteReader};
+    let reader = SqliteReader::new(&cfg.sqlite_path(), 1);
+    let page = PageReq {
+        limit: 5,
+        offset: 0,
+    };
+    let ice = reader.search("icemexico", page).unwrap();
+    assert_eq!(ice.items[0].titulo, "ICEMéxico");
+    assert_eq!(ice.items[0].tipo, "certificador");
+    let trad = reader.search("traduccion", page).unwrap();
+    assert!(
+        trad.items.iter().any(|h| h.titulo.contains("traducción")),
+        "{:?}",
+        trad.items
+    );
 }

@@ -379,6 +379,34 @@ fn route_template(path: &str) -> &'static str {
     }
 }
 
+/// Longest query string accepted, in bytes.
+const MAX_QUERY: usize = 4096;
+
+/// Request size limits: the API takes no bodies and short query strings.
+fn oversized(headers: &HeaderMap, query: Option<&str>) -> Option<ApiError> {
+    let body = headers
+        .get(warp::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if body.is_some_and(|n| n > 0) {
+        return Some(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "body_not_accepted",
+            message: "this API is read-only and accepts no request body".into(),
+            parameter: None,
+        });
+    }
+    if query.is_some_and(|q| q.len() > MAX_QUERY) {
+        return Some(ApiError {
+            status: StatusCode::URI_TOO_LONG,
+            code: "query_too_long",
+            message: format!("the query string is longer than {MAX_QUERY} bytes"),
+            parameter: None,
+        });
+    }
+    None
+}
+
 /// Handles one request from start to end.
 async fn handle(
     state: Arc<AppState>,
@@ -392,6 +420,8 @@ async fn handle(
     let path = path.as_str().to_string();
     let (template, mut response) = if method == Method::OPTIONS {
         ("preflight", http::preflight(&state, &headers))
+    } else if let Some(e) = oversized(&headers, query.as_deref()) {
+        ("limits", http::error_response(&e))
     } else if method != Method::GET && method != Method::HEAD {
         let e = ApiError {
             status: StatusCode::METHOD_NOT_ALLOWED,
