@@ -190,6 +190,15 @@ config_table! {
     /// A run is held when an entity count drops more than this fraction below the last published run (0 to 1).
     max_drop: f64 = "0.10",
         key "quality.max_drop", env "RENEC_MAX_DROP", rule |v| float_range(v, 0.0, 1.0), secret false;
+    /// Snapshots kept by retention: the newest this many (1 to 1000).
+    snapshot_keep_daily: u32 = "7",
+        key "snapshots.keep_daily", env "RENEC_SNAPSHOT_KEEP_DAILY", rule |v| int_range(v, 1, 1000), secret false;
+    /// Snapshots kept by retention: besides, the newest of each of this many recent weeks (0 to 520).
+    snapshot_keep_weekly: u32 = "4",
+        key "snapshots.keep_weekly", env "RENEC_SNAPSHOT_KEEP_WEEKLY", rule |v| int_range(v, 0, 520), secret false;
+    /// Harvest events, data issues and page bodies of runs older than this many days are pruned (7 to 36500).
+    retention_events_days: u32 = "365",
+        key "retention.harvest_events_days", env "RENEC_RETENTION_EVENTS_DAYS", rule |v| int_range(v, 7, 36500), secret false;
     /// Store person-level fields (committee presidents, contacts, personal e-mails).
     keep_person_fields: bool = "false",
         key "privacy.keep_person_fields", env "RENEC_KEEP_PERSON_FIELDS", rule boolean, secret false;

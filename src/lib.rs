@@ -11,6 +11,7 @@ pub mod harvest;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
+pub mod ops;
 pub mod registry;
 pub mod sources;
 pub mod store;

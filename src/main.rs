@@ -57,6 +57,16 @@ enum Command {
         #[arg(long)]
         ui_url: Option<String>,
     },
+    /// Snapshots: consistent, compressed, verified copies of the database.
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotAction,
+    },
+    /// Database upkeep.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Current counts of the published data.
     Stats {
         /// As JSON.
@@ -107,6 +117,38 @@ struct SiteArgs {
     /// Inject a fault: CLASS:KIND[:RATE[:ATTEMPTS]], e.g. detail:500:0.2:2 (repeatable).
     #[arg(long = "fault")]
     faults: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum SnapshotAction {
+    /// Make a snapshot of the database now.
+    Create,
+    /// The snapshots in the data directory, oldest first.
+    List,
+    /// Check a snapshot (size, SHA-256, SQLite integrity); exit 1 if damaged.
+    Verify { id: String },
+    /// Replace the database with a snapshot (atomic; the replaced file is kept).
+    Restore { id: String },
+    /// Write one self-contained bundle of a snapshot (default: a new one) for an air-gapped mirror.
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Verify and load a bundle; refuses one older than the data served unless --force.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete snapshots beyond the configured daily and weekly ones (never the last good one).
+    Retain,
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Prune old events, optimize, analyze, vacuum when worthwhile, check integrity; sizes before and after.
+    Maintain,
 }
 
 #[derive(Subcommand)]
@@ -322,6 +364,130 @@ fn diff(
     Ok(())
 }
 
+fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
+    use renec_harvester::ops::snapshot::Snapshots;
+    let snaps = Snapshots::new(&cfg.data_dir);
+    let db = cfg.sqlite_path();
+    let show = |m: &renec_harvester::ops::snapshot::Manifest| {
+        println!(
+            "{}  run {}  {} standards in force  {:.1} MB ({:.1} MB compressed)  sha256 {}",
+            m.id,
+            m.run_id.map_or("-".into(), |r| r.to_string()),
+            m.counts.estandares_vigentes,
+            m.size as f64 / 1e6,
+            m.compressed_size as f64 / 1e6,
+            &m.sha256[..16]
+        )
+    };
+    match action {
+        SnapshotAction::Create => {
+            let store = Store::open_existing(&db)
+                .with_context(|| format!("no database at {}", db.display()))?;
+            let m = snaps.create(&store)?;
+            show(&m);
+        }
+        SnapshotAction::List => {
+            let all = snaps.list()?;
+            if all.is_empty() {
+                println!("no snapshots in {}", snaps.dir().display());
+            }
+            all.iter().for_each(show);
+        }
+        SnapshotAction::Verify { id } => match snaps.verify(&id) {
+            Ok(m) => {
+                print!("ok  ");
+                show(&m);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        SnapshotAction::Restore { id } => {
+            let (m, kept) = snaps.restore(&id, &db)?;
+            println!(
+                "restored {} (run {}) into {}",
+                m.id,
+                m.run_id.unwrap_or(0),
+                db.display()
+            );
+            if let Some(k) = kept {
+                println!("the replaced database is kept as {}", k.display());
+            }
+        }
+        SnapshotAction::Export { file, id } => {
+            let id = match id {
+                Some(id) => id,
+                None => {
+                    let store = Store::open_existing(&db)
+                        .with_context(|| format!("no database at {}", db.display()))?;
+                    snaps.create(&store)?.id
+                }
+            };
+            let m = snaps.export(&id, &file)?;
+            println!(
+                "wrote {} (snapshot {}, run {})",
+                file.display(),
+                m.id,
+                m.run_id.unwrap_or(0)
+            );
+        }
+        SnapshotAction::Import { file, force } => {
+            let current = if db.exists() {
+                Store::open(&db)?.last_published_run()?
+            } else {
+                None
+            };
+            let m = snaps.import(&file, current, force)?;
+            let (_, kept) = snaps.restore(&m.id, &db)?;
+            println!(
+                "imported {} (run {}, made {}) into {}",
+                m.id,
+                m.run_id.unwrap_or(0),
+                m.created_at,
+                db.display()
+            );
+            if let Some(k) = kept {
+                println!("the replaced database is kept as {}", k.display());
+            }
+        }
+        SnapshotAction::Retain => {
+            let deleted = snaps.retain(
+                cfg.snapshot_keep_daily as usize,
+                cfg.snapshot_keep_weekly as usize,
+            )?;
+            println!(
+                "deleted {} snapshots; {} kept",
+                deleted.len(),
+                snaps.list()?.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn db_maintain(cfg: &Config) -> Result<ExitCode> {
+    let db = cfg.sqlite_path();
+    let store =
+        Store::open_existing(&db).with_context(|| format!("no database at {}", db.display()))?;
+    let r = renec_harvester::ops::maintain::maintain(&store, cfg.retention_events_days)?;
+    println!(
+        "size {:.1} MB -> {:.1} MB; vacuumed: {}; pruned {} events, {} data issues, {} page bodies; integrity: {}",
+        r.size_before as f64 / 1e6,
+        r.size_after as f64 / 1e6,
+        r.vacuumed,
+        r.pruned_events,
+        r.pruned_issues,
+        r.pruned_bodies,
+        r.integrity
+    );
+    Ok(if r.integrity == "ok" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 fn demo(
     cfg: Config,
     site: &SiteArgs,
@@ -393,6 +559,10 @@ fn main() -> ExitCode {
             format,
             ui_url,
         } => diff(&cfg, from, to, &format, ui_url).map(|_| ExitCode::SUCCESS),
+        Command::Snapshot { action } => snapshot(&cfg, action),
+        Command::Db {
+            action: DbAction::Maintain,
+        } => db_maintain(&cfg),
         Command::Stats { json } => stats(&cfg, json).map(|_| ExitCode::SUCCESS),
         Command::Config {
             action: ConfigAction::Check,

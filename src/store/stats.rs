@@ -3,11 +3,11 @@
 use super::ledger::TABLES;
 use super::{Result, Store};
 use rusqlite::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Entity and link counts as of one run, with the keys `stats --json` prints.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub estandares_vigentes: i64,
     pub estandares_inactivos: i64,
