@@ -199,6 +199,21 @@ config_table! {
     /// Harvest events, data issues and page bodies of runs older than this many days are pruned (7 to 36500).
     retention_events_days: u32 = "365",
         key "retention.harvest_events_days", env "RENEC_RETENTION_EVENTS_DAYS", rule |v| int_range(v, 7, 36500), secret false;
+    /// When the full harvest runs (cron with seconds first).
+    schedule_harvest: String = "0 0 7 * * Mon",
+        key "schedule.harvest", env "RENEC_SCHEDULE_HARVEST", rule cron, secret false;
+    /// When the freshness probe runs (conditional requests to the catalogue and a sample of pages; a change starts a harvest).
+    schedule_probe: String = "0 0 8 * * *",
+        key "schedule.probe", env "RENEC_SCHEDULE_PROBE", rule cron, secret false;
+    /// When the daily snapshot is made (then snapshot retention runs).
+    schedule_snapshot: String = "0 30 3 * * *",
+        key "schedule.snapshot", env "RENEC_SCHEDULE_SNAPSHOT", rule cron, secret false;
+    /// When old events are pruned and the database is optimized.
+    schedule_retention: String = "0 0 4 * * *",
+        key "schedule.retention", env "RENEC_SCHEDULE_RETENTION", rule cron, secret false;
+    /// Time zone of the schedules (IANA name).
+    timezone: String = "America/Mexico_City",
+        key "schedule.timezone", env "RENEC_TIMEZONE", rule time_zone, secret false;
     /// Store person-level fields (committee presidents, contacts, personal e-mails).
     keep_person_fields: bool = "false",
         key "privacy.keep_person_fields", env "RENEC_KEEP_PERSON_FIELDS", rule boolean, secret false;
@@ -276,6 +291,24 @@ fn http_url(v: &str) -> Result<String, String> {
         }
         _ => Err("must be an http:// or https:// URL with a host".into()),
     }
+}
+
+fn cron(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(v)
+        .map(|_| v.to_string())
+        .map_err(|e| format!("must be a cron expression with six fields, seconds first, such as \"0 0 7 * * Mon\" ({e})"))
+}
+
+fn time_zone(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    v.parse::<chrono_tz::Tz>()
+        .map(|_| v.to_string())
+        .map_err(|_| "must be an IANA time zone such as America/Mexico_City or UTC".to_string())
 }
 
 fn log_level(v: &str) -> Result<String, String> {

@@ -40,8 +40,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the JSON API and the embedded UI over the database (API_HOST:API_PORT).
-    Serve,
+    /// Run as a service: the JSON API and the embedded UI (API_HOST:API_PORT) and the
+    /// scheduler (weekly harvest, daily probe and snapshot, nightly retention).
+    Serve {
+        /// Air-gapped mirror: never crawl; load bundles dropped into DATA_DIR/inbox/.
+        #[arg(long)]
+        offline: bool,
+    },
     /// What changed between two runs (default: the last two published runs).
     Diff {
         /// The older run.
@@ -232,6 +237,7 @@ fn print_report(report: &Report) {
 
 fn run_harvest(cfg: &Config, progress: bool, json: bool) -> Result<ExitCode> {
     let registry = Registry::load(cfg.registry_file.as_deref())?;
+    let _lock = renec_harvester::ops::lock::HarvestLock::acquire(&cfg.data_dir)?;
     let mut store = Store::open(&cfg.sqlite_path())?;
     let report = harvest::run(cfg, &registry, &mut store, progress)?;
     if json {
@@ -296,8 +302,18 @@ async fn shutdown_signal() {
     tracing::info!("shutdown_requested");
 }
 
-/// Serves the API and UI on `addr` until Ctrl-C or SIGTERM; `announce` gets the URL.
-fn serve(cfg: &Config, addr: SocketAddr, announce: impl FnOnce(&str)) -> Result<ExitCode> {
+/// Serves the API and UI on `addr` until Ctrl-C or SIGTERM; `announce` gets
+/// the URL. With a daemon, the scheduler runs too, systemd is notified
+/// (`READY=1`, watchdog pings while the database answers) and a running
+/// harvest is stopped at a checkpoint before exit.
+fn serve(
+    cfg: &Config,
+    addr: SocketAddr,
+    daemon: Option<std::sync::Arc<renec_harvester::ops::daemon::DaemonState>>,
+    announce: impl FnOnce(&str),
+) -> Result<ExitCode> {
+    use renec_harvester::ops::daemon::Scheduler;
+    use std::time::Duration;
     Store::open(&cfg.sqlite_path())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cfg.api_workers as usize)
@@ -308,10 +324,68 @@ fn serve(cfg: &Config, addr: SocketAddr, announce: impl FnOnce(&str)) -> Result<
             .await
             .with_context(|| format!("cannot listen on {addr} (API_HOST, API_PORT)"))?;
         let local = listener.local_addr()?;
-        let state = std::sync::Arc::new(renec_harvester::api::AppState::from_config(cfg));
+        let mut state = renec_harvester::api::AppState::from_config(cfg);
+        if let Some(d) = &daemon {
+            state = state.with_daemon(d.clone());
+        }
+        let state = std::sync::Arc::new(state);
+        if let Some(d) = &daemon {
+            let s = state.clone();
+            d.set_on_replaced(Box::new(move || s.notice_replaced_database()));
+        }
+        let scheduler = match &daemon {
+            Some(d) => Some(
+                Scheduler::start(d.clone())
+                    .await
+                    .map_err(anyhow::Error::msg)?,
+            ),
+            None => None,
+        };
         tracing::info!(address = %local, "api_listening");
         announce(&format!("http://{local}/"));
-        renec_harvester::api::serve(state, listener, shutdown_signal()).await;
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        if let Some(interval) = sd_notify::watchdog_enabled() {
+            let s = state.clone();
+            tokio::spawn(async move {
+                let every = interval / 2;
+                loop {
+                    tokio::time::sleep(every).await;
+                    // Only a database that answers keeps the watchdog fed.
+                    if s.read(|r| r.published_run()).await.is_ok() {
+                        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                    }
+                }
+            });
+        }
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let d2 = daemon.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+            if let Some(d) = &d2 {
+                if d.stop_harvest() {
+                    tracing::info!("harvest_stopping_at_checkpoint");
+                }
+            }
+            let _ = stop_tx.send(());
+        });
+        let server = renec_harvester::api::serve(state, listener, async {
+            let _ = stop_rx.await;
+        });
+        server.await;
+        if let Some(d) = &daemon {
+            // Let a stopping harvest reach its checkpoint (it resumes on the next start).
+            for _ in 0..300 {
+                if !d.harvest_running() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        if let Some(s) = scheduler {
+            s.shutdown().await;
+        }
+        tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -530,10 +604,15 @@ fn demo(
         data_dir.display()
     );
     println!("the UI and the API of these data (Ctrl-C to stop):");
-    serve(&cfg, SocketAddr::from(([127, 0, 0, 1], port)), |url| {
-        println!("{url}");
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-    })?;
+    serve(
+        &cfg,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        None,
+        |url| {
+            println!("{url}");
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+        },
+    )?;
     Ok(code)
 }
 
@@ -588,14 +667,20 @@ fn main() -> ExitCode {
             port,
             two_states,
         } => demo(cfg, &site, data_dir, port, two_states),
-        Command::Serve => (|| {
+        Command::Serve { offline } => (|| {
             let ip: std::net::IpAddr = cfg
                 .api_host
                 .parse()
                 .with_context(|| format!("API_HOST {:?} is not an IP address", cfg.api_host))?;
-            serve(&cfg, SocketAddr::new(ip, cfg.api_port), |url| {
-                println!("serving {url}")
-            })
+            let registry = Registry::load(cfg.registry_file.as_deref())?;
+            let daemon =
+                renec_harvester::ops::daemon::DaemonState::new(cfg.clone(), registry, offline);
+            serve(
+                &cfg,
+                SocketAddr::new(ip, cfg.api_port),
+                Some(daemon),
+                |url| println!("serving {url}"),
+            )
         })(),
     };
     match result {

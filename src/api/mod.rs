@@ -45,6 +45,11 @@ pub struct AppState {
     metrics_token: String,
     ready_max_age_hours: u32,
     published: tokio::sync::Mutex<(Option<i64>, Option<Instant>)>,
+    /// The database file's identity (device, inode): a restore swaps the file.
+    db_identity: std::sync::Mutex<Option<(u64, u64)>>,
+    db_path: Option<std::path::PathBuf>,
+    /// The scheduler and harvest controls, when served by `serve`.
+    pub daemon: Option<Arc<crate::ops::daemon::DaemonState>>,
 }
 
 impl AppState {
@@ -56,7 +61,31 @@ impl AppState {
         ));
         let mut state = AppState::new(reader.clone(), cfg);
         state.reader = Some(reader);
+        state.db_path = Some(cfg.sqlite_path());
         state
+    }
+
+    pub fn with_daemon(mut self, daemon: Arc<crate::ops::daemon::DaemonState>) -> AppState {
+        self.daemon = Some(daemon);
+        self
+    }
+
+    /// Reopens database connections when the file was replaced (restore, import).
+    pub fn notice_replaced_database(&self) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let Some(path) = &self.db_path else { return };
+            let now = std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+            let mut known = self.db_identity.lock().expect("identity lock");
+            if known.is_some() && now.is_some() && *known != now {
+                if let Some(r) = &self.reader {
+                    r.reset();
+                }
+                tracing::info!("database_file_replaced");
+            }
+            *known = now;
+        }
     }
 
     /// State over any store (a PostgreSQL reader, in tests a fake).
@@ -83,6 +112,9 @@ impl AppState {
             metrics_token: cfg.metrics_token.clone(),
             ready_max_age_hours: cfg.ready_max_age_hours,
             published: tokio::sync::Mutex::new((None, None)),
+            db_identity: std::sync::Mutex::new(None),
+            db_path: None,
+            daemon: None,
         }
     }
 
@@ -108,6 +140,7 @@ impl AppState {
                 return Ok(run);
             }
         }
+        self.notice_replaced_database();
         let run = self.read(|s| s.published_run()).await?.map(|(id, _)| id);
         *cached = (run, Some(Instant::now()));
         Ok(run)
@@ -259,6 +292,7 @@ async fn route(req: &Request<'_>, path: &str) -> (&'static str, Result<Reply, Ap
         ["api", "v1", "search"] => go!("/api/v1/search", search::search(req)),
         ["api", "v1", "graph"] => go!("/api/v1/graph", search::graph(req)),
         ["api", "v1", "stats"] => go!("/api/v1/stats", runs::stats(req)),
+        ["api", "v1", "scheduler"] => go!("/api/v1/scheduler", runs::scheduler(req)),
         ["api", "v1", "runs"] => go!("/api/v1/runs", runs::list(req)),
         ["api", "v1", "runs", id] => go!("/api/v1/runs/{id}", runs::get(req, id)),
         ["api", "v1", "export", file] => go!("/api/v1/export/{file}", export::export(req, file)),
@@ -282,6 +316,8 @@ fn cacheable(path: &str) -> bool {
     path.starts_with("/api/v1/")
         && !path.starts_with("/api/v1/export/")
         && !path.starts_with("/api/v1/runs")
+        && !path.starts_with("/api/v1/scheduler")
+        && !path.starts_with("/api/v1/admin")
         && path != "/api/v1/openapi.json"
 }
 

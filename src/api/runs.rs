@@ -47,3 +47,19 @@ pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
     v["published_at"] = serde_json::json!(published.and_then(|r| r.finished_at));
     Ok(Reply::Json(v))
 }
+
+/// The scheduler's jobs (next and last run, last result) and whether a harvest runs.
+pub async fn scheduler(req: &Request<'_>) -> Result<Reply, ApiError> {
+    req.params(&[])?;
+    let Some(d) = &req.state.daemon else {
+        return Err(ApiError::not_found(
+            "this server runs no scheduler (it is not `renec-harvester serve`)",
+        ));
+    };
+    Ok(Reply::Json(serde_json::json!({
+        "offline": d.offline,
+        "harvest_running": d.harvest_running(),
+        "timezone": d.cfg.timezone,
+        "jobs": d.jobs(),
+    })))
+}

@@ -197,6 +197,12 @@ impl Fetcher {
         self.stop.clone()
     }
 
+    /// Uses `stop` as the cancellation flag (shared with whoever may stop the harvest).
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Fetcher {
+        self.stop = stop;
+        self
+    }
+
     pub fn settings(&self) -> &FetchSettings {
         &self.settings
     }

@@ -23,6 +23,8 @@ use progress::Progress;
 use quality::{Coverage, QualityInput};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 use url::Url;
 
@@ -39,6 +41,8 @@ pub enum HarvestError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Robots(#[from] RobotsError),
+    #[error("the harvest was stopped; its pages are checkpointed and the next harvest resumes it")]
+    Stopped,
     #[error("invalid source URL {url:?}: {message}")]
     BadUrl { url: String, message: String },
 }
@@ -127,6 +131,24 @@ pub fn run(
     store: &mut Store,
     show_progress: bool,
 ) -> Result<Report, HarvestError> {
+    run_until(
+        cfg,
+        registry,
+        store,
+        show_progress,
+        Arc::new(AtomicBool::new(false)),
+    )
+}
+
+/// Runs (or resumes) one harvest until it ends or `stop` is set; a stopped
+/// run stays open, checkpointed, and the next harvest resumes it.
+pub fn run_until(
+    cfg: &Config,
+    registry: &Registry,
+    store: &mut Store,
+    show_progress: bool,
+    stop: Arc<AtomicBool>,
+) -> Result<Report, HarvestError> {
     let started = Instant::now();
     let base = Url::parse(&cfg.source_url).map_err(|e| HarvestError::BadUrl {
         url: cfg.source_url.clone(),
@@ -146,7 +168,7 @@ pub fn run(
     let mut h = Harvest {
         cfg,
         registry,
-        fetcher: Fetcher::new(FetchSettings::from_config(cfg)),
+        fetcher: Fetcher::new(FetchSettings::from_config(cfg)).with_stop(stop.clone()),
         run,
         base,
         checkpoint,
@@ -164,8 +186,17 @@ pub fn run(
         h.fail(&e.to_string())?;
         return Err(e);
     }
+    let stopped = || -> Result<(), HarvestError> {
+        if stop.load(Ordering::Relaxed) {
+            Err(HarvestError::Stopped)
+        } else {
+            Ok(())
+        }
+    };
     let catalogue = h.catalogue()?;
+    stopped()?;
     let (committees, highest_committee) = h.committees()?;
+    stopped()?;
     let codes: Vec<String> = catalogue
         .iter()
         .flat_map(|c| c.rows.iter())
@@ -175,7 +206,9 @@ pub fn run(
         .into_iter()
         .collect();
     let details = h.details(&codes)?;
+    stopped()?;
     let (legacy_rows, legacy_pages) = h.legacy()?;
+    stopped()?;
     h.summary.duration_ms = started.elapsed().as_millis() as u64;
     let harvested = Harvested {
         catalogue,
@@ -534,6 +567,9 @@ impl Harvest<'_> {
                 }
             }
             next += batch;
+            if self.fetcher.stop_flag().load(Ordering::Relaxed) {
+                break;
+            }
             let past_known = next > remembered;
             if next > remembered + stop_after {
                 self.progress.grow(u64::from(batch));

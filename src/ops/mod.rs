@@ -1,4 +1,6 @@
 //! Running as an appliance: snapshots and restores, database maintenance.
 
+pub mod daemon;
+pub mod lock;
 pub mod maintain;
 pub mod snapshot;

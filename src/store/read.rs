@@ -301,11 +301,14 @@ pub struct SqliteReader {
     idle: Mutex<Vec<Connection>>,
     open: Mutex<usize>,
     returned: Condvar,
+    /// Bumped when the database file is replaced: older connections are closed.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 struct Lease<'a> {
     pool: &'a SqliteReader,
     conn: Option<Connection>,
+    generation: u64,
 }
 
 impl std::ops::Deref for Lease<'_> {
@@ -318,7 +321,17 @@ impl std::ops::Deref for Lease<'_> {
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
-            self.pool.idle.lock().expect("pool lock").push(c);
+            if self.generation
+                == self
+                    .pool
+                    .generation
+                    .load(std::sync::atomic::Ordering::SeqCst)
+            {
+                self.pool.idle.lock().expect("pool lock").push(c);
+            } else {
+                drop(c);
+                *self.pool.open.lock().expect("pool lock") -= 1;
+            }
             self.pool.returned.notify_one();
         }
     }
@@ -332,7 +345,19 @@ impl SqliteReader {
             idle: Mutex::new(Vec::new()),
             open: Mutex::new(0),
             returned: Condvar::new(),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Closes every connection (after a restore replaced the file); the next
+    /// reads open the new file.
+    pub fn reset(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut idle = self.idle.lock().expect("pool lock");
+        let closed = idle.len();
+        idle.clear();
+        *self.open.lock().expect("pool lock") -= closed;
     }
 
     pub fn size(&self) -> usize {
@@ -349,10 +374,12 @@ impl SqliteReader {
     fn lease(&self) -> Result<Lease<'_>> {
         let mut idle = self.idle.lock().expect("pool lock");
         loop {
+            let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
             if let Some(c) = idle.pop() {
                 return Ok(Lease {
                     pool: self,
                     conn: Some(c),
+                    generation,
                 });
             }
             {
@@ -378,6 +405,7 @@ impl SqliteReader {
                     return Ok(Lease {
                         pool: self,
                         conn: Some(conn),
+                        generation,
                     });
                 }
             }

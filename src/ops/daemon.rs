@@ -1,0 +1,394 @@
+//! `serve` as a long-running service: the API and UI, plus a scheduler
+//! (tokio-cron-scheduler, in the configured time zone) that runs the weekly
+//! harvest, the daily freshness probe, the daily snapshot and the nightly
+//! retention. A harvest also starts when the database has no data yet or an
+//! interrupted run is waiting, and a schedule missed while the machine was
+//! off runs once at start. Offline mirrors never crawl: they load bundles
+//! dropped into `DATA_DIR/inbox/`.
+
+use super::lock::HarvestLock;
+use super::snapshot::Snapshots;
+use crate::config::Config;
+use crate::registry::Registry;
+use crate::store::Store;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What the scheduler shows of one job.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct JobInfo {
+    pub name: &'static str,
+    pub schedule: String,
+    pub next_run: Option<String>,
+    pub last_run: Option<String>,
+    pub last_result: Option<String>,
+}
+
+/// Shared between the scheduler, the API and the shutdown path.
+pub struct DaemonState {
+    pub cfg: Config,
+    pub registry: Registry,
+    pub offline: bool,
+    /// Set while a harvest runs: setting the flag stops it (checkpointed).
+    harvest: Mutex<Option<Arc<AtomicBool>>>,
+    jobs: Mutex<BTreeMap<&'static str, JobInfo>>,
+    /// Called after a restore or import replaced the database file.
+    on_replaced: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+}
+
+fn now_text() -> String {
+    crate::store::now_text()
+}
+
+impl DaemonState {
+    pub fn new(cfg: Config, registry: Registry, offline: bool) -> Arc<DaemonState> {
+        Arc::new(DaemonState {
+            cfg,
+            registry,
+            offline,
+            harvest: Mutex::new(None),
+            jobs: Mutex::new(BTreeMap::new()),
+            on_replaced: Mutex::new(None),
+        })
+    }
+
+    pub fn set_on_replaced(&self, f: Box<dyn Fn() + Send + Sync>) {
+        *self.on_replaced.lock().expect("lock") = Some(f);
+    }
+
+    pub fn harvest_running(&self) -> bool {
+        self.harvest.lock().expect("lock").is_some()
+    }
+
+    /// Asks the running harvest to stop; false when none runs.
+    pub fn stop_harvest(&self) -> bool {
+        match &*self.harvest.lock().expect("lock") {
+            Some(flag) => {
+                flag.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The jobs, with their next run computed now.
+    pub fn jobs(&self) -> Vec<JobInfo> {
+        let tz: Option<chrono_tz::Tz> = self.cfg.timezone.parse().ok();
+        let now = chrono::Utc::now();
+        self.jobs
+            .lock()
+            .expect("lock")
+            .values()
+            .cloned()
+            .map(|mut j| {
+                if let (Some(cron), Some(tz)) = (parse_cron(&j.schedule), tz) {
+                    j.next_run = cron
+                        .find_next_occurrence(&now.with_timezone(&tz), false)
+                        .ok()
+                        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string());
+                }
+                j
+            })
+            .collect()
+    }
+
+    fn record(&self, name: &'static str, result: String) {
+        let mut jobs = self.jobs.lock().expect("lock");
+        let job = jobs.entry(name).or_insert_with(|| JobInfo {
+            name,
+            ..JobInfo::default()
+        });
+        job.last_run = Some(now_text());
+        job.last_result = Some(result);
+        drop(jobs);
+        if let Ok(store) = Store::open(&self.cfg.sqlite_path()) {
+            let _ = Store::set_state(store.conn(), &format!("job_last_run:{name}"), &now_text());
+        }
+    }
+
+    fn set_next(&self, name: &'static str, schedule: &str, next: Option<String>) {
+        let mut jobs = self.jobs.lock().expect("lock");
+        let job = jobs.entry(name).or_insert_with(|| JobInfo {
+            name,
+            ..JobInfo::default()
+        });
+        job.schedule = schedule.to_string();
+        job.next_run = next;
+    }
+
+    /// Runs one harvest to its end on this thread (blocking). Refused when
+    /// one is already running here or in another process.
+    pub fn harvest_blocking(self: &Arc<Self>) -> Result<String, String> {
+        if self.offline {
+            return Err("this mirror is offline (serve --offline): it never crawls".into());
+        }
+        let _lock = HarvestLock::acquire(&self.cfg.data_dir).map_err(|e| e.to_string())?;
+        let flag = Arc::new(AtomicBool::new(false));
+        {
+            let mut slot = self.harvest.lock().expect("lock");
+            if slot.is_some() {
+                return Err("a harvest is already running".into());
+            }
+            *slot = Some(flag.clone());
+        }
+        let metrics = crate::metrics::metrics();
+        metrics.harvest_running.set(1);
+        tracing::info!(spider_start = true, "spider_start");
+        let result = (|| {
+            let mut store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+            crate::harvest::run_until(&self.cfg, &self.registry, &mut store, false, flag.clone())
+                .map(|r| format!("run {} {}", r.run_id, r.status))
+                .map_err(|e| e.to_string())
+        })();
+        metrics.harvest_running.set(0);
+        *self.harvest.lock().expect("lock") = None;
+        tracing::info!(spider_stop = true, result = ?result, "spider_stop");
+        result
+    }
+
+    /// Cheap check for change: conditional requests to the catalogue and a
+    /// sample of detail pages; true when something changed.
+    pub fn probe_blocking(&self) -> Result<bool, String> {
+        use crate::crawl::{FetchSettings, Fetcher, Outcome, Request};
+        let store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+        let validators = store.validators().map_err(|e| e.to_string())?;
+        let base = url::Url::parse(&self.cfg.source_url).map_err(|e| e.to_string())?;
+        let fetcher = Fetcher::new(FetchSettings::from_config(&self.cfg));
+        fetcher
+            .install_robots(&fetcher.fetch_one(Fetcher::robots_request(&base)))
+            .map_err(|e| e.to_string())?;
+        let catalogue = format!(
+            "{}{}",
+            self.cfg.source_url.trim_end_matches('/'),
+            self.registry.catalogue.path
+        );
+        let mut urls = vec![catalogue];
+        urls.extend(
+            validators
+                .keys()
+                .filter(|u| u.contains("/competencia/"))
+                .take(10)
+                .cloned(),
+        );
+        for u in urls {
+            let Ok(url) = url::Url::parse(&u) else {
+                continue;
+            };
+            let fetched = fetcher.fetch_one(Request {
+                validators: validators.get(&u).cloned(),
+                url,
+            });
+            match fetched.outcome {
+                Outcome::NotModified => {}
+                Outcome::Response(r) if !validators.contains_key(&u) || r.status == 200 => {
+                    // A 200 to a conditional request means the page changed.
+                    return Ok(true);
+                }
+                Outcome::Failed { error, .. } => return Err(format!("{u}: {error}")),
+                _ => {}
+            }
+        }
+        Ok(false)
+    }
+
+    fn snapshot_blocking(&self) -> Result<String, String> {
+        let store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+        let snaps = Snapshots::new(&self.cfg.data_dir);
+        let m = snaps.create(&store).map_err(|e| e.to_string())?;
+        tracing::info!(snapshot = %m.id, "snapshot_created");
+        let deleted = snaps
+            .retain(
+                self.cfg.snapshot_keep_daily as usize,
+                self.cfg.snapshot_keep_weekly as usize,
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(format!(
+            "snapshot {} ({} old ones deleted)",
+            m.id,
+            deleted.len()
+        ))
+    }
+
+    fn retention_blocking(&self) -> Result<String, String> {
+        let store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+        let (e, i, b) = super::maintain::prune(&store, self.cfg.retention_events_days)
+            .map_err(|e| e.to_string())?;
+        store
+            .conn()
+            .execute_batch("PRAGMA optimize;")
+            .map_err(|e| e.to_string())?;
+        Ok(format!(
+            "pruned {e} events, {i} data issues, {b} page bodies"
+        ))
+    }
+
+    /// Loads bundles dropped into `DATA_DIR/inbox/` (offline mirrors).
+    fn inbox_blocking(&self) -> Result<String, String> {
+        let inbox = self.cfg.data_dir.join("inbox");
+        let Ok(entries) = std::fs::read_dir(&inbox) else {
+            return Ok("no inbox".into());
+        };
+        let snaps = Snapshots::new(&self.cfg.data_dir);
+        let mut loaded = Vec::new();
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().and_then(|x| x.to_str()) != Some("tar") {
+                continue;
+            }
+            let current = Store::open(&self.cfg.sqlite_path())
+                .ok()
+                .and_then(|s| s.last_published_run().ok().flatten());
+            let done = inbox.join("done");
+            let _ = std::fs::create_dir_all(&done);
+            match snaps
+                .import(&path, current, false)
+                .and_then(|m| snaps.restore(&m.id, &self.cfg.sqlite_path()).map(|_| m))
+            {
+                Ok(m) => {
+                    tracing::info!(bundle = %path.display(), snapshot = %m.id, "snapshot_imported");
+                    if let Some(f) = &*self.on_replaced.lock().expect("lock") {
+                        f();
+                    }
+                    loaded.push(m.id);
+                    let _ = std::fs::rename(&path, done.join(e.file_name()));
+                }
+                Err(err) => {
+                    tracing::error!(bundle = %path.display(), error = %err, "snapshot_import_refused");
+                    let _ = std::fs::rename(
+                        &path,
+                        done.join(format!("{}.refused", e.file_name().to_string_lossy())),
+                    );
+                }
+            }
+        }
+        Ok(format!("{} bundles loaded", loaded.len()))
+    }
+}
+
+type Job = fn(&Arc<DaemonState>) -> Result<String, String>;
+
+fn job_harvest(d: &Arc<DaemonState>) -> Result<String, String> {
+    d.harvest_blocking()
+}
+
+fn job_probe(d: &Arc<DaemonState>) -> Result<String, String> {
+    if d.probe_blocking()? {
+        d.harvest_blocking()
+            .map(|r| format!("the site changed: {r}"))
+    } else {
+        Ok("no change".into())
+    }
+}
+
+fn job_snapshot(d: &Arc<DaemonState>) -> Result<String, String> {
+    d.snapshot_blocking()
+}
+
+fn job_retention(d: &Arc<DaemonState>) -> Result<String, String> {
+    d.retention_blocking()
+}
+
+fn job_inbox(d: &Arc<DaemonState>) -> Result<String, String> {
+    d.inbox_blocking()
+}
+
+/// Runs a job on a blocking thread and records its result.
+async fn run_job(d: Arc<DaemonState>, name: &'static str, job: Job) {
+    let d2 = d.clone();
+    let result = tokio::task::spawn_blocking(move || job(&d2))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let text = match &result {
+        Ok(t) => format!("ok: {t}"),
+        Err(e) => format!("error: {e}"),
+    };
+    tracing::info!(job = name, result = %text, "job_finished");
+    d.record(name, text);
+}
+
+fn parse_cron(expr: &str) -> Option<croner::Cron> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expr)
+        .ok()
+}
+
+/// The scheduler and its jobs; dropping it does not stop it (call `shutdown`).
+pub struct Scheduler {
+    inner: tokio_cron_scheduler::JobScheduler,
+}
+
+impl Scheduler {
+    pub async fn start(d: Arc<DaemonState>) -> Result<Scheduler, String> {
+        use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
+        let tz: chrono_tz::Tz = d
+            .cfg
+            .timezone
+            .parse()
+            .map_err(|_| format!("unknown time zone {}", d.cfg.timezone))?;
+        let sched = JobScheduler::new().await.map_err(|e| e.to_string())?;
+        let mut jobs: Vec<(&'static str, String, Job)> = vec![
+            ("snapshot", d.cfg.schedule_snapshot.clone(), job_snapshot),
+            ("retention", d.cfg.schedule_retention.clone(), job_retention),
+        ];
+        if d.offline {
+            jobs.push(("inbox", "0 * * * * *".to_string(), job_inbox));
+        } else {
+            jobs.push(("harvest", d.cfg.schedule_harvest.clone(), job_harvest));
+            jobs.push(("probe", d.cfg.schedule_probe.clone(), job_probe));
+        }
+        let store = Store::open(&d.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+        let mut missed = Vec::new();
+        for (name, expr, job) in jobs {
+            let dd = d.clone();
+            let cron_job = CronJob::new_async_tz(expr.as_str(), tz, move |_, _| {
+                let dd = dd.clone();
+                Box::pin(async move { run_job(dd, name, job).await })
+            })
+            .map_err(|e| format!("schedule of {name} ({expr}): {e}"))?;
+            sched.add(cron_job).await.map_err(|e| e.to_string())?;
+            let cron = parse_cron(&expr)
+                .ok_or_else(|| format!("schedule of {name} ({expr}) is not valid"))?;
+            let now = chrono::Utc::now().with_timezone(&tz);
+            let next = cron
+                .find_next_occurrence(&now, false)
+                .ok()
+                .map(|t| t.to_rfc3339());
+            d.set_next(name, &expr, next);
+            // A schedule missed while the service was down runs once at start.
+            let last: Option<chrono::DateTime<chrono::Utc>> = store
+                .state(&format!("job_last_run:{name}"))
+                .ok()
+                .flatten()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc));
+            if let (Some(last), Ok(previous)) = (last, cron.find_previous_occurrence(&now, false)) {
+                if previous.with_timezone(&chrono::Utc) > last && name != "inbox" {
+                    missed.push((name, job));
+                }
+            }
+        }
+        // First start with an empty database, or an interrupted run: harvest now.
+        let needs_harvest = !d.offline
+            && (store.last_published_run().ok().flatten().is_none()
+                || store.unfinished_run().ok().flatten().is_some());
+        drop(store);
+        if needs_harvest && !missed.iter().any(|(n, _)| *n == "harvest") {
+            missed.insert(0, ("harvest", job_harvest as Job));
+        }
+        sched.start().await.map_err(|e| e.to_string())?;
+        for (name, job) in missed {
+            tracing::info!(job = name, "job_catch_up");
+            tokio::spawn(run_job(d.clone(), name, job));
+        }
+        Ok(Scheduler { inner: sched })
+    }
+
+    pub async fn shutdown(mut self) {
+        let _ = self.inner.shutdown().await;
+    }
+}

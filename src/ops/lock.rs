@@ -1,0 +1,78 @@
+//! The harvest lock: never two harvests at once on one data directory. An
+//! OS file lock (`flock`), so a crashed process cannot leave it held.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+pub struct HarvestLock {
+    file: File,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "another harvest is running on this data directory ({holder}); wait for it or stop it"
+    )]
+    Busy { holder: String },
+    #[error("cannot create the harvest lock {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl HarvestLock {
+    pub fn acquire(data_dir: &Path) -> Result<HarvestLock, LockError> {
+        let path = data_dir.join("harvest.lock");
+        let io = |source| LockError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(data_dir).map_err(io)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(_) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                return Err(LockError::Busy {
+                    holder: holder.trim().to_string(),
+                });
+            }
+        }
+        file.set_len(0).map_err(io)?;
+        write!(file, "pid {}", std::process::id()).map_err(io)?;
+        Ok(HarvestLock { file })
+    }
+}
+
+impl Drop for HarvestLock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_holder_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = HarvestLock::acquire(dir.path()).unwrap();
+        let err = HarvestLock::acquire(dir.path()).err().unwrap().to_string();
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+        drop(first);
+        HarvestLock::acquire(dir.path()).unwrap();
+    }
+}

@@ -1,0 +1,142 @@
+//! `renec-harvester serve` as a service on 127.0.0.1: the first start
+//! harvests an empty database; SIGTERM during a harvest exits cleanly with
+//! the run checkpointed and the next start resumes it; a cron schedule
+//! every few seconds starts further harvests; the scheduler is visible.
+
+mod common;
+
+use renec_harvester::store::Store;
+use renec_harvester::testsite::faults::Class;
+use renec_harvester::testsite::generate::generate;
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn serve(site: &str, data_dir: &Path, extra: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
+    cmd.arg("serve")
+        .env("RENEC_SOURCE_URL", site)
+        .env("RENEC_DATA_DIR", data_dir)
+        .env("DOWNLOAD_DELAY", "0")
+        .env("CONCURRENT_REQUESTS", "2")
+        .env("API_PORT", "0")
+        .env("API_LOG_LEVEL", "warn")
+        .env_remove("RENEC_CONFIG")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next().expect("serve printed nothing").unwrap();
+    let url = line
+        .strip_prefix("serving ")
+        .expect("serving URL")
+        .trim_end_matches('/')
+        .to_string();
+    (child, url)
+}
+
+fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !f() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_checkpoints_restart_resumes_and_cron_harvests_again() {
+    let site = common::site(generate(2, 81), &["detail:slow=25"]);
+    let dir = tempfile::tempdir().unwrap();
+
+    // First start on an empty database: a harvest starts by itself.
+    let (mut child, url) = serve(&site.base_url(), dir.path(), &[]);
+    wait_until("detail pages", Duration::from_secs(60), || {
+        site.log()
+            .iter()
+            .filter(|e| e.class == Class::Detail)
+            .count()
+            >= 30
+    });
+    let (_, sched) = common::get_json(&format!("{url}/api/v1/scheduler"));
+    assert_eq!(sched["harvest_running"], true);
+    assert!(sched["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|j| j["name"] == "harvest" && j["next_run"].is_string()));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "SIGTERM must end the service cleanly"
+    );
+
+    let db = dir.path().join("renec.sqlite3");
+    let (run_id, checkpointed) = {
+        let store = Store::open(&db).unwrap();
+        assert!(store.integrity_ok().unwrap());
+        let run = store
+            .unfinished_run()
+            .unwrap()
+            .expect("the stopped run waits to be resumed");
+        let pages: HashSet<String> = store.run_pages(run.id).unwrap().into_keys().collect();
+        (run.id, pages)
+    };
+    assert!(!checkpointed.is_empty());
+    site.reset_log();
+
+    // The next start resumes the same run, without refetching its pages, then
+    // a schedule every three seconds harvests again.
+    let (mut child, url) = serve(
+        &site.base_url(),
+        dir.path(),
+        &[("RENEC_SCHEDULE_HARVEST", "*/3 * * * * *")],
+    );
+    wait_until("the resumed run published", Duration::from_secs(60), || {
+        common::get_json(&format!("{url}/api/v1/stats")).1["published_run"] == run_id
+    });
+    let refetched = site
+        .log()
+        .iter()
+        .filter(|e| checkpointed.contains(&format!("{}{}", site.base_url(), e.path)))
+        .count();
+    assert_eq!(refetched, 0, "checkpointed pages were requested again");
+    wait_until("a scheduled harvest", Duration::from_secs(60), || {
+        let (_, runs) = common::get_json(&format!("{url}/api/v1/runs"));
+        runs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"].as_i64().unwrap() > run_id && r["status"] == "published")
+    });
+    let (_, sched) = common::get_json(&format!("{url}/api/v1/scheduler"));
+    let harvest = sched["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["name"] == "harvest")
+        .unwrap()
+        .clone();
+    assert!(
+        harvest["last_result"]
+            .as_str()
+            .unwrap()
+            .starts_with("ok: run"),
+        "{harvest}"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
