@@ -1,7 +1,8 @@
--- RENEC Harvester: the SQLite schema (version 1).
+-- RENEC Harvester: the SQLite schema (version 2).
 --
--- This file is the single source of the schema; it is embedded in the
--- binary and applied by `PRAGMA user_version` migrations (src/store/migrate.rs).
+-- This file is the single source of the schema: a new database gets it
+-- whole; an older one gets the append-only migrations in
+-- src/store/migrations/, and a test checks that both end up identical.
 --
 -- The ledger: every entity and link table keeps one row per *version* of a
 -- record, with the first and last run that saw it unchanged. The rows
@@ -288,3 +289,28 @@ CREATE VIEW v_current_comite_ec AS
     SELECT t.* FROM comite_ec t, v_published_run p WHERE t.first_seen_run <= p.id AND t.last_seen_run >= p.id;
 CREATE VIEW v_current_legacy_pages AS
     SELECT t.* FROM legacy_pages t, v_published_run p WHERE t.first_seen_run <= p.id AND t.last_seen_run >= p.id;
+
+-- ---- operators ---------------------------------------------------------
+
+CREATE TABLE api_keys (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    role         TEXT NOT NULL CHECK (role IN ('admin', 'read')),
+    prefix       TEXT NOT NULL UNIQUE,      -- public part of the key, for lookup
+    salt         TEXT NOT NULL,
+    hash         TEXT NOT NULL,             -- SHA-256 of salt and secret; the secret is never stored
+    created_at   TEXT NOT NULL,
+    revoked_at   TEXT,
+    last_used_at TEXT
+);
+
+CREATE TABLE audit_log (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    event        TEXT NOT NULL,             -- user_login, data_export, configuration_change, spider_start, …
+    actor        TEXT,                      -- key name, or "cli"
+    client_ip    TEXT,
+    outcome      TEXT NOT NULL,             -- ok, refused, failed
+    details_json TEXT
+);
+CREATE INDEX audit_log_at ON audit_log(at);

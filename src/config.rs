@@ -115,6 +115,12 @@ config_table! {
     /// Requests one client may make in a burst above the steady rate (1 to 100000).
     rate_limit_burst: u32 = "100",
         key "api.rate_limit_burst", env "API_RATE_LIMIT_BURST", rule |v| int_range(v, 1, 100000), secret false;
+    /// Read endpoints need an API key too (a read key suffices); admin endpoints always need an admin key.
+    require_key: bool = "false",
+        key "api.require_key", env "API_REQUIRE_KEY", rule boolean, secret false;
+    /// Audit records older than this many days are pruned (30 to 36500).
+    retention_audit_days: u32 = "365",
+        key "retention.audit_days", env "RENEC_RETENTION_AUDIT_DAYS", rule |v| int_range(v, 30, 36500), secret false;
     /// Rate-limit loopback clients too (they are exempt by default).
     rate_limit_loopback: bool = "false",
         key "api.rate_limit_loopback", env "API_RATE_LIMIT_LOOPBACK", rule boolean, secret false;

@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         action: SnapshotAction,
     },
+    /// API keys for the admin endpoints (and for reads with api.require_key).
+    Apikey {
+        #[command(subcommand)]
+        action: ApikeyAction,
+    },
     /// Database upkeep.
     Db {
         #[command(subcommand)]
@@ -148,6 +153,20 @@ enum SnapshotAction {
     },
     /// Delete snapshots beyond the configured daily and weekly ones (never the last good one).
     Retain,
+}
+
+#[derive(Subcommand)]
+enum ApikeyAction {
+    /// Create a key; its secret is printed once and stored only hashed.
+    Create {
+        name: String,
+        #[arg(long, value_parser = ["admin", "read"])]
+        role: String,
+    },
+    /// The keys, without their secrets.
+    List,
+    /// Revoke a key by name.
+    Revoke { name: String },
 }
 
 #[derive(Subcommand)]
@@ -438,6 +457,22 @@ fn diff(
     Ok(())
 }
 
+/// An audit record for something done from the command line.
+fn cli_audit(db: &std::path::Path, event: &str, details: serde_json::Value) {
+    if let Ok(store) = Store::open(db) {
+        if let Err(e) = renec_harvester::store::keys::audit(
+            store.conn(),
+            event,
+            Some("cli"),
+            None,
+            "ok",
+            &details,
+        ) {
+            tracing::error!(error = %e, event, "audit_write_failed");
+        }
+    }
+}
+
 fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
     use renec_harvester::ops::snapshot::Snapshots;
     let snaps = Snapshots::new(&cfg.data_dir);
@@ -479,6 +514,11 @@ fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
         },
         SnapshotAction::Restore { id } => {
             let (m, kept) = snaps.restore(&id, &db)?;
+            cli_audit(
+                &db,
+                "snapshot_restore",
+                serde_json::json!({"id": m.id, "run": m.run_id}),
+            );
             println!(
                 "restored {} (run {}) into {}",
                 m.id,
@@ -514,6 +554,11 @@ fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
             };
             let m = snaps.import(&file, current, force)?;
             let (_, kept) = snaps.restore(&m.id, &db)?;
+            cli_audit(
+                &db,
+                "snapshot_import",
+                serde_json::json!({"id": m.id, "run": m.run_id, "file": file.display().to_string(), "forced": force}),
+            );
             println!(
                 "imported {} (run {}, made {}) into {}",
                 m.id,
@@ -535,6 +580,61 @@ fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
                 deleted.len(),
                 snaps.list()?.len()
             );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn apikey(cfg: &Config, action: ApikeyAction) -> Result<ExitCode> {
+    use renec_harvester::store::keys;
+    let store = Store::open(&cfg.sqlite_path())?;
+    let c = store.conn();
+    match action {
+        ApikeyAction::Create { name, role } => {
+            let role = keys::Role::parse(&role).context("--role must be admin or read")?;
+            let secret = keys::create_key(c, &name, role)
+                .with_context(|| format!("cannot create the key {name:?} (names are unique)"))?;
+            keys::audit(
+                c,
+                "apikey_create",
+                Some("cli"),
+                None,
+                "ok",
+                &serde_json::json!({"name": name, "role": role.as_str()}),
+            )?;
+            println!("{secret}");
+            eprintln!("this is the only time the key is shown; use it as `Authorization: Bearer {secret}`");
+        }
+        ApikeyAction::List => {
+            for k in keys::list_keys(c)? {
+                println!(
+                    "{:<20} {:<6} rh_{}_…  created {}  {}{}",
+                    k.name,
+                    k.role.as_str(),
+                    k.prefix,
+                    k.created_at,
+                    k.revoked_at
+                        .map_or(String::new(), |r| format!("REVOKED {r}  ")),
+                    k.last_used_at
+                        .map_or("never used".into(), |u| format!("last used {u}"))
+                );
+            }
+        }
+        ApikeyAction::Revoke { name } => {
+            if !keys::revoke_key(c, &name)? {
+                anyhow::bail!(
+                    "there is no active key named {name:?} (see `renec-harvester apikey list`)"
+                );
+            }
+            keys::audit(
+                c,
+                "apikey_revoke",
+                Some("cli"),
+                None,
+                "ok",
+                &serde_json::json!({"name": name}),
+            )?;
+            println!("revoked {name}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -642,6 +742,7 @@ fn main() -> ExitCode {
         Command::Db {
             action: DbAction::Maintain,
         } => db_maintain(&cfg),
+        Command::Apikey { action } => apikey(&cfg, action),
         Command::Stats { json } => stats(&cfg, json).map(|_| ExitCode::SUCCESS),
         Command::Config {
             action: ConfigAction::Check,

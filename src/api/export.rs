@@ -251,5 +251,12 @@ pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
     h.insert("x-total-count", HeaderValue::from(total));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     tracing::info!(entity, rows = total, run, "data_export");
+    req.state.audit(
+        "data_export",
+        req.actor.as_deref(),
+        req.client,
+        "ok",
+        serde_json::json!({"entity": entity, "rows": total, "run": run, "query": req.params_raw}),
+    );
     Ok(Reply::Raw(r))
 }

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod params;
 
+mod admin;
 mod centros;
 mod certificadores;
 mod changes;
@@ -50,6 +51,12 @@ pub struct AppState {
     db_path: Option<std::path::PathBuf>,
     /// The scheduler and harvest controls, when served by `serve`.
     pub daemon: Option<Arc<crate::ops::daemon::DaemonState>>,
+    pub cfg: Config,
+    /// A read-write connection for API keys and the audit log.
+    writer: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
+    /// Failed key checks per client (brute force is slowed down).
+    auth_failures: DefaultKeyedRateLimiter<IpAddr>,
+    require_key: bool,
 }
 
 impl AppState {
@@ -62,7 +69,81 @@ impl AppState {
         let mut state = AppState::new(reader.clone(), cfg);
         state.reader = Some(reader);
         state.db_path = Some(cfg.sqlite_path());
+        state.writer = crate::store::Store::open(&cfg.sqlite_path())
+            .ok()
+            .map(|s| Arc::new(std::sync::Mutex::new(s)));
         state
+    }
+
+    /// Records an audit event (in the background; a failure is logged, never fatal).
+    pub fn audit(
+        &self,
+        event: &'static str,
+        actor: Option<&str>,
+        client: Option<SocketAddr>,
+        outcome: &'static str,
+        details: serde_json::Value,
+    ) {
+        let Some(writer) = self.writer.clone() else {
+            return;
+        };
+        let actor = actor.map(str::to_string);
+        let ip = client.map(|c| c.ip().to_string());
+        tokio::task::spawn_blocking(move || {
+            let store = writer.lock().expect("writer lock");
+            if let Err(e) = crate::store::keys::audit(
+                store.conn(),
+                event,
+                actor.as_deref(),
+                ip.as_deref(),
+                outcome,
+                &details,
+            ) {
+                tracing::error!(error = %e, event, "audit_write_failed");
+            }
+        });
+    }
+
+    pub async fn audit_entries(
+        &self,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<crate::store::keys::AuditEntry>, u64), ApiError> {
+        let writer = self
+            .writer
+            .clone()
+            .ok_or_else(|| ApiError::internal("no database writer"))?;
+        tokio::task::spawn_blocking(move || {
+            crate::store::keys::audit_entries(
+                writer.lock().expect("writer lock").conn(),
+                limit,
+                offset,
+            )
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+    }
+
+    /// The name and role of a presented key (None: unknown or revoked).
+    async fn check_key(
+        &self,
+        presented: String,
+    ) -> Result<Option<(String, crate::store::keys::Role)>, ApiError> {
+        let writer = self
+            .writer
+            .clone()
+            .ok_or_else(|| ApiError::internal("no database writer"))?;
+        tokio::task::spawn_blocking(move || {
+            let store = writer.lock().expect("writer lock");
+            let found = crate::store::keys::check_key(store.conn(), &presented)?;
+            if let Some((name, _)) = &found {
+                crate::store::keys::touch_key(store.conn(), name)?;
+            }
+            Ok(found)
+        })
+        .await
+        .map_err(ApiError::internal)?
     }
 
     pub fn with_daemon(mut self, daemon: Arc<crate::ops::daemon::DaemonState>) -> AppState {
@@ -115,6 +196,13 @@ impl AppState {
             db_identity: std::sync::Mutex::new(None),
             db_path: None,
             daemon: None,
+            cfg: cfg.clone(),
+            writer: None,
+            auth_failures: RateLimiter::keyed(
+                Quota::per_minute(NonZeroU32::new(10).expect("non-zero"))
+                    .allow_burst(NonZeroU32::new(5).expect("non-zero")),
+            ),
+            require_key: cfg.require_key,
         }
     }
 
@@ -171,6 +259,8 @@ pub struct Request<'a> {
     pub params_raw: Option<&'a str>,
     pub headers: &'a HeaderMap,
     pub client: Option<SocketAddr>,
+    /// The name of the admin key that authorized the request.
+    pub actor: Option<String>,
 }
 
 impl Request<'_> {
@@ -311,6 +401,92 @@ fn is_loopback(client: Option<SocketAddr>) -> bool {
     client.is_some_and(|a| a.ip().is_loopback())
 }
 
+/// Who may do this: admin paths need an admin key; read paths need a key
+/// only with `api.require_key`. Returns the key's name when one was given.
+/// Refusals are audited and rate-limited per client.
+async fn authorize(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+) -> Result<Option<String>, ApiError> {
+    use crate::store::keys::Role;
+    let admin = path.starts_with("/api/v1/admin/");
+    let needs_key =
+        admin || (state.require_key && path.starts_with("/api/") && path != "/api/v1/openapi.json");
+    let presented = headers
+        .get(warp::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string());
+    if !needs_key {
+        return Ok(None);
+    }
+    let ip = client.map_or(IpAddr::from([0, 0, 0, 0]), |c| c.ip());
+    let refuse = |status: StatusCode, code: &'static str, message: String| ApiError {
+        status,
+        code,
+        message,
+        parameter: None,
+    };
+    let Some(key) = presented else {
+        return Err(refuse(StatusCode::UNAUTHORIZED, "unauthorized", format!("{method} {path} needs an API key: `Authorization: Bearer rh_…` (create one with `renec-harvester apikey create NAME --role {}`)", if admin { "admin" } else { "read" })));
+    };
+    let found = state.check_key(key).await?;
+    match found {
+        None => {
+            tracing::warn!(auth_failed = true, client_ip = %ip, path, "auth_failed");
+            state.audit(
+                "user_login",
+                None,
+                client,
+                "refused",
+                serde_json::json!({"path": path, "reason": "unknown or revoked key"}),
+            );
+            if state.auth_failures.check_key(&ip).is_err() {
+                return Err(refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "too many failed key checks from this address; wait a minute".into(),
+                ));
+            }
+            Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "the API key is unknown or revoked".into(),
+            ))
+        }
+        Some((name, Role::Read)) if admin => {
+            tracing::warn!(auth_failed = true, client_ip = %ip, key = %name, path, "auth_forbidden");
+            state.audit(
+                "user_login",
+                Some(&name),
+                client,
+                "refused",
+                serde_json::json!({"path": path, "reason": "read key on an admin endpoint"}),
+            );
+            Err(refuse(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("the key {name:?} is a read key; {path} needs an admin key"),
+            ))
+        }
+        Some((name, _)) => {
+            if admin {
+                state.audit(
+                    "user_login",
+                    Some(&name),
+                    client,
+                    "ok",
+                    serde_json::json!({"path": path, "method": method.as_str()}),
+                );
+            }
+            Ok(Some(name))
+        }
+    }
+}
+
 /// Whether answers of this path belong to the published run (cached, with ETags).
 fn cacheable(path: &str) -> bool {
     path.starts_with("/api/v1/")
@@ -335,11 +511,79 @@ fn canonical_query(query: Option<&str>) -> String {
 /// Routes a GET: revalidation and the cache first, then the handler.
 async fn dispatch(
     state: &AppState,
+    method: &Method,
     path: &str,
     query: Option<&str>,
     headers: &HeaderMap,
     client: Option<SocketAddr>,
 ) -> (&'static str, warp::reply::Response) {
+    let actor = match authorize(state, method, path, headers, client).await {
+        Ok(actor) => actor,
+        Err(e) => {
+            let mut r = http::error_response(&e);
+            if e.status == StatusCode::UNAUTHORIZED {
+                r.headers_mut().insert(
+                    warp::http::header::WWW_AUTHENTICATE,
+                    warp::http::HeaderValue::from_static("Bearer"),
+                );
+            }
+            return ("auth", r);
+        }
+    };
+    if path.starts_with("/api/v1/admin/") {
+        let req = Request {
+            state,
+            run: None,
+            params_raw: query,
+            headers,
+            client,
+            actor: actor.clone(),
+        };
+        let who = actor.as_deref().unwrap_or("?");
+        let (template, result) = match (method.as_str(), path) {
+            ("POST", "/api/v1/admin/harvest") => (
+                "/api/v1/admin/harvest",
+                admin::start_harvest(&req, who).await,
+            ),
+            ("POST", "/api/v1/admin/harvest/stop") => (
+                "/api/v1/admin/harvest/stop",
+                admin::stop_harvest(&req, who).await,
+            ),
+            ("GET", "/api/v1/admin/snapshots") => (
+                "/api/v1/admin/snapshots",
+                admin::snapshots(&req, false, who).await,
+            ),
+            ("POST", "/api/v1/admin/snapshots") => (
+                "/api/v1/admin/snapshots",
+                admin::snapshots(&req, true, who).await,
+            ),
+            ("GET", "/api/v1/admin/config") => ("/api/v1/admin/config", admin::config(&req).await),
+            ("GET", "/api/v1/admin/audit") => ("/api/v1/admin/audit", admin::audit(&req).await),
+            _ => (
+                "/api/v1/admin/*",
+                Err(ApiError::not_found(format!(
+                    "no admin route {method} {path}; see /api/v1/openapi.json"
+                ))),
+            ),
+        };
+        let response = match result {
+            Ok(Reply::Json(v)) => {
+                http::json_response(headers, &serde_json::to_vec(&v).expect("json"), None)
+            }
+            Ok(Reply::Raw(r)) => r,
+            Err(e) => http::error_response(&e),
+        };
+        return (template, response);
+    }
+    if method == Method::POST {
+        let e = ApiError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "method_not_allowed",
+            message: "POST is accepted only by /api/v1/admin/ endpoints; the data API is read-only (GET, HEAD)".into(),
+            parameter: None,
+        };
+        return ("method", http::error_response(&e));
+    }
     let run = match state.current_run().await {
         Ok(run) => run,
         Err(e) => return ("/api/*", http::error_response(&e)),
@@ -369,6 +613,7 @@ async fn dispatch(
         params_raw: query,
         headers,
         client,
+        actor,
     };
     let (template, result) = route(&req, path).await;
     let response = match result {
@@ -458,7 +703,7 @@ async fn handle(
         ("preflight", http::preflight(&state, &headers))
     } else if let Some(e) = oversized(&headers, query.as_deref()) {
         ("limits", http::error_response(&e))
-    } else if method != Method::GET && method != Method::HEAD {
+    } else if method != Method::GET && method != Method::HEAD && method != Method::POST {
         let e = ApiError {
             status: StatusCode::METHOD_NOT_ALLOWED,
             code: "method_not_allowed",
@@ -482,7 +727,7 @@ async fn handle(
         tracing::warn!(rate_limited = true, client_ip = ?client.map(|c| c.ip()), path = %path, "rate_limited");
         ("rate_limit", http::rate_limited(wait))
     } else {
-        dispatch(&state, &path, query.as_deref(), &headers, client).await
+        dispatch(&state, &method, &path, query.as_deref(), &headers, client).await
     };
     http::finish(&state, &headers, &mut response);
     if method == Method::HEAD {

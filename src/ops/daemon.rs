@@ -58,6 +58,64 @@ impl DaemonState {
         *self.on_replaced.lock().expect("lock") = Some(f);
     }
 
+    fn audit(&self, event: &str, outcome: &str, details: serde_json::Value) {
+        if let Ok(store) = Store::open(&self.cfg.sqlite_path()) {
+            let _ = crate::store::keys::audit(
+                store.conn(),
+                event,
+                Some("scheduler"),
+                None,
+                outcome,
+                &details,
+            );
+        }
+    }
+
+    /// At start: the effective configuration's hash, and which keys changed
+    /// since the last start (secrets compared by hash, never recorded).
+    pub fn audit_configuration(&self) {
+        use sha2::{Digest, Sha256};
+        let values: BTreeMap<&str, String> = crate::config::OPTIONS
+            .iter()
+            .map(|o| {
+                let v = self.cfg.value_text(o.key);
+                (
+                    o.key,
+                    if o.secret {
+                        hex::encode(Sha256::digest(v.as_bytes()))
+                    } else {
+                        v
+                    },
+                )
+            })
+            .collect();
+        let text = serde_json::to_string(&values).expect("serializes");
+        let hash = hex::encode(Sha256::digest(text.as_bytes()));
+        let Ok(store) = Store::open(&self.cfg.sqlite_path()) else {
+            return;
+        };
+        let before: BTreeMap<String, String> = store
+            .state("config_values")
+            .ok()
+            .flatten()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let changed: Vec<&str> = values
+            .iter()
+            .filter(|(k, v)| before.get(**k) != Some(*v))
+            .map(|(k, _)| *k)
+            .collect();
+        let _ = crate::store::keys::audit(
+            store.conn(),
+            "configuration_change",
+            Some("serve"),
+            None,
+            "ok",
+            &serde_json::json!({"hash": hash, "changed_since_last_start": if before.is_empty() { vec!["(first start)"] } else { changed }}),
+        );
+        let _ = Store::set_state(store.conn(), "config_values", &text);
+    }
+
     pub fn harvest_running(&self) -> bool {
         self.harvest.lock().expect("lock").is_some()
     }
@@ -136,6 +194,7 @@ impl DaemonState {
         let metrics = crate::metrics::metrics();
         metrics.harvest_running.set(1);
         tracing::info!(spider_start = true, "spider_start");
+        self.audit("spider_start", "ok", serde_json::json!({}));
         let result = (|| {
             let mut store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
             crate::harvest::run_until(&self.cfg, &self.registry, &mut store, false, flag.clone())
@@ -145,6 +204,11 @@ impl DaemonState {
         metrics.harvest_running.set(0);
         *self.harvest.lock().expect("lock") = None;
         tracing::info!(spider_stop = true, result = ?result, "spider_stop");
+        self.audit(
+            "spider_stop",
+            if result.is_ok() { "ok" } else { "failed" },
+            serde_json::json!({"result": result.as_ref().map_or_else(|e| e.clone(), |r| r.clone())}),
+        );
         result
     }
 
@@ -341,6 +405,7 @@ impl Scheduler {
             jobs.push(("harvest", d.cfg.schedule_harvest.clone(), job_harvest));
             jobs.push(("probe", d.cfg.schedule_probe.clone(), job_probe));
         }
+        d.audit_configuration();
         let store = Store::open(&d.cfg.sqlite_path()).map_err(|e| e.to_string())?;
         let mut missed = Vec::new();
         for (name, expr, job) in jobs {

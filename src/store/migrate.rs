@@ -1,13 +1,18 @@
-//! Schema migrations by `PRAGMA user_version`: append-only, compiled in.
-//! Migration N (1-based) brings a database from version N-1 to N.
+//! Schema versions by `PRAGMA user_version`. A new database gets
+//! `schema.sql` whole (it is always the current schema); an older one gets
+//! the append-only migrations from its version on. A test checks that both
+//! paths give the same schema.
 
 use rusqlite::Connection;
 
-/// Version 1 is `schema.sql` itself; later migrations are appended here.
-const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql")];
+/// The current schema, for new databases.
+const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// `MIGRATIONS[i]` brings a database from version i + 1 to i + 2.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0002_api_keys_audit.sql")];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64 + 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
@@ -35,13 +40,57 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let version = i as i64 + 1;
+    if found == 0 {
+        let tx = conn.transaction()?;
+        tx.execute_batch(SCHEMA)
+            .map_err(|source| MigrateError::Failed {
+                version: SCHEMA_VERSION,
+                source,
+            })?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        return Ok(());
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize - 1) {
+        let version = i as i64 + 2;
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .map_err(|source| MigrateError::Failed { version, source })?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
+        tracing::info!(version, "database_migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema_of(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(|r| r.unwrap())
+            .collect::<Vec<(String, String)>>()
+            .into_iter()
+            .map(|(n, s)| (n, s.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .collect()
+    }
+
+    #[test]
+    fn a_migrated_version_1_database_equals_a_new_one() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        // Version 1 is the current schema without what migrations 2.. added.
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(SCHEMA).unwrap();
+        old.execute_batch("DROP TABLE api_keys; DROP TABLE audit_log;")
+            .unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        migrate(&mut old).unwrap();
+        assert_eq!(current_version(&old).unwrap(), SCHEMA_VERSION);
+        assert_eq!(schema_of(&old), schema_of(&fresh));
+    }
 }

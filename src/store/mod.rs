@@ -8,6 +8,7 @@
 //! - `stats`: counts and the quality checks' queries
 
 pub mod diff;
+pub mod keys;
 pub mod ledger;
 pub mod migrate;
 pub mod pages;
