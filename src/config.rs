@@ -220,6 +220,9 @@ config_table! {
     /// Time zone of the schedules (IANA name).
     timezone: String = "America/Mexico_City",
         key "schedule.timezone", env "RENEC_TIMEZONE", rule time_zone, secret false;
+    /// A Slack-compatible webhook told about each run (published or held); empty: none.
+    webhook_url: String = "",
+        key "notify.webhook_url", env "RENEC_WEBHOOK_URL", rule opt_http_url, secret true;
     /// Store person-level fields (committee presidents, contacts, personal e-mails).
     keep_person_fields: bool = "false",
         key "privacy.keep_person_fields", env "RENEC_KEEP_PERSON_FIELDS", rule boolean, secret false;
@@ -315,6 +318,14 @@ fn time_zone(v: &str) -> Result<String, String> {
     v.parse::<chrono_tz::Tz>()
         .map(|_| v.to_string())
         .map_err(|_| "must be an IANA time zone such as America/Mexico_City or UTC".to_string())
+}
+
+fn opt_http_url(v: &str) -> Result<String, String> {
+    if v.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        http_url(v)
+    }
 }
 
 fn log_level(v: &str) -> Result<String, String> {

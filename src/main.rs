@@ -259,10 +259,16 @@ fn run_harvest(cfg: &Config, progress: bool, json: bool) -> Result<ExitCode> {
     let _lock = renec_harvester::ops::lock::HarvestLock::acquire(&cfg.data_dir)?;
     let mut store = Store::open(&cfg.sqlite_path())?;
     let report = harvest::run(cfg, &registry, &mut store, progress)?;
+    let webhook =
+        renec_harvester::ops::notify::after_run(&cfg.webhook_url, &cfg.sqlite_path(), &report);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report);
+    }
+    if let Some(handle) = webhook {
+        // The run is recorded; give the message a moment to go out.
+        let _ = handle.join();
     }
     Ok(if report.published() {
         ExitCode::SUCCESS
@@ -554,6 +560,7 @@ fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
             };
             let m = snaps.import(&file, current, force)?;
             let (_, kept) = snaps.restore(&m.id, &db)?;
+            renec_harvester::ops::snapshot::Snapshots::mark_served(&db, &m)?;
             cli_audit(
                 &db,
                 "snapshot_import",

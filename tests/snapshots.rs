@@ -66,6 +66,14 @@ fn create_verify_corrupt_export_import() {
     let (sa, stats_a) = common::get_json(&format!("{}/api/v1/stats", api_a.base));
     let (sb, stats_b) = common::get_json(&format!("{}/api/v1/stats", api_b.base));
     assert_eq!((sa, sb), (200, 200));
+    assert_eq!(
+        stats_b["bundle"]["id"],
+        id.as_str(),
+        "the mirror says which bundle it serves"
+    );
+    let (mut stats_a, mut stats_b) = (stats_a, stats_b);
+    stats_a.as_object_mut().unwrap().remove("bundle");
+    stats_b.as_object_mut().unwrap().remove("bundle");
     assert_eq!(stats_a, stats_b);
 
     // One flipped byte in the stored snapshot is caught.

@@ -26,6 +26,8 @@ const I18N = {
     offering_title: "Oferta de capacitación", certifier_title: "Certificador", vigente: "vigente", inactivo: "no vigente",
     marca: "de marca", historica: "histórica", published: "publicada", held: "retenida", running: "en curso", failed: "fallida",
     data_from: (d) => `Datos publicados el ${d}`, none: "—",
+    jobs: "Tareas programadas", job: "Tarea", next_run: "Próxima", last_run: "Última", last_result: "Resultado",
+    bundle: "Paquete servido (espejo sin red)", offline: "Espejo sin red: no cosecha",
   },
   en: {
     nav_changes: "Changes", changes_title: "Changes in the registry", timeline: "Additions and removals per run",
@@ -51,6 +53,8 @@ const I18N = {
     offering_title: "Training offering", certifier_title: "Certifier", vigente: "in force", inactivo: "withdrawn",
     marca: "brand", historica: "historic", published: "published", held: "held", running: "running", failed: "failed",
     data_from: (d) => `Data published on ${d}`, none: "—",
+    jobs: "Scheduled jobs", job: "Job", next_run: "Next", last_run: "Last", last_result: "Result",
+    bundle: "Bundle served (air-gapped mirror)", offline: "Air-gapped mirror: never crawls",
   },
 };
 let lang = localStorage.getItem("lang") === "en" ? "en" : "es";
@@ -298,7 +302,8 @@ async function corridas() {
 
 let statusTimer = null;
 async function estado() {
-  const [runs, stats] = await Promise.all([api("/api/v1/runs?limit=1"), api("/api/v1/stats").catch(() => null)]);
+  const [runs, stats, sched] = await Promise.all([
+    api("/api/v1/runs?limit=1"), api("/api/v1/stats").catch(() => null), api("/api/v1/scheduler").catch(() => null)]);
   const last = runs.items[0];
   const running = last && last.status === "running";
   const age = stats?.published_at ? Math.round((Date.now() - new Date(stats.published_at)) / 3600000) : null;
@@ -306,7 +311,12 @@ async function estado() {
     facts([[t("status"), running ? t("harvest_running") : t("no_harvest_running")],
       [t("published_run"), stats ? `${stats.published_run} · ${fmtDate(stats.published_at)}` : t("none")],
       [t("data_age"), age !== null ? t("age_h", age) : t("none")]]),
-    running ? h("section", {}, h("h2", {}, t("pages_done")), Object.entries(last.progress || {}).map(([k, v]) => h("div", {}, `${k}: ${v}`))) : null);
+    running ? h("section", {}, h("h2", {}, t("pages_done")), Object.entries(last.progress || {}).map(([k, v]) => h("div", {}, `${k}: ${v}`))) : null,
+    stats?.bundle ? facts([[t("bundle"), `${stats.bundle.id} · ${fmtDate(stats.bundle.created_at)}`]]) : null,
+    sched ? [h("h2", {}, t("jobs")), sched.offline ? h("p", { class: "meta" }, t("offline")) : null,
+      h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, [t("job"), t("next_run"), t("last_run"), t("last_result")].map((x) => h("th", {}, x)))),
+        h("tbody", {}, sched.jobs.map((j) => h("tr", {}, h("td", {}, j.name, h("div", { class: "meta" }, j.schedule)), h("td", {}, fmtDate(j.next_run)),
+          h("td", {}, fmtDate(j.last_run)), h("td", {}, j.last_result || t("none")))))))] : null);
   clearTimeout(statusTimer);
   statusTimer = setTimeout(() => { if (location.hash.startsWith("#/estado")) render(); }, 3000);
 }

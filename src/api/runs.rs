@@ -45,6 +45,10 @@ pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
     });
     v["published_run"] = serde_json::json!(run);
     v["published_at"] = serde_json::json!(published.and_then(|r| r.finished_at));
+    let bundle = req.state.read(|s| s.state("served_bundle")).await?;
+    v["bundle"] = bundle
+        .and_then(|b| serde_json::from_str(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
     Ok(Reply::Json(v))
 }
 

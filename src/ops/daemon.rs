@@ -195,11 +195,18 @@ impl DaemonState {
         metrics.harvest_running.set(1);
         tracing::info!(spider_start = true, "spider_start");
         self.audit("spider_start", "ok", serde_json::json!({}));
-        let result = (|| {
+        let result: Result<String, String> = (|| {
             let mut store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
-            crate::harvest::run_until(&self.cfg, &self.registry, &mut store, false, flag.clone())
-                .map(|r| format!("run {} {}", r.run_id, r.status))
-                .map_err(|e| e.to_string())
+            let report = crate::harvest::run_until(
+                &self.cfg,
+                &self.registry,
+                &mut store,
+                false,
+                flag.clone(),
+            )
+            .map_err(|e| e.to_string())?;
+            super::notify::after_run(&self.cfg.webhook_url, &self.cfg.sqlite_path(), &report);
+            Ok(format!("run {} {}", report.run_id, report.status))
         })();
         metrics.harvest_running.set(0);
         *self.harvest.lock().expect("lock") = None;
@@ -306,12 +313,19 @@ impl DaemonState {
                 .and_then(|s| s.last_published_run().ok().flatten());
             let done = inbox.join("done");
             let _ = std::fs::create_dir_all(&done);
-            match snaps
+            let db = self.cfg.sqlite_path();
+            let loaded_one = snaps
                 .import(&path, current, false)
-                .and_then(|m| snaps.restore(&m.id, &self.cfg.sqlite_path()).map(|_| m))
-            {
+                .and_then(|m| snaps.restore(&m.id, &db).map(|_| m))
+                .and_then(|m| Snapshots::mark_served(&db, &m).map(|_| m));
+            match loaded_one {
                 Ok(m) => {
                     tracing::info!(bundle = %path.display(), snapshot = %m.id, "snapshot_imported");
+                    self.audit(
+                        "snapshot_import",
+                        "ok",
+                        serde_json::json!({"id": m.id, "file": path.display().to_string()}),
+                    );
                     if let Some(f) = &*self.on_replaced.lock().expect("lock") {
                         f();
                     }

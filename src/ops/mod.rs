@@ -3,4 +3,5 @@
 pub mod daemon;
 pub mod lock;
 pub mod maintain;
+pub mod notify;
 pub mod snapshot;

@@ -335,6 +335,15 @@ impl Snapshots {
         Ok((m, kept))
     }
 
+    /// Records in the restored database which bundle it serves (shown by the UI and `/api/v1/stats`).
+    pub fn mark_served(db: &Path, m: &Manifest) -> Result<()> {
+        let store = Store::open(db)?;
+        let v = serde_json::json!({"id": m.id, "created_at": m.created_at, "run_id": m.run_id})
+            .to_string();
+        Store::set_state(store.conn(), "served_bundle", &v)?;
+        Ok(())
+    }
+
     /// Writes one self-contained bundle (a tar of the manifest and the compressed database).
     pub fn export(&self, id: &str, file: &Path) -> Result<Manifest> {
         let m = self.verify(id)?;

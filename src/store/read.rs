@@ -279,6 +279,8 @@ pub trait ReadStore: Send + Sync {
     fn get_run(&self, id: i64) -> Result<Option<RunView>>;
     /// Published runs, oldest first, with when they finished.
     fn published_runs(&self) -> Result<Vec<(i64, Option<String>)>>;
+    /// A value remembered in the database (`served_bundle`, …).
+    fn state(&self, key: &str) -> Result<Option<String>>;
     /// The diff document between two runs (see `store::diff`).
     fn diff(&self, from: i64, to: i64) -> Result<serde_json::Value>;
     /// An entity's history (`ec`, `certificadores`, `comites`); None if never seen.
@@ -1155,6 +1157,16 @@ impl ReadStore for SqliteReader {
             items,
             total: total as u64,
         })
+    }
+
+    fn state(&self, key: &str) -> Result<Option<String>> {
+        let c = self.lease()?;
+        Ok(
+            c.query_row("SELECT value FROM crawl_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        )
     }
 
     fn published_runs(&self) -> Result<Vec<(i64, Option<String>)>> {
