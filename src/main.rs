@@ -394,10 +394,20 @@ fn serve(
             }
             let _ = stop_tx.send(());
         });
-        let server = renec_harvester::api::serve(state, listener, async {
+        // In-flight requests get a deadline once the stop is asked for.
+        let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+        let notify = stopping.clone();
+        let server = renec_harvester::api::serve(state, listener, async move {
             let _ = stop_rx.await;
+            notify.notify_one();
         });
-        server.await;
+        tokio::select! {
+            _ = server => {}
+            _ = async {
+                stopping.notified().await;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            } => tracing::warn!("in-flight requests did not finish within 10 s; stopping anyway"),
+        }
         if let Some(d) = &daemon {
             // Let a stopping harvest reach its checkpoint (it resumes on the next start).
             for _ in 0..300 {

@@ -24,6 +24,8 @@ pub struct Metrics {
     pub data_age_seconds: Gauge,
     pub coverage_ratio: GaugeVec,
     pub harvest_running: IntGauge,
+    pub job_last_run: GaugeVec,
+    pub job_last_success: GaugeVec,
 }
 
 fn counter_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -73,7 +75,29 @@ fn build() -> Metrics {
         prometheus::process_collector::ProcessCollector::for_self(),
     ))
     .expect("process metrics");
+    let job_last_run = GaugeVec::new(
+        Opts::new(
+            "renec_job_last_run_timestamp_seconds",
+            "When each scheduled job last ran (Unix time)",
+        ),
+        &["job"],
+    )
+    .expect("valid metric");
+    r.register(Box::new(job_last_run.clone()))
+        .expect("unique metric");
+    let job_last_success = GaugeVec::new(
+        Opts::new(
+            "renec_job_last_success",
+            "1 when the job's last run succeeded, 0 when it failed",
+        ),
+        &["job"],
+    )
+    .expect("valid metric");
+    r.register(Box::new(job_last_success.clone()))
+        .expect("unique metric");
     Metrics {
+        job_last_run,
+        job_last_success,
         api_requests_total: counter_vec(
             &r,
             "api_requests_total",

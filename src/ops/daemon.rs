@@ -153,6 +153,13 @@ impl DaemonState {
     }
 
     fn record(&self, name: &'static str, result: String) {
+        let m = crate::metrics::metrics();
+        m.job_last_run
+            .with_label_values(&[name])
+            .set(chrono::Utc::now().timestamp() as f64);
+        m.job_last_success
+            .with_label_values(&[name])
+            .set(if result.starts_with("ok") { 1.0 } else { 0.0 });
         let mut jobs = self.jobs.lock().expect("lock");
         let job = jobs.entry(name).or_insert_with(|| JobInfo {
             name,

@@ -524,6 +524,26 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_cut_short_is_never_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_data(dir.path());
+        let snaps = Snapshots::new(dir.path());
+        let m = snaps.create(&store).unwrap();
+        // As if the process died before writing the manifest, and during compression.
+        std::fs::copy(
+            snaps.data_path(&m.id),
+            snaps.data_path("20990101T000000.000Z-r9"),
+        )
+        .unwrap();
+        std::fs::write(
+            snaps.dir().join(".20990101T000001.000Z-r9.sqlite3.zst.tmp"),
+            b"partial",
+        )
+        .unwrap();
+        assert_eq!(snaps.list().unwrap(), vec![m]);
+    }
+
+    #[test]
     fn export_and_import_between_data_dirs() {
         let a = tempfile::tempdir().unwrap();
         let store = store_with_data(a.path());
