@@ -217,6 +217,9 @@ config_table! {
     /// When old events are pruned and the database is optimized.
     schedule_retention: String = "0 0 4 * * *",
         key "schedule.retention", env "RENEC_SCHEDULE_RETENTION", rule cron, secret false;
+    /// How often an offline mirror looks for bundles in DATA_DIR/inbox/.
+    schedule_inbox: String = "0 * * * * *",
+        key "schedule.inbox", env "RENEC_SCHEDULE_INBOX", rule cron, secret false;
     /// Time zone of the schedules (IANA name).
     timezone: String = "America/Mexico_City",
         key "schedule.timezone", env "RENEC_TIMEZONE", rule time_zone, secret false;

@@ -421,7 +421,7 @@ impl Scheduler {
             ("retention", d.cfg.schedule_retention.clone(), job_retention),
         ];
         if d.offline {
-            jobs.push(("inbox", "0 * * * * *".to_string(), job_inbox));
+            jobs.push(("inbox", d.cfg.schedule_inbox.clone(), job_inbox));
         } else {
             jobs.push(("harvest", d.cfg.schedule_harvest.clone(), job_harvest));
             jobs.push(("probe", d.cfg.schedule_probe.clone(), job_probe));
