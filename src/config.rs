@@ -548,6 +548,51 @@ impl Config {
         }
     }
 
+    /// An annotated configuration file with every option commented out at
+    /// its default (`examples/config.toml` is this text; a test keeps them equal).
+    pub fn example_toml() -> String {
+        let mut out = String::from(
+            "# RENEC Harvester configuration (/etc/renec-harvester/config.toml).\n\
+             # Every option is shown at its default, commented out. Environment\n\
+             # variables (named after each option) win over this file.\n\
+             # `renec-harvester config check` prints the effective values.\n",
+        );
+        let mut sections: Vec<&str> = Vec::new();
+        for o in OPTIONS {
+            let sec = o.key.split_once('.').expect("keys are section.name").0;
+            if !sections.contains(&sec) {
+                sections.push(sec);
+            }
+        }
+        let defaults = Config::defaults();
+        for sec in sections {
+            let _ = write!(out, "\n[{sec}]\n");
+            for o in OPTIONS
+                .iter()
+                .filter(|o| o.key.split_once('.').is_some_and(|(s, _)| s == sec))
+            {
+                let name = o.key.split_once('.').expect("section.name").1;
+                let value = match defaults.value_text(o.key) {
+                    v if v == "true"
+                        || v == "false"
+                        || (!v.is_empty() && v.parse::<f64>().is_ok()) =>
+                    {
+                        v
+                    }
+                    v => format!("{v:?}"),
+                };
+                let secret = if o.secret {
+                    format!("; a secret: {}_FILE may name a file holding it", o.env)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(out, "\n# {} (env {}{secret})", o.doc.trim(), o.env);
+                let _ = writeln!(out, "#{name} = {value}");
+            }
+        }
+        out
+    }
+
     /// The effective configuration, one `key = value` line each with its
     /// environment name and origin; secrets redacted.
     pub fn dump(&self) -> String {
@@ -669,6 +714,34 @@ mod tests {
             "{dump}"
         );
         assert_eq!(c.sqlite_path(), PathBuf::from("./data/renec.sqlite3"));
+    }
+
+    #[test]
+    fn the_example_file_is_the_generated_one_and_parses() {
+        let text = Config::example_toml();
+        let file =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.toml"))
+                .unwrap();
+        assert_eq!(
+            file, text,
+            "run `renec-harvester config example > examples/config.toml`"
+        );
+        let uncommented: String = text
+            .lines()
+            .map(|l| {
+                l.strip_prefix('#')
+                    .filter(|r| r.contains(" = "))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = Config::build(
+            Some((Path::new("example.toml"), &uncommented)),
+            &env_of(&[]),
+        )
+        .unwrap();
+        assert_eq!(c.concurrent_requests, 16);
+        assert_eq!(c.schedule_harvest, "0 0 7 * * Mon");
     }
 
     #[test]

@@ -179,6 +179,8 @@ enum DbAction {
 enum ConfigAction {
     /// Validate and print the effective configuration (secrets redacted).
     Check,
+    /// Print an annotated configuration file with every option at its default.
+    Example,
 }
 
 impl SiteArgs {
@@ -761,6 +763,12 @@ fn main() -> ExitCode {
         } => db_maintain(&cfg),
         Command::Apikey { action } => apikey(&cfg, action),
         Command::Stats { json } => stats(&cfg, json).map(|_| ExitCode::SUCCESS),
+        Command::Config {
+            action: ConfigAction::Example,
+        } => {
+            print!("{}", Config::example_toml());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config {
             action: ConfigAction::Check,
         } => {
