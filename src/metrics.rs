@@ -26,6 +26,7 @@ pub struct Metrics {
     pub harvest_running: IntGauge,
     pub job_last_run: GaugeVec,
     pub job_last_success: GaugeVec,
+    pub last_run_held: IntGauge,
 }
 
 fn counter_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -96,6 +97,10 @@ fn build() -> Metrics {
     r.register(Box::new(job_last_success.clone()))
         .expect("unique metric");
     Metrics {
+        last_run_held: gauge(
+            "renec_last_run_held",
+            "1 when the latest finished run was held by its quality checks",
+        ),
         job_last_run,
         job_last_success,
         api_requests_total: counter_vec(
@@ -174,6 +179,10 @@ pub fn metrics() -> &'static Metrics {
         for source in SOURCES {
             m.spider_requests_total.with_label_values(&[source]);
             m.spider_retries_total.with_label_values(&[source]);
+        }
+        // 0 means "has not run in this process yet".
+        for job in ["harvest", "probe", "snapshot", "retention"] {
+            m.job_last_run.with_label_values(&[job]);
         }
         m
     })

@@ -524,6 +524,29 @@ fn metrics_carry_the_dashboard_names() {
         assert!(text.contains(name), "{name} missing from /metrics");
     }
     assert!(text.contains("route=\"/api/v1/ec\""));
+    // Every metric the shipped dashboard and alert rules use is exported.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let used = [
+        std::fs::read_to_string(format!("{root}/examples/grafana/renec-harvester.json")).unwrap(),
+        std::fs::read_to_string(format!("{root}/examples/prometheus/alerts.yml")).unwrap(),
+    ]
+    .join("\n");
+    let names: std::collections::BTreeSet<&str> = used
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| {
+            ["api_", "spider_", "db_", "cache_", "renec_", "process_"]
+                .iter()
+                .any(|p| w.starts_with(p))
+        })
+        .filter(|w| !w.starts_with("renec_harvester") && !w.starts_with("renec-"))
+        .collect();
+    assert!(names.len() >= 14, "{names:?}");
+    for name in names {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "{name} is used by the dashboard or alerts but not exported"
+        );
+    }
     let hits: f64 = text
         .lines()
         .find(|l| l.starts_with("cache_hits_total "))

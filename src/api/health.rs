@@ -124,6 +124,20 @@ pub async fn metrics(req: &Request<'_>) -> Result<Reply, ApiError> {
             }
         }
     }
+    if let Ok(page) = st
+        .read(|s| {
+            s.list_runs(crate::store::read::PageReq {
+                limit: 5,
+                offset: 0,
+            })
+        })
+        .await
+    {
+        let latest_finished = page.items.iter().find(|r| r.status != "running");
+        crate::metrics::metrics().last_run_held.set(i64::from(
+            latest_finished.is_some_and(|r| r.status == "held"),
+        ));
+    }
     let mut r = warp::reply::Response::new(crate::metrics::render().into());
     r.headers_mut().insert(
         header::CONTENT_TYPE,
