@@ -1,5 +1,10 @@
 //! The command line: parse arguments, load the configuration, call the library.
 
+/// musl's allocator is several times slower on allocation-heavy handlers.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use renec_harvester::config::Config;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the fully static release binary (x86_64-unknown-linux-musl, LTO,
+# stripped), then the .deb (cargo-deb) and the .rpm (cargo-generate-rpm),
+# installing whatever is missing. Output: target/packages/.
+#
+#   packaging/build.sh            # binary, .deb and .rpm
+#   packaging/build.sh --binary   # only the static binary
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target=x86_64-unknown-linux-musl
+out=target/packages
+mkdir -p "$out"
+
+if ! command -v musl-gcc >/dev/null; then
+  echo "== installing musl-tools (ring, SQLite and zstd compile C)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools file >/dev/null
+fi
+if ! rustup target list --installed | grep -qx "$target"; then
+  echo "== adding the $target target"
+  rustup target add "$target"
+fi
+
+echo "== static release binary"
+CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target "$target" --bin renec-harvester
+bin="target/$target/release/renec-harvester"
+file "$bin" | tee "$out/binary-file.txt"
+if ! file "$bin" | grep -q "statically linked\|static-pie linked"; then
+  echo "error: $bin is not statically linked" >&2
+  exit 1
+fi
+if ldd "$bin" 2>&1 | grep -q "=>"; then
+  echo "error: ldd lists shared libraries for $bin" >&2
+  exit 1
+fi
+size=$(stat -c %s "$bin")
+echo "size: $size bytes ($(( size / 1024 / 1024 )) MiB)"
+"$bin" --version
+[ "${1:-}" = "--binary" ] && exit 0
+
+cp systemd/renec-harvester.service packaging/debian/renec-harvester.service
+if ! command -v cargo-deb >/dev/null; then
+  echo "== installing cargo-deb"
+  cargo install --locked cargo-deb
+fi
+echo "== .deb"
+cargo deb --no-build --target "$target" --output "$out/"
+
+if ! command -v cargo-generate-rpm >/dev/null; then
+  echo "== installing cargo-generate-rpm"
+  cargo install --locked cargo-generate-rpm
+fi
+echo "== .rpm"
+cargo generate-rpm --target "$target" --output "$out/"
+ls -l "$out"
