@@ -112,6 +112,22 @@ pub struct DataIssue {
     pub raw: Option<String>,
 }
 
+impl DataIssue {
+    pub fn new(
+        source: &'static str,
+        key: impl Into<String>,
+        problem: impl Into<String>,
+        raw: Option<String>,
+    ) -> DataIssue {
+        DataIssue {
+            source,
+            key: key.into(),
+            problem: problem.into(),
+            raw,
+        }
+    }
+}
+
 /// Everything one run found, normalized, with unique keys.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {

@@ -39,20 +39,6 @@ fn slug(name: &str) -> String {
     fold_key(name).replace(' ', "-")
 }
 
-fn issue(
-    source: &'static str,
-    key: impl Into<String>,
-    problem: impl Into<String>,
-    raw: Option<String>,
-) -> DataIssue {
-    DataIssue {
-        source,
-        key: key.into(),
-        problem: problem.into(),
-        raw,
-    }
-}
-
 /// The most frequent spelling (ties: the smallest), for an entity known by a folded key.
 fn preferred_spelling(counts: &BTreeMap<String, usize>) -> String {
     counts
@@ -71,7 +57,12 @@ fn committee(rec: &CommitteeRecord, keep_person: bool, issues: &mut Vec<DataIssu
     let nombre = match &rec.nombre {
         Some(tail) => names::committee_full_name(tail),
         None => {
-            issues.push(issue("committees", &key, "committee without a name", None));
+            issues.push(DataIssue::new(
+                "committees",
+                &key,
+                "committee without a name",
+                None,
+            ));
             names::committee_full_name("")
         }
     };
@@ -82,7 +73,7 @@ fn committee(rec: &CommitteeRecord, keep_person: bool, issues: &mut Vec<DataIssu
     };
     let codigo_postal = postal::postal_code(&rec.codigo_postal);
     if postal_raw.is_some() && codigo_postal.is_none() {
-        issues.push(issue(
+        issues.push(DataIssue::new(
             "committees",
             &key,
             "postal code is not five digits",
@@ -95,7 +86,7 @@ fn committee(rec: &CommitteeRecord, keep_person: bool, issues: &mut Vec<DataIssu
         .and_then(states::inegi_code)
         .map(str::to_string);
     if let (Some(raw), None) = (&rec.entidad, &estado_inegi) {
-        issues.push(issue(
+        issues.push(DataIssue::new(
             "committees",
             &key,
             "state is not a Mexican state (kept as published)",
@@ -139,7 +130,7 @@ fn parse_code(
     match EcCode::parse(raw) {
         Ok(code) => {
             if code.class() == CodeClass::Malformed {
-                issues.push(issue(
+                issues.push(DataIssue::new(
                     source,
                     code.as_str(),
                     "malformed standard code (kept as published)",
@@ -149,7 +140,7 @@ fn parse_code(
             Some(code)
         }
         Err(_) => {
-            issues.push(issue(
+            issues.push(DataIssue::new(
                 source,
                 context,
                 "empty standard code",
@@ -205,7 +196,12 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     let mut sector_ids: BTreeMap<String, (String, BTreeMap<String, usize>)> = BTreeMap::new();
     if let Some(cat) = &h.catalogue {
         for (i, why) in &cat.rejected {
-            issues.push(issue("catalogue", format!("entry {i}"), why.clone(), None));
+            issues.push(DataIssue::new(
+                "catalogue",
+                format!("entry {i}"),
+                why.clone(),
+                None,
+            ));
         }
         for row in &cat.rows {
             let Some(code) = parse_code("catalogue", &row.codigo_raw, "catalogue", &mut issues)
@@ -213,7 +209,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                 continue;
             };
             if standards.contains_key(code.as_str()) {
-                issues.push(issue(
+                issues.push(DataIssue::new(
                     "catalogue",
                     code.as_str(),
                     "duplicate code in the catalogue",
@@ -223,7 +219,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
             }
             let nivel = row.nivel.as_deref().and_then(|n| n.parse::<i64>().ok());
             if row.nivel.is_some() && nivel.is_none() {
-                issues.push(issue(
+                issues.push(DataIssue::new(
                     "catalogue",
                     code.as_str(),
                     "level is not a number",
@@ -311,7 +307,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     for (code, (url, page)) in &h.details {
         if let Some(published) = &page.codigo {
             if EcCode::parse(published).ok().as_ref().map(EcCode::as_str) != Some(code.as_str()) {
-                issues.push(issue(
+                issues.push(DataIssue::new(
                     "detail",
                     code,
                     "the page's title names another code",
@@ -320,7 +316,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
             }
         }
         for header in &page.unknown_sections {
-            issues.push(issue(
+            issues.push(DataIssue::new(
                 "detail",
                 code,
                 "unknown section (ignored)",
@@ -328,7 +324,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
             ));
         }
         if page.titulo.is_none() {
-            issues.push(issue(
+            issues.push(DataIssue::new(
                 "detail",
                 code,
                 "page without a title line",

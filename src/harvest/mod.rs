@@ -110,20 +110,6 @@ struct Harvest<'a> {
     issues: Vec<DataIssue>,
 }
 
-fn issue(
-    source: &'static str,
-    key: impl Into<String>,
-    problem: impl Into<String>,
-    raw: Option<String>,
-) -> DataIssue {
-    DataIssue {
-        source,
-        key: key.into(),
-        problem: problem.into(),
-        raw,
-    }
-}
-
 /// Runs (or resumes) one harvest and returns its report.
 pub fn run(
     cfg: &Config,
@@ -311,8 +297,12 @@ impl Recorder<'_> {
                 )?;
                 s.failed_pages += 1;
                 tracing::warn!(run_id, source, url, error = %error, "page_failed");
-                self.issues
-                    .push(issue(source, url, "page failed after retries", Some(error)));
+                self.issues.push(DataIssue::new(
+                    source,
+                    url,
+                    "page failed after retries",
+                    Some(error),
+                ));
                 Some(Page::Failed)
             }
             Outcome::Disallowed => {
@@ -459,7 +449,7 @@ impl Harvest<'_> {
             }) => match catalogue::parse(&body, &self.registry.catalogue.fields) {
                 Ok(c) => Some(c),
                 Err(e) => {
-                    self.issues.push(issue(
+                    self.issues.push(DataIssue::new(
                         "catalogue",
                         url.as_str(),
                         format!("catalogue unreadable: {e}"),
@@ -469,7 +459,7 @@ impl Harvest<'_> {
                 }
             },
             Some(Page::Ok { status, .. }) => {
-                self.issues.push(issue(
+                self.issues.push(DataIssue::new(
                     "catalogue",
                     url.as_str(),
                     format!("catalogue answered HTTP {status}"),
@@ -529,7 +519,7 @@ impl Harvest<'_> {
                     } => match committees::parse(*id, &body, &self.registry.committees) {
                         Ok(a) => Some(a),
                         Err(e) => {
-                            self.issues.push(issue(
+                            self.issues.push(DataIssue::new(
                                 "committees",
                                 url.as_str(),
                                 format!("unreadable answer: {e}"),
@@ -542,7 +532,7 @@ impl Harvest<'_> {
                         status: 404 | 400, ..
                     } => Some(committees::CommitteeAnswer::NotFound),
                     Page::Ok { status, .. } => {
-                        self.issues.push(issue(
+                        self.issues.push(DataIssue::new(
                             "committees",
                             url.as_str(),
                             format!("answered HTTP {status}"),
@@ -608,7 +598,7 @@ impl Harvest<'_> {
                     );
                 }
                 Page::Ok { status, .. } => {
-                    self.issues.push(issue(
+                    self.issues.push(DataIssue::new(
                         "detail",
                         code,
                         format!("detail page answered HTTP {status}"),
@@ -676,7 +666,7 @@ impl Harvest<'_> {
                         }
                     }
                 } else {
-                    self.issues.push(issue(
+                    self.issues.push(DataIssue::new(
                         "legacy",
                         url.as_str(),
                         format!("answered HTTP {status}"),
