@@ -36,6 +36,16 @@ fi
 size=$(stat -c %s "$bin")
 echo "size: $size bytes ($(( size / 1024 / 1024 )) MiB)"
 "$bin" --version
+
+# Record the size in BENCHMARKS.md (the `binary` section).
+section=$(printf '<!-- binary -->\n## Static binary\n\n`packaging/build.sh` — `%s`, LTO, stripped, panic=abort, mimalloc; %s.\n\n| target | size |\n|---|---:|\n| %s | %s bytes (%.1f MiB) |\n\nTarget: under 25 MB.\n<!-- /binary -->' \
+  "$(file -b "$bin" | cut -d, -f1-2,4)" "$(date -u +%F)" "$target" "$size" "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')")
+if grep -q '<!-- binary -->' BENCHMARKS.md; then
+  awk -v repl="$section" '/<!-- binary -->/{print repl; skip=1} /<!-- \/binary -->/{skip=0; next} !skip' BENCHMARKS.md > BENCHMARKS.md.new
+  mv BENCHMARKS.md.new BENCHMARKS.md
+else
+  printf '\n%s\n' "$section" >> BENCHMARKS.md
+fi
 [ "${1:-}" = "--binary" ] && exit 0
 
 cp systemd/renec-harvester.service packaging/debian/renec-harvester.service
