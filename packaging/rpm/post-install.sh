@@ -1,6 +1,5 @@
 getent group renec-harvester >/dev/null || groupadd -r renec-harvester
 getent passwd renec-harvester >/dev/null || useradd -r -g renec-harvester -d /var/lib/renec-harvester -s /sbin/nologin -c "RENEC Harvester" renec-harvester
 install -d -o renec-harvester -g renec-harvester -m 0750 /var/lib/renec-harvester
-chgrp renec-harvester /etc/renec-harvester/config.toml 2>/dev/null || true
 # Enabled, not started.
 if command -v systemctl >/dev/null 2>&1; then systemctl daemon-reload >/dev/null 2>&1 || true; systemctl enable renec-harvester.service >/dev/null 2>&1 || true; fi
