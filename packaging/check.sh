@@ -19,7 +19,7 @@ echo "== dpkg-deb -I / -c"
 dpkg-deb -I "$deb"
 dpkg-deb -c "$deb" | tee "$out/deb-contents.txt"
 for path in ./usr/bin/renec-harvester ./etc/renec-harvester/config.toml ./etc/default/renec-harvester \
-            ./usr/share/man/man1/renec-harvester.1 ./usr/share/doc/renec-harvester/operations.md; do
+            ./usr/share/man/man1/renec-harvester.1.gz ./usr/share/doc/renec-harvester/operations.md; do
   grep -q " $path\$" "$out/deb-contents.txt" || { echo "error: $path missing from the .deb" >&2; exit 1; }
 done
 grep -q "renec-harvester.service" "$out/deb-contents.txt" || { echo "error: the unit is missing from the .deb" >&2; exit 1; }
