@@ -12,8 +12,8 @@ target=x86_64-unknown-linux-musl
 out=target/packages
 mkdir -p "$out"
 
-if ! command -v musl-gcc >/dev/null; then
-  echo "== installing musl-tools (ring, SQLite and zstd compile C)"
+if ! command -v musl-gcc >/dev/null || ! command -v file >/dev/null; then
+  echo "== installing musl-tools (ring, SQLite and zstd compile C) and file"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools file >/dev/null
 fi
 if ! rustup target list --installed | grep -qx "$target"; then
