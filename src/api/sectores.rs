@@ -4,10 +4,10 @@ use super::error::ApiError;
 use super::{estandares, list_reply, Reply, Request};
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["q", "limit", "offset", "cursor"])?;
+    let p = req.params(&["q", "limit", "offset", "cursor", "as_of"])?;
     let q = p.text("q");
     let page = p.page()?;
-    let run = req.run()?;
+    let run = req.run_for(&p).await?;
     let result = req
         .state
         .read(move |s| s.list_sectores(run, q.as_deref(), page))
@@ -16,12 +16,12 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
-    found(req, id).await
+    let p = req.params(&["as_of"])?;
+    found(req, &p, id).await
 }
 
-async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    let run = req.run()?;
+async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
+    let run = req.run_for(p).await?;
     let key = id.to_string();
     match req.state.read(move |s| s.get_sector(run, &key)).await? {
         Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
@@ -32,7 +32,7 @@ async fn found(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    found(req, id).await?;
+    found(req, &req.params(&estandares::allowed())?, id).await?;
     let path = format!("/api/v1/sectores/{id}/estandares");
     estandares::list_with(req, &path, |f| f.sector = Some(id.to_string())).await
 }
