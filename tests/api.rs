@@ -559,3 +559,41 @@ fn metrics_carry_the_dashboard_names() {
     assert!(hits >= 1.0);
     let _ = &f.cfg;
 }
+
+#[test]
+fn with_require_key_reads_need_a_key() {
+    let f = fixture(|c| c.require_key = true);
+    let key = {
+        let store = renec_harvester::store::Store::open(&f.cfg.sqlite_path()).unwrap();
+        renec_harvester::store::keys::create_key(
+            store.conn(),
+            "tablero",
+            renec_harvester::store::keys::Role::Read,
+        )
+        .unwrap()
+    };
+    let (status, headers, _) = get(&url(&f, "/api/v1/ec?limit=1"), &[]);
+    assert_eq!(status, 401);
+    assert_eq!(headers["www-authenticate"], "Bearer");
+    let bearer = format!("Bearer {key}");
+    assert_eq!(
+        get(
+            &url(&f, "/api/v1/ec?limit=1"),
+            &[("Authorization", &bearer)]
+        )
+        .0,
+        200
+    );
+    assert_eq!(
+        get(
+            &url(&f, "/api/v1/ec?limit=1"),
+            &[("Authorization", "Bearer rh_0_0")]
+        )
+        .0,
+        401
+    );
+    // The UI, health and the OpenAPI document stay reachable.
+    assert_eq!(get(&url(&f, "/"), &[]).0, 200);
+    assert_eq!(get(&url(&f, "/health"), &[]).0, 200);
+    assert_eq!(get(&url(&f, "/api/v1/openapi.json"), &[]).0, 200);
+}
