@@ -320,6 +320,13 @@ fn two_states_of_the_registry_diff_history_as_of_and_feeds() {
         .to_str()
         .unwrap()
         .starts_with("application/atom+xml"));
+    // Feeds belong to the published run: cached, with an ETag that revalidates.
+    let etag = h["etag"].to_str().unwrap().to_string();
+    let (again, _, _) = get(
+        &format!("{}/api/v1/changes.atom", api.base),
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(again, 304);
     let feed: atom_syndication::Feed = String::from_utf8(atom)
         .unwrap()
         .parse()

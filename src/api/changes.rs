@@ -6,17 +6,14 @@ use super::{Reply, Request};
 use crate::changes::{atom_feed, json_feed, markdown, FeedEntry};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use warp::http::{header, HeaderValue};
+use warp::http::header;
 
+/// A feed or report: cached and revalidated like JSON (it belongs to the published run).
 fn raw(content_type: &'static str, body: String) -> Reply {
-    let mut r = warp::reply::Response::new(body.into());
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    Reply::Raw(r)
+    Reply::Body {
+        content_type,
+        body: body.into(),
+    }
 }
 
 /// The address readers use for this server (links in reports and feeds).

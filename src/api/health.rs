@@ -16,6 +16,17 @@ fn plain(status: StatusCode, body: serde_json::Value) -> Reply {
     Reply::Raw(r)
 }
 
+/// Seconds since the published run finished; sets the data-age gauges.
+fn record_data_age(finished: Option<&str>) -> Option<i64> {
+    let finished = chrono::DateTime::parse_from_rfc3339(finished?).ok()?;
+    let age = (chrono::Utc::now() - finished.with_timezone(&chrono::Utc)).num_seconds();
+    let m = crate::metrics::metrics();
+    m.data_age_seconds.set(age as f64);
+    m.last_published_run_timestamp
+        .set(finished.timestamp() as f64);
+    Some(age)
+}
+
 pub async fn health(_req: &Request<'_>) -> Result<Reply, ApiError> {
     Ok(plain(StatusCode::OK, serde_json::json!({"status": "ok"})))
 }
@@ -36,22 +47,13 @@ pub async fn ready(req: &Request<'_>) -> Result<Reply, ApiError> {
             ))
         }
     };
-    let m = crate::metrics::metrics();
     let reason = if !schema_ok {
         Some("the database schema is not the one this binary writes".to_string())
     } else {
         match &published {
             None => Some("no harvest has been published yet".to_string()),
             Some((_, finished)) => {
-                let finished = finished
-                    .as_deref()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-                let age = finished
-                    .map(|f| (chrono::Utc::now() - f.with_timezone(&chrono::Utc)).num_seconds());
-                if let (Some(age), Some(f)) = (age, finished) {
-                    m.data_age_seconds.set(age as f64);
-                    m.last_published_run_timestamp.set(f.timestamp() as f64);
-                }
+                let age = record_data_age(finished.as_deref());
                 match age {
                     Some(a) if a > i64::from(req.state.ready_max_age_hours) * 3600 => Some(format!(
                         "the published data is {} hours old, more than api.ready_max_age_hours ({})",
@@ -101,40 +103,40 @@ pub async fn metrics(req: &Request<'_>) -> Result<Reply, ApiError> {
             parameter: None,
         });
     }
-    // Refresh the data-age gauges, then render.
-    if let Ok(Some((_, Some(finished)))) = st.read(|s| s.published_run()).await {
-        if let Ok(f) = chrono::DateTime::parse_from_rfc3339(&finished) {
-            let m = crate::metrics::metrics();
-            m.last_published_run_timestamp.set(f.timestamp() as f64);
-            m.data_age_seconds
-                .set((chrono::Utc::now().timestamp() - f.timestamp()) as f64);
-        }
-    }
-    if let Ok(Some(run)) = st.current_run().await {
-        if let Ok(Some(view)) = st.read(move |s| s.get_run(run)).await {
-            if let Some(cov) = view.coverage.as_object() {
-                for (source, c) in cov {
-                    if let Some(r) = c.get("ratio").and_then(|v| v.as_f64()) {
-                        crate::metrics::metrics()
-                            .coverage_ratio
-                            .with_label_values(&[source.as_str()])
-                            .set(r);
-                    }
-                }
+    // Refresh the gauges read from the database (one blocking read), then render.
+    let latest = st
+        .read(|s| {
+            let published = s.published_run()?;
+            let view = match &published {
+                Some((id, _)) => s.get_run(*id)?,
+                None => None,
+            };
+            let recent = s
+                .list_runs(crate::store::read::PageReq {
+                    limit: 5,
+                    offset: 0,
+                })?
+                .items;
+            Ok((published, view, recent))
+        })
+        .await;
+    if let Ok((published, view, recent)) = latest {
+        let m = crate::metrics::metrics();
+        record_data_age(published.and_then(|p| p.1).as_deref());
+        for (source, c) in view
+            .as_ref()
+            .and_then(|v| v.coverage.as_object())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(ratio) = c.get("ratio").and_then(|v| v.as_f64()) {
+                m.coverage_ratio
+                    .with_label_values(&[source.as_str()])
+                    .set(ratio);
             }
         }
-    }
-    if let Ok(page) = st
-        .read(|s| {
-            s.list_runs(crate::store::read::PageReq {
-                limit: 5,
-                offset: 0,
-            })
-        })
-        .await
-    {
-        let latest_finished = page.items.iter().find(|r| r.status != "running");
-        crate::metrics::metrics().last_run_held.set(i64::from(
+        let latest_finished = recent.iter().find(|r| r.status != "running");
+        m.last_run_held.set(i64::from(
             latest_finished.is_some_and(|r| r.status == "held"),
         ));
     }

@@ -109,9 +109,14 @@ pub fn compress(headers: &HeaderMap, body: &[u8]) -> Option<(&'static str, Vec<u
     None
 }
 
-/// A JSON body with its ETag (when it belongs to the published run).
-pub fn json_response(headers: &HeaderMap, body: &[u8], tag: Option<&str>) -> Response {
-    let mut r = body_response(headers, "application/json; charset=utf-8", body);
+/// A body with its ETag (when it belongs to the published run).
+pub fn tagged_response(
+    headers: &HeaderMap,
+    content_type: &str,
+    body: &[u8],
+    tag: Option<&str>,
+) -> Response {
+    let mut r = body_response(headers, content_type, body);
     match tag {
         Some(tag) => {
             r.headers_mut().insert(

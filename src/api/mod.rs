@@ -37,7 +37,7 @@ use warp::Filter;
 pub struct AppState {
     pub store: Arc<dyn ReadStore>,
     reader: Option<Arc<SqliteReader>>,
-    cache: Option<moka::future::Cache<String, bytes::Bytes>>,
+    cache: Option<moka::future::Cache<String, Cached>>,
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     limit_loopback: bool,
     cors_origins: Vec<String>,
@@ -247,8 +247,21 @@ impl AppState {
 pub enum Reply {
     /// JSON that may be cached and revalidated (tied to the published run).
     Json(serde_json::Value),
+    /// Another body that may be cached and revalidated (feeds, Markdown reports).
+    Body {
+        content_type: &'static str,
+        body: bytes::Bytes,
+    },
     /// An answer built by the handler (exports, metrics, health, UI files).
     Raw(warp::reply::Response),
+}
+
+/// A cached answer: its route template (for metrics), content type and body.
+#[derive(Clone)]
+struct Cached {
+    template: &'static str,
+    content_type: &'static str,
+    body: bytes::Bytes,
 }
 
 /// One matched route: its template (for metrics) and what it needs.
@@ -567,8 +580,14 @@ async fn dispatch(
             ),
         };
         let response = match result {
-            Ok(Reply::Json(v)) => {
-                http::json_response(headers, &serde_json::to_vec(&v).expect("json"), None)
+            Ok(Reply::Json(v)) => http::tagged_response(
+                headers,
+                "application/json; charset=utf-8",
+                &serde_json::to_vec(&v).expect("json"),
+                None,
+            ),
+            Ok(Reply::Body { content_type, body }) => {
+                http::tagged_response(headers, content_type, &body, None)
             }
             Ok(Reply::Raw(r)) => r,
             Err(e) => http::error_response(&e),
@@ -591,18 +610,25 @@ async fn dispatch(
     let key = (cacheable(path) && run.is_some())
         .then(|| format!("{}|{path}|{}", run.unwrap_or(0), canonical_query(query)));
     let tag = key.as_deref().map(http::etag);
+    let m = crate::metrics::metrics();
+    let cached = match (&key, &state.cache) {
+        (Some(key), Some(cache)) => cache.get(key).await,
+        _ => None,
+    };
     if let Some(tag) = &tag {
         if http::if_none_match(headers, tag) {
-            return (route_template(path), http::not_modified(tag));
+            let template = cached
+                .as_ref()
+                .map_or("/api/v1 (revalidated)", |c| c.template);
+            return (template, http::not_modified(tag));
         }
     }
-    let m = crate::metrics::metrics();
-    if let (Some(key), Some(cache)) = (&key, &state.cache) {
-        if let Some(body) = cache.get(key).await {
+    if key.is_some() && state.cache.is_some() {
+        if let Some(c) = cached {
             m.cache_hits_total.inc();
             return (
-                route_template(path),
-                http::json_response(headers, &body, tag.as_deref()),
+                c.template,
+                http::tagged_response(headers, c.content_type, &c.body, tag.as_deref()),
             );
         }
         m.cache_misses_total.inc();
@@ -616,48 +642,31 @@ async fn dispatch(
         actor,
     };
     let (template, result) = route(&req, path).await;
-    let response = match result {
-        Ok(Reply::Json(value)) => {
-            let body = bytes::Bytes::from(serde_json::to_vec(&value).expect("json serializes"));
-            if let (Some(key), Some(cache)) = (key, &state.cache) {
-                cache.insert(key, body.clone()).await;
-            }
-            http::json_response(headers, &body, tag.as_deref())
-        }
-        Ok(Reply::Raw(r)) => r,
-        Err(e) => http::error_response(&e),
+    let (content_type, body) = match result {
+        Ok(Reply::Json(value)) => (
+            "application/json; charset=utf-8",
+            bytes::Bytes::from(serde_json::to_vec(&value).expect("json serializes")),
+        ),
+        Ok(Reply::Body { content_type, body }) => (content_type, body),
+        Ok(Reply::Raw(r)) => return (template, r),
+        Err(e) => return (template, http::error_response(&e)),
     };
-    (template, response)
-}
-
-/// The route template of a path answered from the cache (metrics labels).
-fn route_template(path: &str) -> &'static str {
-    let segs = segments(path);
-    match segs
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["api", "v1", "ec"] => "/api/v1/ec",
-        ["api", "v1", "ec", _] => "/api/v1/ec/{clave}",
-        ["api", "v1", "search"] => "/api/v1/search",
-        ["api", "v1", "stats"] => "/api/v1/stats",
-        ["api", "v1", "graph"] => "/api/v1/graph",
-        ["api", "v1", r] => match *r {
-            "certificadores" => "/api/v1/certificadores",
-            "centros" => "/api/v1/centros",
-            "comites" => "/api/v1/comites",
-            _ => "/api/v1/sectores",
-        },
-        ["api", "v1", r, _] => match *r {
-            "certificadores" => "/api/v1/certificadores/{id}",
-            "centros" => "/api/v1/centros/{id}",
-            "comites" => "/api/v1/comites/{id}",
-            _ => "/api/v1/sectores/{id}",
-        },
-        _ => "/api/v1/{resource}/{id}/estandares",
+    if let (Some(key), Some(cache)) = (key, &state.cache) {
+        cache
+            .insert(
+                key,
+                Cached {
+                    template,
+                    content_type,
+                    body: body.clone(),
+                },
+            )
+            .await;
     }
+    (
+        template,
+        http::tagged_response(headers, content_type, &body, tag.as_deref()),
+    )
 }
 
 /// Longest query string accepted, in bytes.

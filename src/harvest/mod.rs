@@ -76,6 +76,30 @@ pub struct Report {
     pub ledger: BTreeMap<&'static str, ledger::WriteStats>,
 }
 
+impl Summary {
+    /// Counts the attempts of one request, in the summary and in the metrics.
+    fn count(&mut self, source: &'static str, attempts: &[crate::crawl::Attempt]) {
+        let m = crate::metrics::metrics();
+        for a in attempts {
+            let code = a
+                .status
+                .map_or_else(|| "error".to_string(), |c| c.to_string());
+            m.spider_requests_total.with_label_values(&[source]).inc();
+            m.spider_response_status_total
+                .with_label_values(&[code.as_str()])
+                .inc();
+            if a.will_retry {
+                m.spider_retries_total.with_label_values(&[source]).inc();
+            }
+            self.requests += 1;
+            *self.requests_by_source.entry(source).or_default() += 1;
+            *self.by_status.entry(code).or_default() += 1;
+            self.retries += u64::from(a.will_retry);
+            self.bytes += a.bytes;
+        }
+    }
+}
+
 impl Report {
     pub fn published(&self) -> bool {
         self.status == RunStatus::Published.as_str()
@@ -228,27 +252,7 @@ impl Recorder<'_> {
         let run_id = self.run_id;
         let url = fetched.request.url.as_str();
         let s = &mut self.summary;
-        let m = crate::metrics::metrics();
-        for a in &fetched.attempts {
-            m.spider_requests_total.with_label_values(&[source]).inc();
-            let code = a
-                .status
-                .map_or_else(|| "error".to_string(), |c| c.to_string());
-            m.spider_response_status_total
-                .with_label_values(&[code.as_str()])
-                .inc();
-            if a.will_retry {
-                m.spider_retries_total.with_label_values(&[source]).inc();
-            }
-            s.requests += 1;
-            *s.requests_by_source.entry(source).or_default() += 1;
-            let key = a
-                .status
-                .map_or_else(|| "error".to_string(), |c| c.to_string());
-            *s.by_status.entry(key).or_default() += 1;
-            s.retries += u64::from(a.will_retry);
-            s.bytes += a.bytes;
-        }
+        s.count(source, &fetched.attempts);
         let page = match fetched.outcome {
             Outcome::Response(r) => {
                 let sha = pages::put_page(
@@ -412,7 +416,6 @@ impl Harvest<'_> {
         let request = Fetcher::robots_request(&self.base);
         let url = request.url.to_string();
         let fetched = self.fetcher.fetch_one(request);
-        let outcome = fetched.outcome.clone();
         self.store.begin_batch()?;
         pages::record_attempts(
             self.store.conn(),
@@ -423,17 +426,8 @@ impl Harvest<'_> {
             None,
         )?;
         self.store.commit_batch()?;
-        for a in &fetched.attempts {
-            self.summary.requests += 1;
-            *self.summary.requests_by_source.entry("robots").or_default() += 1;
-            *self
-                .summary
-                .by_status
-                .entry(a.status.map_or_else(|| "error".into(), |c| c.to_string()))
-                .or_default() += 1;
-        }
-        self.fetcher
-            .install_robots(&Fetched { outcome, ..fetched })?;
+        self.summary.count("robots", &fetched.attempts);
+        self.fetcher.install_robots(&fetched)?;
         Ok(())
     }
 

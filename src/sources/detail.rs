@@ -34,7 +34,6 @@ struct Selectors {
     mat_row: Selector,
     mat_cell: Selector,
     ul: Selector,
-    li: Selector,
 }
 
 fn sel(s: &str) -> Selector {
@@ -56,7 +55,6 @@ impl Selectors {
             mat_row: sel("mat-row"),
             mat_cell: sel("mat-cell"),
             ul: sel("ul, ol"),
-            li: sel("li"),
         }
     }
 }
@@ -108,7 +106,6 @@ fn panel_values(panel: ElementRef<'_>, s: &Selectors, section: &Section) -> Vec<
             out.push(text_of(item));
         }
     }
-    let _ = &s.li;
     out.retain(|v| !v.is_empty());
     out
 }
