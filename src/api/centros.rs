@@ -2,24 +2,16 @@
 
 use super::error::ApiError;
 use super::{estandares, list_reply, Reply, Request};
-use crate::store::read::{CertFilter, NameSort};
+use crate::store::read::NameSort;
 
 const ALLOWED: &[&str] = &[
     "q", "ec", "min_ec", "sort", "limit", "offset", "cursor", "as_of",
 ];
-const SORTS: &[(&str, NameSort)] = &[
-    ("nombre", NameSort::Nombre),
-    ("estandares", NameSort::Estandares),
-];
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = req.params(ALLOWED)?;
-    let f = CertFilter {
-        q: p.text("q"),
-        ec: p.text("ec").map(|c| crate::normalize::clean(&c)),
-        min_ec: p.int("min_ec", 0, 100_000)?,
-    };
-    let sort = p.sort(SORTS, NameSort::Nombre)?;
+    let f = super::certificadores::filter(&p)?;
+    let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
     let page = p.page()?;
     let run = req.run_for(&p).await?;
     let result = req
@@ -35,14 +27,11 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
-    let run = req.run_for(p).await?;
     let key = id.to_string();
-    match req.state.read(move |s| s.get_centro(run, &key)).await? {
-        Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!(
-            "no training offering {id} in the published data"
-        ))),
-    }
+    super::detail(req, p, format!("training offering {id}"), move |s, run| {
+        s.get_centro(run, &key)
+    })
+    .await
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {

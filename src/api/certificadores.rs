@@ -8,10 +8,6 @@ use crate::store::read::{CertFilter, NameSort};
 const ALLOWED: &[&str] = &[
     "q", "ec", "min_ec", "tipo", "estado", "sort", "limit", "offset", "cursor",
 ];
-pub const SORTS: &[(&str, NameSort)] = &[
-    ("nombre", NameSort::Nombre),
-    ("estandares", NameSort::Estandares),
-];
 
 pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
     for unpublished in ["tipo", "estado"] {
@@ -32,7 +28,7 @@ pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = req.params(ALLOWED)?;
     let f = filter(&p)?;
-    let sort = p.sort(SORTS, NameSort::Nombre)?;
+    let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
     let page = p.page()?;
     let run = req.run_for(&p).await?;
     let result = req
@@ -48,18 +44,11 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
-    let run = req.run_for(p).await?;
     let key = id.to_string();
-    match req
-        .state
-        .read(move |s| s.get_certificador(run, &key))
-        .await?
-    {
-        Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!(
-            "no certifier {id} in the published data"
-        ))),
-    }
+    super::detail(req, p, format!("certifier {id}"), move |s, run| {
+        s.get_certificador(run, &key)
+    })
+    .await
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {

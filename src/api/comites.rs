@@ -7,10 +7,6 @@ use crate::store::read::{ComiteFilter, NameSort};
 const ALLOWED: &[&str] = &[
     "q", "estado", "ec", "min_ec", "sort", "limit", "offset", "cursor",
 ];
-const SORTS: &[(&str, NameSort)] = &[
-    ("nombre", NameSort::Nombre),
-    ("estandares", NameSort::Estandares),
-];
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
     id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
@@ -29,7 +25,7 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
         ec: p.text("ec").map(|c| crate::normalize::clean(&c)),
         min_ec: p.int("min_ec", 0, 100_000)?,
     };
-    let sort = p.sort(SORTS, NameSort::Nombre)?;
+    let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
     let page = p.page()?;
     let run = req.run_for(&p).await?;
     let result = req
@@ -46,13 +42,10 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
     let n = parse_id(id)?;
-    let run = req.run_for(p).await?;
-    match req.state.read(move |s| s.get_comite(run, n)).await? {
-        Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!(
-            "no committee {id} in the published data"
-        ))),
-    }
+    super::detail(req, p, format!("committee {id}"), move |s, run| {
+        s.get_comite(run, n)
+    })
+    .await
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {

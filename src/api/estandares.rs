@@ -76,15 +76,9 @@ pub async fn get(req: &Request<'_>, clave: &str) -> Result<Reply, ApiError> {
     let p = req.params(&["as_of"])?;
     let code = EcCode::parse(clave)
         .map_err(|_| ApiError::bad_parameter("clave", "the standard code is empty"))?;
-    let run = req.run_for(&p).await?;
     let key = code.as_str().to_string();
-    let found = req.state.read(move |s| s.get_ec(run, &key)).await?;
-    match found {
-        Some(detail) => Ok(Reply::Json(
-            serde_json::to_value(detail).expect("serializes"),
-        )),
-        None => Err(ApiError::not_found(format!(
-            "no standard {code} in the published data"
-        ))),
-    }
+    super::detail(req, &p, format!("standard {code}"), move |s, run| {
+        s.get_ec(run, &key)
+    })
+    .await
 }

@@ -807,6 +807,28 @@ pub async fn serve(
         .await;
 }
 
+/// Sort keys of the named lists (certifiers, offerings, committees).
+pub const NAME_SORTS: &[(&str, crate::store::read::NameSort)] = &[
+    ("nombre", crate::store::read::NameSort::Nombre),
+    ("estandares", crate::store::read::NameSort::Estandares),
+];
+
+/// One entity as of the run the parameters ask for (`as_of`), or 404 naming `what`.
+pub async fn detail<T: serde::Serialize + Send + 'static>(
+    req: &Request<'_>,
+    p: &Params,
+    what: String,
+    read: impl FnOnce(&dyn ReadStore, i64) -> crate::store::Result<Option<T>> + Send + 'static,
+) -> Result<Reply, ApiError> {
+    let run = req.run_for(p).await?;
+    match req.state.read(move |s| read(s, run)).await? {
+        Some(v) => Ok(Reply::Json(serde_json::to_value(v).expect("serializes"))),
+        None => Err(ApiError::not_found(format!(
+            "no {what} in the published data"
+        ))),
+    }
+}
+
 /// The list envelope: `{"items", "total", "limit", "next"}`, with `next` a
 /// URL carrying an opaque cursor (null on the last page).
 pub fn list_reply<T: serde::Serialize>(

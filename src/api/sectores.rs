@@ -21,14 +21,11 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
-    let run = req.run_for(p).await?;
     let key = id.to_string();
-    match req.state.read(move |s| s.get_sector(run, &key)).await? {
-        Some(c) => Ok(Reply::Json(serde_json::to_value(c).expect("serializes"))),
-        None => Err(ApiError::not_found(format!(
-            "no sector {id} in the published data"
-        ))),
-    }
+    super::detail(req, p, format!("sector {id}"), move |s, run| {
+        s.get_sector(run, &key)
+    })
+    .await
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
