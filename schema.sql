@@ -160,6 +160,8 @@ CREATE TABLE comites (
 );
 CREATE INDEX comites_key ON comites(id, last_seen_run);
 
+-- `tipo` (ECE or OC, when the detail pages publish it) came with schema
+-- version 3; it is written last, as `ALTER TABLE … ADD COLUMN` leaves it.
 CREATE TABLE certificadores (
     row_id         INTEGER PRIMARY KEY,
     id             TEXT NOT NULL,          -- stable id from the normalized name key
@@ -167,7 +169,7 @@ CREATE TABLE certificadores (
     nombre_key     TEXT NOT NULL,
     first_seen_run INTEGER NOT NULL,
     last_seen_run  INTEGER NOT NULL
-);
+    , tipo         TEXT CHECK (tipo IN ('ECE', 'OC')));
 CREATE INDEX certificadores_key ON certificadores(id, last_seen_run);
 
 CREATE TABLE certificador_alias (
@@ -198,6 +200,19 @@ CREATE TABLE ec_certificador (
 );
 CREATE INDEX ec_certificador_key ON ec_certificador(ec_clave, certificador_id, last_seen_run);
 CREATE INDEX ec_certificador_cert ON ec_certificador(certificador_id);
+
+-- Where a body certifies a standard (a state per row of the detail page's
+-- certifier table), when the page publishes it.
+CREATE TABLE ec_certificador_estado (
+    row_id          INTEGER PRIMARY KEY,
+    ec_clave        TEXT NOT NULL,
+    certificador_id TEXT NOT NULL,
+    estado_inegi    TEXT NOT NULL,         -- two-digit INEGI code
+    first_seen_run  INTEGER NOT NULL,
+    last_seen_run   INTEGER NOT NULL
+);
+CREATE INDEX ec_certificador_estado_key ON ec_certificador_estado(ec_clave, certificador_id, estado_inegi, last_seen_run);
+CREATE INDEX ec_certificador_estado_cert ON ec_certificador_estado(certificador_id, estado_inegi);
 
 CREATE TABLE ec_centro (
     row_id         INTEGER PRIMARY KEY,
@@ -279,6 +294,8 @@ CREATE VIEW v_current_centros AS
     SELECT t.* FROM centros t, v_published_run p WHERE t.first_seen_run <= p.id AND t.last_seen_run >= p.id;
 CREATE VIEW v_current_ec_certificador AS
     SELECT t.* FROM ec_certificador t, v_published_run p WHERE t.first_seen_run <= p.id AND t.last_seen_run >= p.id;
+CREATE VIEW v_current_ec_certificador_estado AS
+    SELECT t.* FROM ec_certificador_estado t, v_published_run p WHERE t.first_seen_run <= p.id AND t.last_seen_run >= p.id;
 CREATE VIEW v_current_ec_centro AS
     SELECT t.* FROM ec_centro t, v_published_run p WHERE t.first_seen_run <= p.id AND t.last_seen_run >= p.id;
 CREATE VIEW v_current_ec_ocupacion AS

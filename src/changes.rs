@@ -4,7 +4,7 @@
 use serde_json::Value;
 use std::fmt::Write as _;
 
-const KIND_NAMES: [(&str, &str); 9] = [
+const KIND_NAMES: [(&str, &str); 10] = [
     ("ec", "Estándares"),
     ("certificadores", "Certificadores"),
     ("centros", "Ofertas de capacitación"),
@@ -13,6 +13,7 @@ const KIND_NAMES: [(&str, &str); 9] = [
     ("ec_certificador", "Estándar–certificador"),
     ("ec_centro", "Estándar–capacitación"),
     ("comite_ec", "Comité–estándar"),
+    ("certificador_estado", "Certificador–entidad federativa"),
     ("ec_ocupacion", "Estándar–ocupación"),
 ];
 
@@ -41,6 +42,15 @@ fn describe(kind: &str, e: &Value, ui: &str) -> String {
         "ec_certificador" => format!("{} — {}", ec(&e["ec"]), s(&e["certificador"])),
         "ec_centro" => format!("{} — {}", ec(&e["ec"]), s(&e["centro"])),
         "comite_ec" => format!("{} — {}", s(&e["comite"]), ec(&e["ec"])),
+        "certificador_estado" => format!(
+            "[{}]({ui}/#/certificador/{}) — {}",
+            s(&e["certificador"]),
+            s(&e["certificador_id"]),
+            e["estado"]
+                .as_str()
+                .and_then(crate::normalize::states::state_name)
+                .map_or_else(|| s(&e["estado"]), str::to_string)
+        ),
         _ => format!("{} — {}", ec(&e["ec"]), s(&e["ocupacion"])),
     }
 }
@@ -224,6 +234,7 @@ mod tests {
             "ec_certificador": {"added": [{"ec": "EC9000", "certificador_id": "cert-1", "certificador": "ICEMéxico"}], "removed": []},
             "ec_centro": {"added": [], "removed": []},
             "comite_ec": {"added": [], "removed": []},
+            "certificador_estado": {"added": [{"certificador_id": "cert-1", "certificador": "ICEMéxico", "estado": "14"}], "removed": []},
             "ec_ocupacion": {"added": [], "removed": []},
         })
     }
@@ -238,6 +249,8 @@ mod tests {
         assert!(md.contains("| Comités | 0 | 1 | 0 |"));
         assert!(md.contains("[EC9000](http://x/#/ec/EC9000) Nuevo"));
         assert!(md.contains("titulo: «Uno» → «Otro»"));
+        assert!(md.contains("| Certificador–entidad federativa | 1 | 0 | — |"));
+        assert!(md.contains("[ICEMéxico](http://x/#/certificador/cert-1) — Jalisco"));
         assert!(md.contains("— ICEMéxico"));
     }
 

@@ -86,6 +86,8 @@ pub struct Certifier {
     pub id: String,
     pub nombre: String,
     pub nombre_key: String,
+    /// `ECE` or `OC` when the detail pages publish it.
+    pub tipo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -140,6 +142,9 @@ pub struct Dataset {
     pub centros: Vec<Offering>,
     /// (ec_clave, certificador_id)
     pub ec_certificador: Vec<(String, String)>,
+    /// (ec_clave, certificador_id, estado_inegi): where a body certifies a
+    /// standard, when the detail page publishes it.
+    pub ec_certificador_estado: Vec<(String, String, String)>,
     /// (ec_clave, centro_id)
     pub ec_centro: Vec<(String, String)>,
     /// (ec_clave, ocupacion)

@@ -94,6 +94,12 @@ pub struct DetailSections {
 pub struct Section {
     pub headers: Vec<String>,
     pub columns: Vec<String>,
+    /// Columns read beside the value when the table has them (certifiers:
+    /// the state and the type of each certifying body).
+    #[serde(default)]
+    pub state_columns: Vec<String>,
+    #[serde(default)]
+    pub type_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

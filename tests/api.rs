@@ -181,6 +181,117 @@ fn lists_filters_pagination_and_details() {
 }
 
 #[test]
+fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
+    use renec_harvester::normalize::{names, states};
+    use std::collections::{BTreeMap, BTreeSet};
+    let f = fixture(|_| {});
+    // The oracle: type and states of every certifier, read from the corpus the site serves.
+    let corpus = generate(2, 41);
+    let mut by_type: BTreeMap<Option<&str>, BTreeSet<String>> = BTreeMap::new();
+    let mut by_state: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for d in corpus.detalles.values() {
+        for name in &d.certifiers {
+            let key = names::org_key(name);
+            let facts = corpus.facts(name);
+            let tipo = facts.and_then(|x| names::certifier_type(&x.tipo));
+            by_type.entry(tipo).or_default().insert(key.clone());
+            for e in facts.map(|x| x.estados.as_slice()).unwrap_or(&[]) {
+                by_state
+                    .entry(states::inegi_code(e).unwrap())
+                    .or_default()
+                    .insert(key.clone());
+            }
+        }
+    }
+    assert!(by_type.len() == 3 && by_state.len() > 5, "{by_type:?}");
+
+    let (s, tipos) = get_json(&url(&f, "/api/v1/certificadores/tipos"));
+    assert_eq!(s, 200);
+    let (_, stats) = get_json(&url(&f, "/api/v1/stats"));
+    let mut sum = 0;
+    for t in tipos["items"].as_array().unwrap() {
+        let n = t["certificadores"].as_u64().unwrap();
+        sum += n;
+        let tipo = t["tipo"].as_str();
+        assert_eq!(n as usize, by_type[&tipo].len(), "{t}");
+        if let Some(tipo) = tipo {
+            // The filter agrees, in any case, and every item has that type.
+            let (total, items) = walk(
+                &f,
+                &format!("/api/v1/certificadores?tipo={}", tipo.to_lowercase()),
+            );
+            assert_eq!(total, n);
+            assert!(items.iter().all(|c| c["tipo"] == tipo));
+        }
+    }
+    assert_eq!(sum, stats["certificadores"].as_u64().unwrap());
+
+    let (s, estados) = get_json(&url(&f, "/api/v1/estados"));
+    assert_eq!(s, 200);
+    let estados = estados["items"].as_array().unwrap().clone();
+    assert_eq!(estados.len(), 32);
+    for e in &estados {
+        let code = e["clave"].as_str().unwrap();
+        let want = by_state.get(code).map_or(0, BTreeSet::len);
+        assert_eq!(e["certificadores"].as_u64().unwrap() as usize, want, "{e}");
+        let (total, items) = walk(&f, &format!("/api/v1/certificadores?estado={code}"));
+        assert_eq!(total as usize, want, "{code}");
+        assert!(items.iter().all(|c| c["estados"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["clave"] == code)));
+        let (_, comites) = get_json(&url(&f, &format!("/api/v1/comites?estado={code}&limit=1")));
+        assert_eq!(e["comites"], comites["total"], "{code}");
+    }
+    // A state by name, as in the other filters.
+    let (_, jalisco) = get_json(&url(&f, "/api/v1/certificadores?estado=jalisco&limit=1"));
+    assert_eq!(
+        jalisco["total"].as_u64().unwrap() as usize,
+        by_state["14"].len()
+    );
+
+    // A standard's page: each certifier with where it certifies that
+    // standard; `ec` and `estado` together mean "this standard, in this state".
+    let (_, ranked) = get_json(&url(&f, "/api/v1/ec?sort=-certificadores&limit=1"));
+    let clave = ranked["items"][0]["clave"].as_str().unwrap();
+    let (_, detail) = get_json(&url(&f, &format!("/api/v1/ec/{clave}")));
+    let link = detail["certificadores_lista"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| !c["estados"].as_array().unwrap().is_empty())
+        .expect("a certifier with a state")
+        .clone();
+    let state = link["estados"][0]["clave"].as_str().unwrap();
+    let (_, here) = walk(
+        &f,
+        &format!("/api/v1/certificadores?ec={clave}&estado={state}"),
+    );
+    assert!(here.iter().any(|c| c["id"] == link["id"]));
+    let (_, cert) = get_json(&url(
+        &f,
+        &format!("/api/v1/certificadores/{}", link["id"].as_str().unwrap()),
+    ));
+    assert_eq!(cert["tipo"], link["tipo"]);
+    assert!(cert["estados"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["clave"] == state && e["estandares"].as_u64().unwrap() >= 1));
+
+    // The export carries type and states, filtered like the list.
+    let (s, _, csv) = get(&url(&f, "/api/v1/export/certificadores.csv?tipo=OC"), &[]);
+    assert_eq!(s, 200);
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,nombre,tipo,estados,estandares"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), by_type[&Some("OC")].len());
+    assert!(rows.iter().all(|r| r.contains(",OC,")), "{rows:?}");
+}
+
+#[test]
 fn search_folds_accents_and_case() {
     let f = fixture(|_| {});
     let (s, hits) = get_json(&url(&f, "/api/v1/search?q=traduccion"));
@@ -266,6 +377,8 @@ fn every_documented_route_answers_as_documented() {
         "/api/v1/certificadores",
         "/api/v1/certificadores/{id}",
         "/api/v1/certificadores/{id}/estandares",
+        "/api/v1/certificadores/tipos",
+        "/api/v1/estados",
         "/api/v1/centros",
         "/api/v1/centros/{id}",
         "/api/v1/centros/{id}/estandares",
@@ -325,7 +438,8 @@ fn bad_input_gets_a_400_that_says_what_is_accepted() {
         ("/api/v1/search?q=%20%3F%21", "q"),
         ("/api/v1/comites/abc", "id"),
         ("/api/v1/runs/x", "id"),
-        ("/api/v1/certificadores?estado=09", "estado"),
+        ("/api/v1/certificadores?tipo=ACME", "tipo"),
+        ("/api/v1/certificadores?estado=Atlantida", "estado"),
         ("/api/v1/export/ec.xlsx", "format"),
     ];
     for (path, parameter) in cases {
@@ -480,7 +594,7 @@ fn exports_stream_every_row() {
     let (_, stats) = get_json(&url(&f, "/api/v1/stats"));
     let (s, h, csv) = get(&url(&f, "/api/v1/export/certificadores.csv?bom=1"), &[]);
     assert_eq!(s, 200);
-    assert!(csv.starts_with(b"\xEF\xBB\xBFid,nombre,estandares\n"));
+    assert!(csv.starts_with(b"\xEF\xBB\xBFid,nombre,tipo,estados,estandares\n"));
     let rows = csv::Reader::from_reader(&csv[3..]).records().count() as u64;
     assert_eq!(rows, stats["certificadores"].as_u64().unwrap());
     assert_eq!(h["x-total-count"].to_str().unwrap(), rows.to_string());

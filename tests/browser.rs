@@ -1,6 +1,6 @@
 //! The UI in a real headless Chromium, driven through chromedriver's W3C
 //! WebDriver protocol (plain HTTP + JSON): the Buscador is typed into, its
-//! results opened, a certifier followed. Screenshots land in
+//! results opened, a certifier followed, the Directory filtered. Screenshots land in
 //! target/ui-screenshots/ (CI keeps them as artifacts).
 
 mod common;
@@ -249,4 +249,50 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     let toggle = driver.find("#lang");
     driver.call("POST", &format!("/element/{toggle}/click"), None);
     driver.wait_text("main h2", |t| t.contains("Standards"));
+
+    // The Directory filtered by state and then by type: the count follows
+    // the API, and every row shows the state chosen.
+    let (_, estados) = common::get_json(&format!("{}/api/v1/estados", api.base));
+    let state = estados["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|e| e["certificadores"].as_u64().unwrap())
+        .unwrap()
+        .clone();
+    let code = state["clave"].as_str().unwrap();
+    assert!(state["certificadores"].as_u64().unwrap() > 0);
+    driver.go(&format!("{}/#/directorio", api.base));
+    driver.wait_text("#dcount", |t| t.contains("results"));
+    let option = driver.find(&format!("#destado option[value='{code}']"));
+    driver.call("POST", &format!("/element/{option}/click"), None);
+    let (_, in_state) = common::get_json(&format!(
+        "{}/api/v1/certificadores?estado={code}&limit=1",
+        api.base
+    ));
+    let n = in_state["total"].as_u64().unwrap();
+    driver.wait_text("#dcount", |t| t.starts_with(&format!("{n} ")));
+    let table = driver.text(&driver.find("#directory tbody"));
+    let name = state["nombre"].as_str().unwrap();
+    assert!(
+        table.lines().all(|row| row.contains(name)),
+        "every row certifies in {name}: {table}"
+    );
+    let option = driver.find("#dtipo option[value='ECE']");
+    driver.call("POST", &format!("/element/{option}/click"), None);
+    let (_, ece) = common::get_json(&format!(
+        "{}/api/v1/certificadores?estado={code}&tipo=ECE&limit=1",
+        api.base
+    ));
+    let n = ece["total"].as_u64().unwrap();
+    assert!(n > 0);
+    driver.wait_text("#dcount", |t| t.starts_with(&format!("{n} ")));
+    let table = driver.text(&driver.find("#directory tbody"));
+    assert!(
+        table
+            .lines()
+            .all(|row| row.contains(name) && row.contains("ECE")),
+        "{table}"
+    );
+    driver.screenshot("5-directorio");
 }

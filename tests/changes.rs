@@ -102,7 +102,11 @@ fn check_against_oracle(diff: &Value, expected: &Value) {
         serde_json::from_value(expected["certificadores"]["changed"].clone()).unwrap();
     assert!(!want.is_empty(), "the second state respells certifiers");
     assert_eq!(
-        changed(&diff["certificadores"]["changed"], "id", &["nombre"]),
+        changed(
+            &diff["certificadores"]["changed"],
+            "id",
+            &["nombre", "tipo"]
+        ),
         want,
         "certifiers changed"
     );
@@ -139,6 +143,34 @@ fn check_against_oracle(diff: &Value, expected: &Value) {
         pairs(&diff["comite_ec"]["removed"], "comite_id", "ec"),
         expected_pairs(&expected["comite_ec"]["removed"])
     );
+    for side in ["added", "removed"] {
+        let want = expected_pairs(&expected["certificador_estado"][side]);
+        assert!(
+            !want.is_empty(),
+            "the second state moves certifiers ({side})"
+        );
+        assert_eq!(
+            pairs(
+                &diff["certificador_estado"][side],
+                "certificador_id",
+                "estado"
+            ),
+            want,
+            "certifier states {side}"
+        );
+    }
+    assert!(
+        want_tipo_change(expected),
+        "the second state changes a certifier's type"
+    );
+}
+
+fn want_tipo_change(expected: &Value) -> bool {
+    expected["certificadores"]["changed"]
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|c| c.get("tipo").is_some())
 }
 
 #[test]

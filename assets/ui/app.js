@@ -14,7 +14,11 @@ const I18N = {
     certifiers_n: (n) => `${n} certificadores`, level_n: (n) => `Nivel ${n}`, no_results: "Sin resultados.",
     directory_title: "Directorio de certificadores", directory_label: "Nombre del certificador", standards_n: (n) => `${n} estándares`,
     sort: "Orden", by_name: "Nombre", by_standards: "Número de estándares",
-    state_type_note: "Las páginas del RENEC no publican el estado ni el tipo (ECE/OC) de los certificadores; por eso no se pueden filtrar aquí.",
+    cert_state: "Entidad federativa", cert_states: "Entidades donde certifica", cert_type: "Tipo",
+    not_published_state: "Las páginas del RENEC que se cosecharon no publican la entidad federativa de los certificadores.",
+    not_published_type: "Las páginas del RENEC que se cosecharon no publican el tipo (ECE u OC) de los certificadores.",
+    unknown_type_n: (n) => `${n.toLocaleString("es-MX")} certificadores sin tipo publicado no aparecen al filtrar por tipo.`,
+    cert_state_changes: "Entidades de certificadores",
     standard: "Estándar", occupations: "Ocupaciones", certifiers: "¿En dónde puedo certificarme?", offerings: "¿En dónde puedo capacitarme?",
     members: "Integrantes del comité", first_seen: "Visto por primera vez", last_seen: "Visto por última vez", run: "corrida",
     source: "Fuente", type: "Tipo", spellings: "Nombres publicados", standards: "Estándares", address: "Domicilio", phone: "Teléfono",
@@ -41,7 +45,11 @@ const I18N = {
     certifiers_n: (n) => `${n} certifiers`, level_n: (n) => `Level ${n}`, no_results: "No results.",
     directory_title: "Certifier directory", directory_label: "Certifier name", standards_n: (n) => `${n} standards`,
     sort: "Order", by_name: "Name", by_standards: "Number of standards",
-    state_type_note: "RENEC's pages do not publish certifiers' state or type (ECE/OC), so they cannot be filtered here.",
+    cert_state: "State", cert_states: "States where it certifies", cert_type: "Type",
+    not_published_state: "The harvested RENEC pages do not publish the certifiers' state.",
+    not_published_type: "The harvested RENEC pages do not publish the certifiers' type (ECE or OC).",
+    unknown_type_n: (n) => `${n.toLocaleString("en-US")} certifiers without a published type are left out when filtering by type.`,
+    cert_state_changes: "Certifier states",
     standard: "Standard", occupations: "Occupations", certifiers: "Where can I get certified?", offerings: "Where can I get trained?",
     members: "Committee members", first_seen: "First seen", last_seen: "Last seen", run: "run",
     source: "Source", type: "Type", spellings: "Published names", standards: "Standards", address: "Address", phone: "Phone",
@@ -172,36 +180,68 @@ async function buscador() {
 }
 
 // ---- Directorio --------------------------------------------------------------
+const dirState = { q: "", sort: "-estandares", estado: "", tipo: "" };
+const stateNames = (estados) => (estados || []).map((e) => e.nombre).join(", ");
+const estadoName = (code) => estadoNames?.[code] || code;
+const typeTag = (tipo) => (tipo ? h("span", { class: "tag", title: tipo === "ECE" ? "Entidad de Certificación y Evaluación" : "Organismo Certificador" }, tipo) : null);
+
 async function directorio() {
-  const input = h("input", { type: "search", id: "dq", placeholder: t("directory_label"), autocomplete: "off" });
+  const input = h("input", { type: "search", id: "dq", value: dirState.q, placeholder: t("directory_label"), autocomplete: "off" });
   const sort = h("select", { id: "dsort" }, h("option", { value: "-estandares" }, t("by_standards")), h("option", { value: "nombre" }, t("by_name")));
+  sort.value = dirState.sort;
+  const estado = h("select", { id: "destado", disabled: true }, h("option", { value: "" }, t("any")));
+  const tipo = h("select", { id: "dtipo", disabled: true }, h("option", { value: "" }, t("any")));
+  const notes = h("div", { id: "dnotes" });
   const body = h("tbody");
-  const count = h("p", { class: "count", "aria-live": "polite" });
+  const count = h("p", { class: "count", "aria-live": "polite", id: "dcount" });
   const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
   show(h("h1", {}, t("directory_title")),
     h("form", { class: "search", role: "search", on: { submit: (e) => e.preventDefault() } },
       h("label", { for: "dq" }, t("directory_label")), input,
-      h("div", { class: "filters" }, h("label", { for: "dsort" }, t("sort"), sort))),
-    h("p", { class: "empty" }, t("state_type_note")),
-    count, h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, t("certifier_title")), h("th", {}, t("standards")))), body)), moreBtn);
+      h("div", { class: "filters" }, h("label", { for: "destado" }, t("cert_state"), estado), h("label", { for: "dtipo" }, t("cert_type"), tipo),
+        h("label", { for: "dsort" }, t("sort"), sort))),
+    notes, count,
+    h("div", { class: "table-wrap" }, h("table", { id: "directory" }, h("thead", {}, h("tr", {},
+      [t("certifier_title"), t("cert_type"), t("cert_states"), t("standards")].map((x) => h("th", {}, x)))), body)), moreBtn);
   let next = null, seq = 0, timer = null;
   async function run(append) {
     const my = ++seq;
-    const p = new URLSearchParams({ sort: sort.value, limit: "50" });
-    if (input.value.trim()) p.set("q", input.value.trim());
+    const p = new URLSearchParams({ sort: dirState.sort, limit: "50" });
+    if (dirState.q.trim()) p.set("q", dirState.q.trim());
+    if (dirState.estado) p.set("estado", dirState.estado);
+    if (dirState.tipo) p.set("tipo", dirState.tipo);
     try {
       const page = await api(append && next ? next : `/api/v1/certificadores?${p}`);
       if (my !== seq) return;
       if (!append) body.replaceChildren();
-      body.append(...page.items.map((c) => h("tr", {}, h("td", {}, link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre)), h("td", {}, c.estandares))));
-      count.textContent = t("results", page.total);
+      body.append(...page.items.map((c) => h("tr", {},
+        h("td", {}, link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre)), h("td", {}, typeTag(c.tipo) || t("none")),
+        h("td", {}, stateNames(c.estados) || t("none")), h("td", {}, c.estandares))));
+      count.textContent = page.total ? t("results", page.total) : t("no_results");
       next = page.next; moreBtn.hidden = !next;
-    } catch (e) { body.replaceChildren(h("tr", {}, h("td", { colspan: 2 }, failure(e)))); }
+    } catch (e) { if (my === seq) body.replaceChildren(h("tr", {}, h("td", { colspan: 4 }, failure(e)))); }
   }
-  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => run(), 200); });
-  sort.addEventListener("change", () => run());
+  input.addEventListener("input", () => { dirState.q = input.value; clearTimeout(timer); timer = setTimeout(() => run(), 200); });
+  for (const [el, key] of [[sort, "sort"], [estado, "estado"], [tipo, "tipo"]]) el.addEventListener("change", () => { dirState[key] = el.value; run(); });
   moreBtn.addEventListener("click", () => run(true));
   run();
+  // The filters offer what the published data holds, with counts; they say so when the pages publish nothing.
+  try {
+    const [estados, tipos] = await Promise.all([api("/api/v1/estados"), api("/api/v1/certificadores/tipos")]);
+    const withCerts = estados.items.filter((e) => e.certificadores > 0);
+    estado.append(...withCerts.map((e) => h("option", { value: e.clave, selected: dirState.estado === e.clave }, `${e.nombre} (${e.certificadores})`)));
+    estado.disabled = withCerts.length === 0;
+    const known = tipos.items.filter((x) => x.tipo && x.certificadores > 0);
+    tipo.append(...known.map((x) => h("option", { value: x.tipo, selected: dirState.tipo === x.tipo }, `${x.tipo} · ${x.nombre} (${x.certificadores})`)));
+    tipo.disabled = known.length === 0;
+    const unknownType = tipos.items.find((x) => !x.tipo)?.certificadores || 0;
+    const total = tipos.items.reduce((n, x) => n + x.certificadores, 0);
+    const msgs = [];
+    if (withCerts.length === 0) msgs.push(t("not_published_state"));
+    if (known.length === 0) msgs.push(t("not_published_type"));
+    else if (unknownType > 0 && unknownType < total) msgs.push(t("unknown_type_n", unknownType));
+    notes.replaceChildren(...msgs.map((m) => h("p", { class: "empty" }, m)));
+  } catch (e) { notes.replaceChildren(failure(e)); }
 }
 
 // ---- entity pages --------------------------------------------------------------
@@ -218,7 +258,8 @@ async function ecPage(clave) {
       [t("first_seen"), `${t("run")} ${e.first_seen_run}`], [t("last_seen"), `${t("run")} ${e.last_seen_run}`],
       [t("source"), e.source_url ? h("a", { href: e.source_url, rel: "noopener" }, e.source_url) : null]]),
     h("h2", {}, t("occupations")), list(e.ocupaciones, (o) => o),
-    h("h2", {}, `${t("certifiers")} (${e.certificadores_lista.length})`), list(e.certificadores_lista, (c) => link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre)),
+    h("h2", {}, `${t("certifiers")} (${e.certificadores_lista.length})`),
+    list(e.certificadores_lista, (c) => [link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre), " ", typeTag(c.tipo), c.estados.length ? h("span", { class: "meta" }, ` ${stateNames(c.estados)}`) : null]),
     h("h2", {}, t("offerings")), list(e.centros, (c) => link(`#/centro/${encodeURIComponent(c.id)}`, c.nombre)),
     h("h2", {}, t("members")), list(e.comite_miembros, (m) => m));
 }
@@ -234,7 +275,9 @@ async function certPage(id) {
   const c = await api(`/api/v1/certificadores/${encodeURIComponent(id)}`);
   document.title = `${c.nombre} · RENEC`;
   show(h("p", { class: "meta" }, t("certifier_title")), h("h1", {}, c.nombre),
-    facts([[t("spellings"), c.nombres_publicados.join(" · ")], [t("first_seen"), `${t("run")} ${c.first_seen_run}`], [t("last_seen"), `${t("run")} ${c.last_seen_run}`]]),
+    facts([[t("cert_type"), c.tipo ? [typeTag(c.tipo), ` ${c.tipo === "ECE" ? "Entidad de Certificación y Evaluación" : "Organismo Certificador"}`] : null],
+      [t("cert_states"), c.estados.length ? c.estados.map((e) => `${e.nombre} (${t("standards_n", e.estandares)})`).join(" · ") : null],
+      [t("spellings"), c.nombres_publicados.join(" · ")], [t("first_seen"), `${t("run")} ${c.first_seen_run}`], [t("last_seen"), `${t("run")} ${c.last_seen_run}`]]),
     h("h2", {}, `${t("standards")} (${c.estandares})`), await standardsList(`/api/v1/certificadores/${encodeURIComponent(id)}/estandares`));
 }
 
@@ -259,7 +302,9 @@ async function sectorPage(id) {
 }
 
 // ---- Cambios -----------------------------------------------------------------
+let estadoNames = null;
 async function cambios(run) {
+  estadoNames ??= Object.fromEntries((await api("/api/v1/estados")).items.map((e) => [e.clave, e.nombre]));
   const runs = (await api("/api/v1/runs?limit=30")).items.filter((r) => r.status === "published");
   const feeds = h("p", { class: "meta" }, t("subscribe"), " ", link("/api/v1/changes.atom", "Atom"), " ", link("/api/v1/changes.json", "JSON Feed"));
   if (runs.length < 2) { show(h("h1", {}, t("changes_title")), feeds, h("p", { class: "empty" }, t("no_changes"))); return; }
@@ -280,6 +325,8 @@ async function cambios(run) {
     section(`${t("certifier_title")} · ${t("changed")}`, d.certificadores.changed, (c) => [link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre), " ", h("span", { class: "meta" }, Object.entries(c.fields).map(([f, x]) => t("field_change", f, x.before, x.after)).join("; "))]),
     section(`${t("accreditations")} · ${t("added")}`, d.ec_certificador.added, (l) => [ecLink({ clave: l.ec }), " — ", link(`#/certificador/${encodeURIComponent(l.certificador_id)}`, l.certificador || l.certificador_id)]),
     section(`${t("accreditations")} · ${t("removed")}`, d.ec_certificador.removed, (l) => [ecLink({ clave: l.ec }), " — ", l.certificador || l.certificador_id]),
+    section(`${t("cert_state_changes")} · ${t("added")}`, d.certificador_estado?.added || [], (l) => [link(`#/certificador/${encodeURIComponent(l.certificador_id)}`, l.certificador || l.certificador_id), " — ", estadoName(l.estado)]),
+    section(`${t("cert_state_changes")} · ${t("removed")}`, d.certificador_estado?.removed || [], (l) => [l.certificador || l.certificador_id, " — ", estadoName(l.estado)]),
     section(`${t("committee_title")} · ${t("added")}`, d.comites.added, (c) => link(`#/comite/${c.id}`, c.nombre)),
     section(`${t("committee_title")} · ${t("removed")}`, d.comites.removed, (c) => c.nombre));
 }

@@ -10,19 +10,27 @@ const ALLOWED: &[&str] = &[
 ];
 
 pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
-    for unpublished in ["tipo", "estado"] {
-        if p.text(unpublished).is_some() {
-            return Err(ApiError::bad_parameter(
-                unpublished,
-                format!("`{unpublished}` cannot be filtered yet: the RENEC pages the harvester reads do not publish a certifier's type or state; filter standards by `estado` instead"),
-            ));
-        }
-    }
     Ok(CertFilter {
         q: p.text("q"),
         ec: p.text("ec").map(|c| crate::normalize::clean(&c)),
         min_ec: p.int("min_ec", 0, 100_000)?,
+        tipo: tipo(p)?,
+        estado: p.estado()?,
     })
+}
+
+/// `tipo`: `ECE` or `OC` (any case).
+fn tipo(p: &Params) -> Result<Option<String>, ApiError> {
+    let Some(v) = p.text("tipo") else {
+        return Ok(None);
+    };
+    match v.to_ascii_uppercase().as_str() {
+        t @ ("ECE" | "OC") => Ok(Some(t.to_string())),
+        _ => Err(ApiError::bad_parameter(
+            "tipo",
+            format!("`tipo` must be ECE (Entidad de Certificación y Evaluación) or OC (Organismo Certificador), got {v:?}"),
+        )),
+    }
 }
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
@@ -55,4 +63,13 @@ pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     found(req, &req.params(&estandares::allowed())?, id).await?;
     let path = format!("/api/v1/certificadores/{id}/estandares");
     estandares::list_with(req, &path, |f| f.certificador = Some(id.to_string())).await
+}
+
+/// `/api/v1/certificadores/tipos`: how many bodies of each type, and how
+/// many whose type the pages do not publish.
+pub async fn types(req: &Request<'_>) -> Result<Reply, ApiError> {
+    let p = req.params(&["as_of"])?;
+    let run = req.run_for(&p).await?;
+    let items = req.state.read(move |s| s.certificador_tipos(run)).await?;
+    Ok(super::whole_list(items))
 }

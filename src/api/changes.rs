@@ -87,7 +87,7 @@ pub async fn history(req: &Request<'_>, kind: &'static str, key: &str) -> Result
     }
 }
 
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 10] = [
     "ec",
     "certificadores",
     "centros",
@@ -96,15 +96,24 @@ const KINDS: [&str; 9] = [
     "ec_certificador",
     "ec_centro",
     "comite_ec",
+    "certificador_estado",
     "ec_ocupacion",
 ];
 
-/// Keeps the parts of a diff a subscriber asked for.
-fn filter_diff(mut doc: Value, entity: Option<&str>, scope: Option<&BTreeSet<String>>) -> Value {
+/// Keeps the parts of a diff a subscriber asked for: the entity kind (and
+/// its links), and with a sector or state the changes of standards in that
+/// scope; with a state, also the bodies that start or stop certifying there.
+fn filter_diff(
+    mut doc: Value,
+    entity: Option<&str>,
+    scope: Option<&BTreeSet<String>>,
+    estado: Option<&str>,
+) -> Value {
     for kind in KINDS {
         let keep_kind = match entity {
             None => true,
             Some("ec") => kind.starts_with("ec") || kind == "comite_ec",
+            Some("certificadores") => kind == "certificadores" || kind == "certificador_estado",
             Some(e) => kind == e,
         };
         let Some(obj) = doc.get_mut(kind).and_then(Value::as_object_mut) else {
@@ -116,6 +125,8 @@ fn filter_diff(mut doc: Value, entity: Option<&str>, scope: Option<&BTreeSet<Str
             };
             if !keep_kind {
                 items.clear();
+            } else if kind == "certificador_estado" && scope.is_some() {
+                items.retain(|e| estado.is_some() && e["estado"].as_str() == estado);
             } else if let Some(codes) = scope {
                 items.retain(|e| {
                     let code = e
@@ -166,7 +177,7 @@ pub async fn feed(req: &Request<'_>, atom: bool) -> Result<Reply, ApiError> {
         } else {
             None
         };
-        let doc = filter_diff(doc, entity.as_deref(), scope.as_ref());
+        let doc = filter_diff(doc, entity.as_deref(), scope.as_ref(), estado.as_deref());
         if has_changes(&doc) {
             entries.push(FeedEntry {
                 run: to,

@@ -81,6 +81,7 @@ fn columns(q: &Query) -> &'static [&'static str] {
             "estado",
             "estandares",
         ],
+        Query::Certificadores(_) => &["id", "nombre", "tipo", "estados", "estandares"],
         _ => &["id", "nombre", "estandares"],
     }
 }
@@ -91,10 +92,16 @@ fn csv_line(fields: impl IntoIterator<Item = String>) -> Vec<u8> {
     w.into_inner().expect("in-memory CSV")
 }
 
+/// A CSV cell: lists (a certifier's states) as their names joined by "; ".
 fn cell(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| cell(i.get("nombre").unwrap_or(i)))
+            .collect::<Vec<_>>()
+            .join("; "),
         other => other.to_string(),
     }
 }
@@ -120,6 +127,9 @@ pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
         }
         "certificadores" | "centros" => {
             allowed.extend(["q", "ec", "min_ec"]);
+            if entity == "certificadores" {
+                allowed.extend(["tipo", "estado"]);
+            }
             let p = req.params(&allowed)?;
             let f = certificadores::filter(&p)?;
             (

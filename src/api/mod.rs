@@ -12,6 +12,7 @@ mod centros;
 mod certificadores;
 mod changes;
 mod comites;
+mod estados;
 mod estandares;
 mod export;
 mod health;
@@ -365,6 +366,10 @@ async fn route(req: &Request<'_>, path: &str) -> (&'static str, Result<Reply, Ap
         ["api", "v1", "changes.json"] => go!("/api/v1/changes.json", changes::feed(req, false)),
         ["api", "v1", "changes.atom"] => go!("/api/v1/changes.atom", changes::feed(req, true)),
         ["api", "v1", "certificadores"] => go!("/api/v1/certificadores", certificadores::list(req)),
+        ["api", "v1", "certificadores", "tipos"] => {
+            go!("/api/v1/certificadores/tipos", certificadores::types(req))
+        }
+        ["api", "v1", "estados"] => go!("/api/v1/estados", estados::list(req)),
         ["api", "v1", "certificadores", id] => {
             go!("/api/v1/certificadores/{id}", certificadores::get(req, id))
         }
@@ -827,6 +832,16 @@ pub async fn detail<T: serde::Serialize + Send + 'static>(
             "no {what} in the published data"
         ))),
     }
+}
+
+/// The list envelope for a short list answered whole (no next page).
+pub fn whole_list<T: serde::Serialize>(items: Vec<T>) -> Reply {
+    Reply::Json(serde_json::json!({
+        "total": items.len(),
+        "limit": items.len(),
+        "next": null,
+        "items": items,
+    }))
 }
 
 /// The list envelope: `{"items", "total", "limit", "next"}`, with `next` a

@@ -299,6 +299,8 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
 
     // Detail pages: occupations, certifiers, offerings, committee members.
     let mut cert_spellings: BTreeMap<String, (String, BTreeMap<String, usize>)> = BTreeMap::new();
+    let mut cert_types: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
+    let mut ec_cert_estado = BTreeSet::new();
     let mut offering_spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut ec_cert = BTreeSet::new();
     let mut ec_centro = BTreeSet::new();
@@ -331,13 +333,43 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                 Some(url.clone()),
             ));
         }
-        for name in &page.certificadores {
-            let key = names::org_key(name);
+        for row in &page.certificadores {
+            let key = names::org_key(&row.nombre);
             let id = names::stable_id("cert", &key);
             let entry = cert_spellings
                 .entry(id.clone())
                 .or_insert_with(|| (key, BTreeMap::new()));
-            *entry.1.entry(name.clone()).or_default() += 1;
+            *entry.1.entry(row.nombre.clone()).or_default() += 1;
+            if let Some(raw) = &row.tipo {
+                match names::certifier_type(raw) {
+                    Some(t) => {
+                        *cert_types
+                            .entry(id.clone())
+                            .or_default()
+                            .entry(t)
+                            .or_default() += 1
+                    }
+                    None => issues.push(DataIssue::new(
+                        "detail",
+                        code,
+                        "certifier type not recognized (ECE or OC expected; ignored)",
+                        Some(raw.clone()),
+                    )),
+                }
+            }
+            for raw in &row.estados {
+                match states::inegi_code(raw) {
+                    Some(inegi) => {
+                        ec_cert_estado.insert((code.clone(), id.clone(), inegi.to_string()));
+                    }
+                    None => issues.push(DataIssue::new(
+                        "detail",
+                        code,
+                        "certifier state not recognized (ignored)",
+                        Some(raw.clone()),
+                    )),
+                }
+            }
             ec_cert.insert((code.clone(), id));
         }
         // Offerings are told apart by their exact published title: titles
@@ -362,10 +394,25 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         for alias in spellings.keys() {
             d.certificador_alias.push((id.clone(), alias.clone()));
         }
+        let tipo = cert_types.remove(&id).and_then(|seen| {
+            if seen.len() > 1 {
+                issues.push(DataIssue::new(
+                    "detail",
+                    &id,
+                    "certifier published with several types (the most frequent is kept)",
+                    Some(format!("{seen:?}")),
+                ));
+            }
+            let most = seen.values().copied().max()?;
+            seen.into_iter()
+                .find(|(_, n)| *n == most)
+                .map(|(t, _)| t.to_string())
+        });
         d.certificadores.push(Certifier {
-            id,
             nombre: preferred_spelling(&spellings),
             nombre_key: key,
+            tipo,
+            id,
         });
     }
     d.centros = offering_spellings
@@ -377,6 +424,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         .collect();
     d.estandares = standards.into_values().collect();
     d.ec_certificador = ec_cert.into_iter().collect();
+    d.ec_certificador_estado = ec_cert_estado.into_iter().collect();
     d.ec_centro = ec_centro.into_iter().collect();
     d.ec_ocupacion = ec_ocupacion.into_iter().collect();
     d.ec_comite_miembro = ec_miembro.into_iter().collect();
@@ -390,6 +438,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
 mod tests {
     use super::*;
     use crate::sources::catalogue::CatalogueRow;
+    use crate::sources::detail::CertifierRow;
 
     fn row(code: &str, sector: &str) -> CatalogueRow {
         CatalogueRow {
@@ -407,7 +456,7 @@ mod tests {
         DetailPage {
             codigo: None,
             titulo: Some("t".into()),
-            certificadores: certs.iter().map(|s| s.to_string()).collect(),
+            certificadores: certs.iter().map(|s| CertifierRow::named(s)).collect(),
             ocupaciones: vec!["Cocinero".into(), "Cocinero".into()],
             ..DetailPage::default()
         }

@@ -82,9 +82,42 @@ pub fn stable_id(prefix: &str, key: &str) -> String {
     format!("{prefix}-{}", &hex::encode(digest)[..12])
 }
 
+/// The type of a certifying body as published: `"ECE"`, `"E.C.E."`,
+/// `"Entidad de Certificación y Evaluación"` → `"ECE"`; `"OC"`,
+/// `"Organismo Certificador"`, `"Organismo de Certificación"` → `"OC"`;
+/// anything else → `None` (the caller reports it).
+pub fn certifier_type(raw: &str) -> Option<&'static str> {
+    let key = fold_key(raw);
+    let letters: String = key.chars().filter(|c| !c.is_whitespace()).collect();
+    if letters == "ece" || (key.contains("entidad") && key.contains("certificacion")) {
+        Some("ECE")
+    } else if letters == "oc" || (key.contains("organismo") && key.contains("certifica")) {
+        Some("OC")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certifier_types_in_letters_or_words() {
+        for (raw, want) in [
+            ("ECE", Some("ECE")),
+            (" e.c.e. ", Some("ECE")),
+            ("Entidad de Certificación y Evaluación", Some("ECE")),
+            ("OC", Some("OC")),
+            ("O.C.", Some("OC")),
+            ("ORGANISMO CERTIFICADOR", Some("OC")),
+            ("Organismo de Certificación", Some("OC")),
+            ("Centro evaluador", None),
+            ("", None),
+        ] {
+            assert_eq!(certifier_type(raw), want, "{raw:?}");
+        }
+    }
 
     #[test]
     fn committee_names_get_their_prefix_once() {

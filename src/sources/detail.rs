@@ -14,11 +14,38 @@ pub struct DetailPage {
     pub codigo: Option<String>,
     pub titulo: Option<String>,
     pub ocupaciones: Vec<String>,
-    pub certificadores: Vec<String>,
+    pub certificadores: Vec<CertifierRow>,
     pub centros: Vec<String>,
     pub miembros: Vec<String>,
     /// Panel headers that matched no known section (reported, not fatal).
     pub unknown_sections: Vec<String>,
+}
+
+/// One row of "¿En dónde puedo certificarme?": the certifier's name, and
+/// its state(s) and type as published when the table has those columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CertifierRow {
+    pub nombre: String,
+    /// State names as published (a cell may list several).
+    pub estados: Vec<String>,
+    /// The type as published (`ECE`, `Organismo Certificador`, …).
+    pub tipo: Option<String>,
+}
+
+impl CertifierRow {
+    pub fn named(nombre: &str) -> CertifierRow {
+        CertifierRow {
+            nombre: nombre.to_string(),
+            ..CertifierRow::default()
+        }
+    }
+}
+
+/// One list row of a panel: its value and the side columns, when present.
+struct Row {
+    value: String,
+    state: Option<String>,
+    kind: Option<String>,
 }
 
 struct Selectors {
@@ -68,46 +95,102 @@ fn matches_any(text: &str, wanted: &[String]) -> bool {
     !key.is_empty() && wanted.iter().any(|w| key.contains(&fold_key(w)))
 }
 
-/// Which column to read: the one whose header names the section's column,
-/// else the first.
-fn column_index(headers: &[String], section: &Section) -> usize {
-    headers
-        .iter()
-        .position(|h| matches_any(h, &section.columns))
-        .unwrap_or(0)
+/// Which cells of a table's rows to read.
+struct Columns {
+    value: usize,
+    state: Option<usize>,
+    kind: Option<usize>,
 }
 
-/// The values of one panel, from every list shape it holds.
-fn panel_values(panel: ElementRef<'_>, s: &Selectors, section: &Section) -> Vec<String> {
+/// The value column is the one whose header names the section's column
+/// (else the first one), never a state or type column.
+fn columns(headers: &[String], section: &Section) -> Columns {
+    let state = headers
+        .iter()
+        .position(|h| matches_any(h, &section.state_columns));
+    let kind = headers
+        .iter()
+        .position(|h| matches_any(h, &section.type_columns));
+    let free = |i: &usize| Some(*i) != state && Some(*i) != kind;
+    let value = (0..headers.len())
+        .filter(free)
+        .find(|i| matches_any(&headers[*i], &section.columns))
+        .or_else(|| (0..headers.len().max(1)).find(free))
+        .unwrap_or(0);
+    Columns { value, state, kind }
+}
+
+fn table_rows<'a>(
+    rows: impl Iterator<Item = ElementRef<'a>>,
+    cell: &Selector,
+    cols: &Columns,
+    out: &mut Vec<Row>,
+) {
+    for row in rows {
+        let cells: Vec<ElementRef> = row.select(cell).collect();
+        let side = |i: Option<usize>| {
+            i.and_then(|i| cells.get(i))
+                .map(|c| text_of(*c))
+                .filter(|t| !t.is_empty())
+        };
+        if let Some(value) = cells.get(cols.value).or(cells.first()) {
+            out.push(Row {
+                value: text_of(*value),
+                state: side(cols.state),
+                kind: side(cols.kind),
+            });
+        }
+    }
+}
+
+/// The rows of one panel, from every list shape it holds.
+fn panel_rows(panel: ElementRef<'_>, s: &Selectors, section: &Section) -> Vec<Row> {
     let mut out = Vec::new();
     for table in panel.select(&s.table) {
         let headers: Vec<String> = table.select(&s.th).map(text_of).collect();
-        let col = column_index(&headers, section);
-        for row in table.select(&s.tr) {
-            let cells: Vec<ElementRef> = row.select(&s.td).collect();
-            if let Some(cell) = cells.get(col).or(cells.first()) {
-                out.push(text_of(*cell));
-            }
-        }
+        table_rows(
+            table.select(&s.tr),
+            &s.td,
+            &columns(&headers, section),
+            &mut out,
+        );
     }
     for table in panel.select(&s.mat_table) {
         let headers: Vec<String> = table.select(&s.mat_header_cell).map(text_of).collect();
-        let col = column_index(&headers, section);
-        for row in table.select(&s.mat_row) {
-            let cells: Vec<ElementRef> = row.select(&s.mat_cell).collect();
-            if let Some(cell) = cells.get(col).or(cells.first()) {
-                out.push(text_of(*cell));
-            }
-        }
+        table_rows(
+            table.select(&s.mat_row),
+            &s.mat_cell,
+            &columns(&headers, section),
+            &mut out,
+        );
     }
     for list in panel.select(&s.ul) {
         // Only direct items of this list: nested lists are read on their own.
         for item in list.child_elements().filter(|c| c.value().name() == "li") {
-            out.push(text_of(item));
+            out.push(Row {
+                value: text_of(item),
+                state: None,
+                kind: None,
+            });
         }
     }
-    out.retain(|v| !v.is_empty());
+    out.retain(|r| !r.value.is_empty());
     out
+}
+
+fn values(rows: Vec<Row>) -> Vec<String> {
+    rows.into_iter().map(|r| r.value).collect()
+}
+
+/// A state cell may list several states: "Jalisco, Nuevo León; Puebla".
+fn split_states(cell: Option<String>) -> Vec<String> {
+    cell.map(|c| {
+        c.split([',', ';'])
+            .map(clean)
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Parses a detail page. Never fails: a page without panels gives an empty
@@ -130,9 +213,17 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
         let Some(header) = panel.select(&s.header).next().map(text_of) else {
             continue;
         };
-        let (target, section) = if matches_any(&header, &sections.certificadores.headers) {
-            (&mut page.certificadores, &sections.certificadores)
-        } else if matches_any(&header, &sections.centros.headers) {
+        if matches_any(&header, &sections.certificadores.headers) {
+            let rows = panel_rows(panel, &s, &sections.certificadores);
+            page.certificadores
+                .extend(rows.into_iter().map(|r| CertifierRow {
+                    nombre: r.value,
+                    estados: split_states(r.state),
+                    tipo: r.kind,
+                }));
+            continue;
+        }
+        let (target, section) = if matches_any(&header, &sections.centros.headers) {
             (&mut page.centros, &sections.centros)
         } else if matches_any(&header, &sections.comite.headers) {
             (&mut page.miembros, &sections.comite)
@@ -142,7 +233,7 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
             page.unknown_sections.push(header);
             continue;
         };
-        target.extend(panel_values(panel, &s, section));
+        target.extend(values(panel_rows(panel, &s, section)));
     }
     page
 }
@@ -178,9 +269,9 @@ mod tests {
         assert_eq!(
             page.certificadores,
             vec![
-                "ICEMéxico",
-                "Instituto de Capacitación & Certificación, A.C.",
-                "Grupo \"Becas\" S.A.S. de C.V."
+                CertifierRow::named("ICEMéxico"),
+                CertifierRow::named("Instituto de Capacitación & Certificación, A.C."),
+                CertifierRow::named("Grupo \"Becas\" S.A.S. de C.V.")
             ]
         );
         assert_eq!(
@@ -204,11 +295,15 @@ mod tests {
             &Registry::embedded().detail,
         );
         assert_eq!(page.codigo.as_deref(), Some("EC1571"));
+        // The multi-column table: the certifier column, and the state beside it.
         assert_eq!(
             page.certificadores,
-            vec!["Universidad Tecnológica de Tijuana"]
+            vec![CertifierRow {
+                nombre: "Universidad Tecnológica de Tijuana".into(),
+                estados: vec!["Baja California".into()],
+                tipo: None,
+            }]
         );
-        // The multi-column table: the certifier column, not the state column.
         assert_eq!(page.ocupaciones, vec!["Cocinero"]);
         assert_eq!(page.centros, Vec::<String>::new());
         assert_eq!(page.miembros, vec!["CONALEP", "SEP"]);
@@ -230,5 +325,36 @@ mod tests {
             &Registry::embedded().detail,
         );
         assert_eq!(nothing, DetailPage::default());
+    }
+
+    #[test]
+    fn certifier_state_and_type_columns_in_any_order_and_shape() {
+        let html = r#"<mat-expansion-panel>
+ <mat-expansion-panel-header>¿EN DÓNDE PUEDO CERTIFICARME?</mat-expansion-panel-header>
+ <table><tr><th>Tipo de certificador</th><th>Certificador</th><th>Entidad federativa</th></tr>
+  <tr><td>ECE</td><td> ICEMéxico </td><td>Jalisco, NUEVO LEÓN; </td></tr>
+  <tr><td></td><td>Colegio de Bachilleres</td><td></td></tr></table>
+ <mat-table role="grid"><mat-header-row><mat-header-cell>Estado</mat-header-cell>
+  <mat-header-cell>Nombre</mat-header-cell><mat-header-cell>Tipo</mat-header-cell></mat-header-row>
+  <mat-row><mat-cell>Puebla</mat-cell><mat-cell>Organismo X</mat-cell><mat-cell>Organismo Certificador</mat-cell></mat-row>
+ </mat-table>
+</mat-expansion-panel>"#;
+        let page = parse(html, &Registry::embedded().detail);
+        assert_eq!(
+            page.certificadores,
+            vec![
+                CertifierRow {
+                    nombre: "ICEMéxico".into(),
+                    estados: vec!["Jalisco".into(), "NUEVO LEÓN".into()],
+                    tipo: Some("ECE".into()),
+                },
+                CertifierRow::named("Colegio de Bachilleres"),
+                CertifierRow {
+                    nombre: "Organismo X".into(),
+                    estados: vec!["Puebla".into()],
+                    tipo: Some("Organismo Certificador".into()),
+                },
+            ]
+        );
     }
 }

@@ -44,7 +44,7 @@ const ENTITIES: [EntityKind; 5] = [
         table: "certificadores",
         key: ("id", "id"),
         display: "nombre",
-        fields: &["nombre"],
+        fields: &["nombre", "tipo"],
     },
     EntityKind {
         name: "centros",
@@ -90,7 +90,7 @@ struct LinkKind {
     named: Option<(usize, &'static str, &'static str)>,
 }
 
-const LINKS: [LinkKind; 4] = [
+const LINKS: [LinkKind; 5] = [
     LinkKind {
         name: "ec_certificador",
         table: "ec_certificador",
@@ -108,6 +108,16 @@ const LINKS: [LinkKind; 4] = [
         table: "comite_ec",
         ends: [("comite_id", "comite_id"), ("ec_clave", "ec")],
         named: Some((0, "comite", "comites")),
+    },
+    // The states where a body certifies (any standard): pairs, not rows per standard.
+    LinkKind {
+        name: "certificador_estado",
+        table: "ec_certificador_estado",
+        ends: [
+            ("certificador_id", "certificador_id"),
+            ("estado_inegi", "estado"),
+        ],
+        named: Some((0, "certificador", "certificadores")),
     },
     LinkKind {
         name: "ec_ocupacion",

@@ -70,7 +70,7 @@ pub const COMITES: LedgerTable = LedgerTable {
 pub const CERTIFICADORES: LedgerTable = LedgerTable {
     name: "certificadores",
     keys: &["id"],
-    values: &["nombre", "nombre_key"],
+    values: &["nombre", "nombre_key", "tipo"],
 };
 pub const CERTIFICADOR_ALIAS: LedgerTable = LedgerTable {
     name: "certificador_alias",
@@ -85,6 +85,11 @@ pub const CENTROS: LedgerTable = LedgerTable {
 pub const EC_CERTIFICADOR: LedgerTable = LedgerTable {
     name: "ec_certificador",
     keys: &["ec_clave", "certificador_id"],
+    values: &[],
+};
+pub const EC_CERTIFICADOR_ESTADO: LedgerTable = LedgerTable {
+    name: "ec_certificador_estado",
+    keys: &["ec_clave", "certificador_id", "estado_inegi"],
     values: &[],
 };
 pub const EC_CENTRO: LedgerTable = LedgerTable {
@@ -114,7 +119,7 @@ pub const LEGACY_PAGES: LedgerTable = LedgerTable {
 };
 
 /// Every ledger table, in the order they are written.
-pub const TABLES: [&LedgerTable; 12] = [
+pub const TABLES: [&LedgerTable; 13] = [
     &SECTORES,
     &ESTANDARES,
     &COMITES,
@@ -122,6 +127,7 @@ pub const TABLES: [&LedgerTable; 12] = [
     &CERTIFICADOR_ALIAS,
     &CENTROS,
     &EC_CERTIFICADOR,
+    &EC_CERTIFICADOR_ESTADO,
     &EC_CENTRO,
     &EC_OCUPACION,
     &EC_COMITE_MIEMBRO,
@@ -318,6 +324,7 @@ pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)>
                 c.id.clone().into(),
                 c.nombre.clone().into(),
                 c.nombre_key.clone().into(),
+                text(&c.tipo),
             ]
         })
         .collect();
@@ -349,6 +356,13 @@ pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)>
         (&CERTIFICADOR_ALIAS, pair_rows(&d.certificador_alias)),
         (&CENTROS, centros),
         (&EC_CERTIFICADOR, pair_rows(&d.ec_certificador)),
+        (
+            &EC_CERTIFICADOR_ESTADO,
+            d.ec_certificador_estado
+                .iter()
+                .map(|(e, c, s)| vec![e.clone().into(), c.clone().into(), s.clone().into()])
+                .collect(),
+        ),
         (&EC_CENTRO, pair_rows(&d.ec_centro)),
         (&EC_OCUPACION, pair_rows(&d.ec_ocupacion)),
         (&EC_COMITE_MIEMBRO, pair_rows(&d.ec_comite_miembro)),

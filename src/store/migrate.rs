@@ -9,7 +9,10 @@ use rusqlite::Connection;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// `MIGRATIONS[i]` brings a database from version i + 1 to i + 2.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0002_api_keys_audit.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0002_api_keys_audit.sql"),
+    include_str!("migrations/0003_certificador_tipo_estado.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64 + 1;
@@ -79,18 +82,48 @@ mod tests {
             .collect()
     }
 
+    /// The current schema without what migrations `from + 1..` added.
+    fn schema_at(version: i64) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        if version < 3 {
+            conn.execute_batch(
+                "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
+                 ALTER TABLE certificadores DROP COLUMN tipo;",
+            )
+            .unwrap();
+        }
+        if version < 2 {
+            conn.execute_batch("DROP TABLE api_keys; DROP TABLE audit_log;")
+                .unwrap();
+        }
+        conn.pragma_update(None, "user_version", version).unwrap();
+        conn
+    }
+
     #[test]
-    fn a_migrated_version_1_database_equals_a_new_one() {
+    fn every_older_version_migrates_to_the_new_schema() {
         let mut fresh = Connection::open_in_memory().unwrap();
         migrate(&mut fresh).unwrap();
-        // Version 1 is the current schema without what migrations 2.. added.
-        let mut old = Connection::open_in_memory().unwrap();
-        old.execute_batch(SCHEMA).unwrap();
-        old.execute_batch("DROP TABLE api_keys; DROP TABLE audit_log;")
+        assert_eq!(current_version(&fresh).unwrap(), SCHEMA_VERSION);
+        for version in 1..SCHEMA_VERSION {
+            let mut old = schema_at(version);
+            assert_ne!(schema_of(&old), schema_of(&fresh), "version {version}");
+            migrate(&mut old).unwrap();
+            assert_eq!(current_version(&old).unwrap(), SCHEMA_VERSION);
+            assert_eq!(schema_of(&old), schema_of(&fresh), "from version {version}");
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut newer = schema_at(SCHEMA_VERSION);
+        newer
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .unwrap();
-        old.pragma_update(None, "user_version", 1).unwrap();
-        migrate(&mut old).unwrap();
-        assert_eq!(current_version(&old).unwrap(), SCHEMA_VERSION);
-        assert_eq!(schema_of(&old), schema_of(&fresh));
+        assert!(matches!(
+            migrate(&mut newer),
+            Err(MigrateError::TooNew { .. })
+        ));
     }
 }

@@ -57,6 +57,11 @@ pub struct CertFilter {
     pub q: Option<String>,
     pub ec: Option<String>,
     pub min_ec: Option<i64>,
+    /// `ECE` or `OC` (certifiers only).
+    pub tipo: Option<String>,
+    /// Two-digit INEGI code: bodies that certify (the `ec` standard, when
+    /// given) in that state (certifiers only).
+    pub estado: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +117,7 @@ pub struct EcDetail {
     pub id_renec: Option<String>,
     pub source_url: Option<String>,
     pub ocupaciones: Vec<String>,
-    pub certificadores_lista: Vec<Ref>,
+    pub certificadores_lista: Vec<CertLink>,
     pub centros: Vec<Ref>,
     pub comite_miembros: Vec<String>,
     pub first_seen_run: i64,
@@ -126,6 +131,66 @@ pub struct NamedSummary {
     pub estandares: i64,
 }
 
+/// A state, by its INEGI code and official name.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EstadoRef {
+    pub clave: String,
+    pub nombre: String,
+}
+
+impl EstadoRef {
+    pub fn from_code(code: &str) -> EstadoRef {
+        EstadoRef {
+            clave: code.to_string(),
+            nombre: crate::normalize::states::state_name(code)
+                .unwrap_or(code)
+                .to_string(),
+        }
+    }
+
+    /// From `group_concat` of codes (any order, maybe NULL), sorted by code.
+    fn list(codes: Option<String>) -> Vec<EstadoRef> {
+        let mut out: Vec<EstadoRef> = codes
+            .unwrap_or_default()
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(EstadoRef::from_code)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CertSummary {
+    pub id: String,
+    pub nombre: String,
+    /// `ECE` or `OC`; null when the pages do not publish it.
+    pub tipo: Option<String>,
+    /// States where it certifies at least one standard (empty when the pages
+    /// do not publish them).
+    pub estados: Vec<EstadoRef>,
+    pub estandares: i64,
+}
+
+/// A certifier of one standard, with where it certifies that standard.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CertLink {
+    pub id: String,
+    pub nombre: String,
+    pub tipo: Option<String>,
+    pub estados: Vec<EstadoRef>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EstadoCount {
+    pub clave: String,
+    pub nombre: String,
+    /// Standards this body certifies in the state.
+    pub estandares: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CertDetail {
     pub id: String,
@@ -133,9 +198,32 @@ pub struct CertDetail {
     pub retirado: bool,
     pub nombre: String,
     pub nombres_publicados: Vec<String>,
+    pub tipo: Option<String>,
+    pub estados: Vec<EstadoCount>,
     pub estandares: i64,
     pub first_seen_run: i64,
     pub last_seen_run: i64,
+}
+
+/// One state for the map: what is registered there.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EstadoSummary {
+    pub clave: String,
+    pub nombre: String,
+    /// Committees whose address is in the state.
+    pub comites: i64,
+    /// Bodies that certify at least one standard there.
+    pub certificadores: i64,
+    /// Standards that can be certified there.
+    pub estandares: i64,
+}
+
+/// Certifiers by type (`tipo` null: the pages do not say).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TipoSummary {
+    pub tipo: Option<String>,
+    pub nombre: String,
+    pub certificadores: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -251,8 +339,12 @@ pub trait ReadStore: Send + Sync {
         f: &CertFilter,
         sort: (NameSort, Order),
         page: PageReq,
-    ) -> Result<Page<NamedSummary>>;
+    ) -> Result<Page<CertSummary>>;
     fn get_certificador(&self, run: i64, id: &str) -> Result<Option<CertDetail>>;
+    /// Certifiers by type: ECE, OC, and those whose type is not published.
+    fn certificador_tipos(&self, run: i64) -> Result<Vec<TipoSummary>>;
+    /// The 32 states with their committees, certifiers and certifiable standards.
+    fn estados(&self, run: i64) -> Result<Vec<EstadoSummary>>;
     fn list_centros(
         &self,
         run: i64,
@@ -531,6 +623,29 @@ fn strings(conn: &Connection, sql: &str, run: i64, key: &str) -> Result<Vec<Stri
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The certifiers of a standard, with the states where they certify it.
+fn cert_links(conn: &Connection, run: i64, clave: &str) -> Result<Vec<CertLink>> {
+    let sql = format!(
+        "SELECT x.id, x.nombre, x.tipo,
+            (SELECT group_concat(s.estado_inegi) FROM ec_certificador_estado s WHERE s.ec_clave = l.ec_clave AND s.certificador_id = x.id AND {})
+         FROM ec_certificador l JOIN certificadores x ON x.id = l.certificador_id AND {}
+         WHERE l.ec_clave = :key AND {} ORDER BY x.nombre",
+        at("s"),
+        at("x"),
+        at("l")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::named_params! {":run": run, ":key": clave}, |r| {
+        Ok(CertLink {
+            id: r.get(0)?,
+            nombre: r.get(1)?,
+            tipo: r.get(2)?,
+            estados: EstadoRef::list(r.get(3)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn refs(conn: &Connection, sql: &str, run: i64, key: &str) -> Result<Vec<Ref>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(rusqlite::named_params! {":run": run, ":key": key}, |r| {
@@ -732,7 +847,7 @@ impl ReadStore for SqliteReader {
             seen(&c, "estandares", "clave", &Value::Text(clave.into()), run)?;
         Ok(Some(EcDetail {
             ocupaciones: strings(&c, &format!("SELECT ocupacion FROM ec_ocupacion l WHERE ec_clave = :key AND {} ORDER BY ocupacion", at("l")), run, clave)?,
-            certificadores_lista: refs(&c, &format!("SELECT x.id, x.nombre FROM ec_certificador l JOIN certificadores x ON x.id = l.certificador_id AND {} WHERE l.ec_clave = :key AND {} ORDER BY x.nombre", at("x"), at("l")), run, clave)?,
+            certificadores_lista: cert_links(&c, run, clave)?,
             centros: refs(&c, &format!("SELECT x.id, x.nombre FROM ec_centro l JOIN centros x ON x.id = l.centro_id AND {} WHERE l.ec_clave = :key AND {} ORDER BY x.nombre", at("x"), at("l")), run, clave)?,
             comite_miembros: strings(&c, &format!("SELECT institucion FROM ec_comite_miembro l WHERE ec_clave = :key AND {} ORDER BY row_id", at("l")), run, clave)?,
             summary,
@@ -751,11 +866,15 @@ impl ReadStore for SqliteReader {
         f: &CertFilter,
         sort: (NameSort, Order),
         page: PageReq,
-    ) -> Result<Page<NamedSummary>> {
+    ) -> Result<Page<CertSummary>> {
         let c = self.lease()?;
         let select = format!(
-            "SELECT * FROM (SELECT x.id, x.nombre, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) AS n FROM certificadores x WHERE {})",
+            "SELECT * FROM (SELECT x.id, x.nombre, x.tipo,
+                (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) AS n,
+                (SELECT group_concat(DISTINCT s.estado_inegi) FROM ec_certificador_estado s WHERE s.certificador_id = x.id AND {}) AS estados
+             FROM certificadores x WHERE {})",
             at("l"),
+            at("s"),
             at("x")
         );
         let mut sql = Sql::new(run);
@@ -771,11 +890,27 @@ impl ReadStore for SqliteReader {
             sql.cond("n >= :min");
             sql.param(":min", min);
         }
+        if let Some(t) = &f.tipo {
+            sql.cond("tipo = :tipo");
+            sql.param(":tipo", t.clone());
+        }
+        if let Some(e) = &f.estado {
+            // With `ec`, the state must be one where it certifies that standard.
+            let same_standard = if f.ec.is_some() {
+                "AND s.ec_clave = :ec"
+            } else {
+                ""
+            };
+            sql.cond(format!("EXISTS (SELECT 1 FROM ec_certificador_estado s WHERE s.certificador_id = id AND s.estado_inegi = :estado {same_standard} AND {})", at("s")));
+            sql.param(":estado", e.clone());
+        }
         paged(&c, &select, &sql, &name_order(sort), page, |r| {
-            Ok(NamedSummary {
+            Ok(CertSummary {
                 id: r.get(0)?,
                 nombre: r.get(1)?,
-                estandares: r.get(2)?,
+                tipo: r.get(2)?,
+                estandares: r.get(3)?,
+                estados: EstadoRef::list(r.get(4)?),
             })
         })
     }
@@ -788,15 +923,31 @@ impl ReadStore for SqliteReader {
             return Ok(None);
         };
         let (retirado, run) = (seen_run < run, seen_run);
-        let row: Option<(String, i64)> = c
+        let row: Option<(String, Option<String>, i64)> = c
             .query_row(
-                &format!("SELECT x.nombre, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) FROM certificadores x WHERE x.id = :key AND {}", at("l"), at("x")),
+                &format!("SELECT x.nombre, x.tipo, (SELECT count(*) FROM ec_certificador l WHERE l.certificador_id = x.id AND {}) FROM certificadores x WHERE x.id = :key AND {}", at("l"), at("x")),
                 rusqlite::named_params! {":key": id, ":run": run},
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((nombre, estandares)) = row else {
+        let Some((nombre, tipo, estandares)) = row else {
             return Ok(None);
+        };
+        let estados = {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT estado_inegi, count(DISTINCT ec_clave) FROM ec_certificador_estado s WHERE certificador_id = :key AND {} GROUP BY estado_inegi ORDER BY estado_inegi",
+                at("s")
+            ))?;
+            let rows = stmt.query_map(rusqlite::named_params! {":key": id, ":run": run}, |r| {
+                let code: String = r.get(0)?;
+                let e = EstadoRef::from_code(&code);
+                Ok(EstadoCount {
+                    clave: e.clave,
+                    nombre: e.nombre,
+                    estandares: r.get(1)?,
+                })
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
         };
         let (first_seen_run, last_seen_run) =
             seen(&c, "certificadores", "id", &Value::Text(id.into()), run)?;
@@ -805,10 +956,83 @@ impl ReadStore for SqliteReader {
             retirado,
             nombre,
             nombres_publicados: strings(&c, &format!("SELECT alias FROM certificador_alias l WHERE certificador_id = :key AND {} ORDER BY alias", at("l")), run, id)?,
+            tipo,
+            estados,
             estandares,
             first_seen_run,
             last_seen_run,
         }))
+    }
+
+    fn certificador_tipos(&self, run: i64) -> Result<Vec<TipoSummary>> {
+        let c = self.lease()?;
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT tipo, count(*) FROM certificadores x WHERE {} GROUP BY tipo",
+            at("x")
+        ))?;
+        let counts: std::collections::HashMap<Option<String>, i64> = stmt
+            .query_map(rusqlite::named_params! {":run": run}, |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let kinds = [
+            (Some("ECE"), "Entidad de Certificación y Evaluación"),
+            (Some("OC"), "Organismo Certificador"),
+            (None, "Tipo no publicado"),
+        ];
+        Ok(kinds
+            .into_iter()
+            .map(|(tipo, nombre)| TipoSummary {
+                tipo: tipo.map(str::to_string),
+                nombre: nombre.to_string(),
+                certificadores: counts.get(&tipo.map(str::to_string)).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    fn estados(&self, run: i64) -> Result<Vec<EstadoSummary>> {
+        let c = self.lease()?;
+        let mut per_state: std::collections::HashMap<String, (i64, i64, i64)> =
+            std::collections::HashMap::new();
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT estado_inegi, count(*) FROM comites x WHERE estado_inegi IS NOT NULL AND {} GROUP BY estado_inegi",
+            at("x")
+        ))?;
+        for row in stmt.query_map(rusqlite::named_params! {":run": run}, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (code, n) = row?;
+            per_state.entry(code).or_default().0 = n;
+        }
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT estado_inegi, count(DISTINCT certificador_id), count(DISTINCT ec_clave) FROM ec_certificador_estado s WHERE {} GROUP BY estado_inegi",
+            at("s")
+        ))?;
+        for row in stmt.query_map(rusqlite::named_params! {":run": run}, |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (code, certs, standards) = row?;
+            let e = per_state.entry(code).or_default();
+            (e.1, e.2) = (certs, standards);
+        }
+        Ok(crate::normalize::states::STATES
+            .iter()
+            .map(|(code, nombre)| {
+                let (comites, certificadores, estandares) =
+                    per_state.get(*code).copied().unwrap_or_default();
+                EstadoSummary {
+                    clave: code.to_string(),
+                    nombre: nombre.to_string(),
+                    comites,
+                    certificadores,
+                    estandares,
+                }
+            })
+            .collect())
     }
 
     fn list_centros(
@@ -1273,7 +1497,7 @@ pub fn rebuild_search_index(conn: &Connection, run: i64) -> Result<()> {
         ),
         format!(
             "INSERT INTO search_fts (kind, key, title, body)
-             SELECT 'certificador', x.id, x.nombre, coalesce((SELECT group_concat(alias, ' · ') FROM certificador_alias a WHERE a.certificador_id = x.id AND {}), '')
+             SELECT 'certificador', x.id, x.nombre, coalesce((SELECT group_concat(alias, ' · ') FROM certificador_alias a WHERE a.certificador_id = x.id AND {}), '') || ' ' || coalesce(x.tipo, '')
              FROM certificadores x WHERE {}",
             at("a"),
             at("x")

@@ -17,6 +17,15 @@ pub struct DetailData {
     pub committee_members: Vec<String>,
 }
 
+/// What the project's generated registry publishes about a certifier
+/// beside its name (the captured corpus has no such columns): its type as
+/// written on the page and the states where it certifies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CertifierFacts {
+    pub tipo: String,
+    pub estados: Vec<String>,
+}
+
 /// One row of a legacy listing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListingRow {
@@ -35,6 +44,9 @@ pub struct Corpus {
     pub detalles: BTreeMap<String, DetailData>,
     /// Legacy listings by component (`ESLACT`, `ESLINACT`, `ESLHIST`, `MARCA`).
     pub listings: BTreeMap<String, Vec<ListingRow>>,
+    /// Type and states by certifier identity key (`names::org_key`); empty
+    /// for the captured corpus, whose pages show names only.
+    pub certifier_facts: BTreeMap<String, CertifierFacts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +159,7 @@ impl Corpus {
             comites,
             detalles,
             listings,
+            certifier_facts: BTreeMap::new(),
         }
     }
 
@@ -158,6 +171,12 @@ impl Corpus {
                 .find(|(k, _)| clean(k) == code)
                 .map(|(_, v)| v)
         })
+    }
+
+    /// The published type and states of a certifier, if the site shows them.
+    pub fn facts(&self, name: &str) -> Option<&CertifierFacts> {
+        self.certifier_facts
+            .get(&crate::normalize::names::org_key(name))
     }
 
     /// Figures a harvest of this corpus must reproduce, counted directly

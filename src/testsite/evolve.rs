@@ -5,7 +5,7 @@
 //! names by identity key; committee names; and two kinds of links.
 
 use super::corpus::{Corpus, DetailData};
-use crate::normalize::{clean, names};
+use crate::normalize::{clean, names, states};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +16,10 @@ pub struct Model {
     pub ec: BTreeMap<String, (String, bool)>,
     /// certifier id → preferred spelling
     pub certificadores: BTreeMap<String, String>,
+    /// certifier id → type (`ECE`/`OC`), when the pages publish it
+    pub certificador_tipo: BTreeMap<String, Option<String>>,
+    /// (certifier id, INEGI code) of the states where it certifies
+    pub certificador_estado: BTreeSet<(String, String)>,
     /// committee id → full name
     pub comites: BTreeMap<i64, String>,
     /// (clave, certifier id)
@@ -55,6 +59,15 @@ impl Corpus {
                     .or_default()
                     .entry(clean(c))
                     .or_default() += 1;
+                let facts = self.facts(c);
+                let tipo = facts.and_then(|f| names::certifier_type(&f.tipo));
+                m.certificador_tipo
+                    .insert(id.clone(), tipo.map(str::to_string));
+                for e in facts.map(|f| f.estados.as_slice()).unwrap_or(&[]) {
+                    if let Some(code) = states::inegi_code(e) {
+                        m.certificador_estado.insert((id.clone(), code.to_string()));
+                    }
+                }
                 m.ec_certificador.insert((clean(code), id));
             }
         }
@@ -116,6 +129,14 @@ pub fn change_set(a: &Model, b: &Model) -> Value {
                 })
                 .collect()
         };
+    // Certifiers: respelled names and changed types.
+    let mut certs_changed = named_changed(&a.certificadores, &b.certificadores);
+    for (id, tipo) in &b.certificador_tipo {
+        if let Some(old) = a.certificador_tipo.get(id).filter(|old| *old != tipo) {
+            certs_changed.entry(id.clone()).or_insert_with(|| json!({}))["tipo"] =
+                json!({"before": old, "after": tipo});
+        }
+    }
     let comites_a: BTreeMap<String, String> = a
         .comites
         .iter()
@@ -131,7 +152,7 @@ pub fn change_set(a: &Model, b: &Model) -> Value {
         "certificadores": {
             "added": keys(&b.certificadores, &a.certificadores),
             "removed": keys(&a.certificadores, &b.certificadores),
-            "changed": named_changed(&a.certificadores, &b.certificadores),
+            "changed": certs_changed,
         },
         "comites": {"added": keys(&comites_b, &comites_a), "removed": keys(&comites_a, &comites_b), "changed": named_changed(&comites_a, &comites_b)},
         "ec_certificador": {
@@ -141,6 +162,10 @@ pub fn change_set(a: &Model, b: &Model) -> Value {
         "comite_ec": {
             "added": b.comite_ec.difference(&a.comite_ec).collect::<Vec<_>>(),
             "removed": a.comite_ec.difference(&b.comite_ec).collect::<Vec<_>>(),
+        },
+        "certificador_estado": {
+            "added": b.certificador_estado.difference(&a.certificador_estado).collect::<Vec<_>>(),
+            "removed": a.certificador_estado.difference(&b.certificador_estado).collect::<Vec<_>>(),
         },
     })
 }
@@ -301,5 +326,38 @@ pub fn evolve(c: &Corpus) -> (Corpus, Evolution) {
         json!([{"idEstandarCompetencia": null, "codigo": codes[1], "titulo": null}]);
     comites.insert(max + 7, new_committee);
 
-    (Corpus::assemble(catalogue, comites, detalles), ev)
+    // Certifiers change type (ECE ↔ OC), start certifying in Zacatecas, or
+    // stop certifying in one of their states.
+    let mut facts = c.certifier_facts.clone();
+    let published: Vec<String> = pool
+        .iter()
+        .map(|n| names::org_key(n))
+        .filter(|k| facts.contains_key(k))
+        .collect();
+    let several = published
+        .iter()
+        .find(|k| facts[*k].estados.len() > 1)
+        .cloned();
+    if let Some(key) = &several {
+        facts.get_mut(key).expect("facts").estados.pop();
+    }
+    let others: Vec<&String> = published
+        .iter()
+        .filter(|k| Some(*k) != several.as_ref())
+        .take(4)
+        .collect();
+    for (i, key) in others.into_iter().enumerate() {
+        let f = facts.get_mut(key).expect("facts");
+        if i % 2 == 0 {
+            f.tipo = match names::certifier_type(&f.tipo) {
+                Some("OC") => "ECE".into(),
+                _ => "Organismo Certificador".into(),
+            };
+        } else {
+            f.estados.push("ZACATECAS".into());
+        }
+    }
+    let mut next = Corpus::assemble(catalogue, comites, detalles);
+    next.certifier_facts = facts;
+    (next, ev)
 }

@@ -4,7 +4,7 @@
 //! empty and malformed codes, a long gap in committee ids). Scale 1 is about
 //! a fifteenth of the real registry; cost grows linearly with the scale.
 
-use super::corpus::{Corpus, DetailData};
+use super::corpus::{CertifierFacts, Corpus, DetailData};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -457,7 +457,46 @@ pub fn generate(scale: u32, seed: u64) -> Corpus {
             },
         );
     }
-    Corpus::assemble(catalogue, comites, detalles)
+    let mut corpus = Corpus::assemble(catalogue, comites, detalles);
+    corpus.certifier_facts = certifier_facts(&certifiers);
+    corpus
+}
+
+/// Type and states for the generated certifiers, written the several ways a
+/// page may write them; every tenth certifier publishes neither.
+fn certifier_facts(certifiers: &[String]) -> BTreeMap<String, CertifierFacts> {
+    const TYPES: [&str; 4] = ["ECE", "Entidad de Certificación y Evaluación", "ECE", "OC"];
+    const ALSO: [&str; 3] = ["Organismo Certificador", "Jalisco", "Puebla"];
+    let named: Vec<&str> = STATES
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|s| *s != "Extranjero")
+        .collect();
+    certifiers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 10 != 7)
+        .map(|(i, name)| {
+            let tipo = if i % 11 == 5 {
+                ALSO[0]
+            } else {
+                TYPES[i % TYPES.len()]
+            };
+            let mut estados = vec![named[i % named.len()].to_string()];
+            if i % 3 == 0 {
+                estados.push(ALSO[1 + i % 2].to_string());
+            }
+            estados.dedup();
+            (
+                crate::normalize::names::org_key(name),
+                CertifierFacts {
+                    tipo: tipo.to_string(),
+                    estados,
+                },
+            )
+        })
+        .collect()
 }
 
 fn roman(n: usize) -> String {

@@ -176,7 +176,10 @@ fn route(corpus: &Corpus, path_and_query: &str) -> (Class, Answer) {
     if let Some(code) = path.strip_prefix("/acciones_movil/renec_v2/competencia/") {
         let code = percent_decode(code);
         return match corpus.detail(&code) {
-            Some(d) => (Class::Detail, Answer::html(200, render::detail_page(d))),
+            Some(d) => (
+                Class::Detail,
+                Answer::html(200, render::detail_page(d, corpus)),
+            ),
             None => (Class::Detail, Answer::html(404, render::not_found_page())),
         };
     }

@@ -1,5 +1,7 @@
 //! The test site's pages, in the shapes of renec-site.md.
 
+#[cfg(test)]
+use super::corpus::CertifierFacts;
 use super::corpus::{Corpus, DetailData, ListingRow};
 use std::fmt::Write as _;
 
@@ -43,9 +45,10 @@ fn mat_table(out: &mut String, header: &str, values: &[String]) {
 }
 
 /// A detail page with Angular Material markup: occupations and committee
-/// members in `mat-table`s, certifiers in a `table` (with a state column
-/// before the name), offerings in a `ul` (the panel is left out when empty).
-pub fn detail_page(d: &DetailData) -> String {
+/// members in `mat-table`s, certifiers in a `table` (the name only, as
+/// renec-site.md shows it; with state and type columns around the name when
+/// the corpus has them), offerings in a `ul` (the panel is left out when empty).
+pub fn detail_page(d: &DetailData, corpus: &Corpus) -> String {
     let mut out = String::from(
         "<!DOCTYPE html>\n<html lang=\"es\"><head><meta charset=\"utf-8\"><title>RENEC - Estándar de competencia</title></head>\n<body>\n<app-root><nav><ul><li>Inicio</li><li>Estándares</li></ul></nav>\n<app-competencia>\n",
     );
@@ -57,9 +60,26 @@ pub fn detail_page(d: &DetailData) -> String {
     out.push_str("  <mat-expansion-panel>\n   <mat-expansion-panel-header><span>DESCRIPCIÓN DEL ESTÁNDAR</span></mat-expansion-panel-header>\n");
     mat_table(&mut out, "Ocupaciones", &d.occupations);
     out.push_str("  </mat-expansion-panel>\n");
-    out.push_str("  <mat-expansion-panel>\n   <mat-expansion-panel-header>¿EN DÓNDE PUEDO CERTIFICARME?</mat-expansion-panel-header>\n   <table class=\"tabla\"><thead><tr><th>Entidad</th><th>Certificador</th></tr></thead><tbody>\n");
-    for c in &d.certifiers {
-        let _ = writeln!(out, "    <tr><td>Nacional</td><td>{}</td></tr>", escape(c));
+    out.push_str("  <mat-expansion-panel>\n   <mat-expansion-panel-header>¿EN DÓNDE PUEDO CERTIFICARME?</mat-expansion-panel-header>\n");
+    if d.certifiers.iter().any(|c| corpus.facts(c).is_some()) {
+        out.push_str("   <table class=\"tabla\"><thead><tr><th>Entidad federativa</th><th>Certificador</th><th>Tipo</th></tr></thead><tbody>\n");
+        for c in &d.certifiers {
+            let facts = corpus.facts(c).cloned().unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    <tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&facts.estados.join(", ")),
+                escape(c),
+                escape(&facts.tipo)
+            );
+        }
+    } else {
+        out.push_str(
+            "   <table class=\"tabla\"><thead><tr><th>Certificador</th></tr></thead><tbody>\n",
+        );
+        for c in &d.certifiers {
+            let _ = writeln!(out, "    <tr><td>{}</td></tr>", escape(c));
+        }
     }
     out.push_str("   </tbody></table>\n  </mat-expansion-panel>\n");
     if !d.courses.is_empty() {
@@ -210,13 +230,44 @@ mod tests {
             courses: vec![],
             committee_members: vec!["SEP".into(), "CONALEP".into()],
         };
-        let page = detail::parse(&detail_page(&d), &Registry::embedded().detail);
+        let mut corpus = Corpus::default();
+        let page = detail::parse(&detail_page(&d, &corpus), &Registry::embedded().detail);
         assert_eq!(page.codigo.as_deref(), Some("EC1571"));
         assert_eq!(
             page.titulo.as_deref(),
             Some("Coordinación de “eventos” & más")
         );
-        assert_eq!(page.certificadores, d.certifiers);
+        let names: Vec<&str> = page
+            .certificadores
+            .iter()
+            .map(|r| r.nombre.as_str())
+            .collect();
+        assert_eq!(names, d.certifiers);
+        assert!(page
+            .certificadores
+            .iter()
+            .all(|r| r.tipo.is_none() && r.estados.is_empty()));
+        // With type and states, they come back beside the names.
+        corpus.certifier_facts.insert(
+            crate::normalize::names::org_key("ICEMéxico"),
+            CertifierFacts {
+                tipo: "ECE".into(),
+                estados: vec!["JALISCO".into(), "Nuevo León".into()],
+            },
+        );
+        let page = detail::parse(&detail_page(&d, &corpus), &Registry::embedded().detail);
+        assert_eq!(
+            page.certificadores[1],
+            detail::CertifierRow {
+                nombre: "ICEMéxico".into(),
+                estados: vec!["JALISCO".into(), "Nuevo León".into()],
+                tipo: Some("ECE".into()),
+            }
+        );
+        assert_eq!(
+            page.certificadores[0],
+            detail::CertifierRow::named(d.certifiers[0].as_str())
+        );
         assert_eq!(page.ocupaciones, d.occupations);
         assert_eq!(page.miembros, d.committee_members);
         assert!(page.centros.is_empty());
