@@ -308,6 +308,14 @@ impl Snapshots {
                 supported: crate::store::migrate::SCHEMA_VERSION,
             });
         }
+        if m.schema_version < crate::store::migrate::SCHEMA_VERSION {
+            // A snapshot of an older version is brought to this one before it
+            // is swapped in, so readers never see an old schema.
+            if let Err(e) = Store::open(&staged) {
+                let _ = std::fs::remove_file(&staged);
+                return Err(e.into());
+            }
+        }
         fsync(&staged)?;
         let kept = if db.exists() {
             // Fold the WAL into the file so the kept copy is whole.
@@ -521,6 +529,43 @@ mod tests {
             Store::open(&db).unwrap().current_counts().unwrap().sectores,
             1
         );
+    }
+
+    #[test]
+    fn a_snapshot_of_an_older_schema_is_migrated_when_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_data(dir.path());
+        // Back to schema version 2 (before certifier types and states).
+        store
+            .conn()
+            .execute_batch(
+                "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
+                 ALTER TABLE certificadores DROP COLUMN tipo; PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        let snaps = Snapshots::new(dir.path());
+        let m = snaps.create(&store).unwrap();
+        assert_eq!(m.schema_version, 2);
+        let db = dir.path().join("restored.sqlite3");
+        snaps.restore(&m.id, &db).unwrap();
+        // Read without Store::open, which would migrate by itself.
+        let raw = rusqlite::Connection::open(&db).unwrap();
+        assert_eq!(
+            crate::store::migrate::current_version(&raw).unwrap(),
+            crate::store::migrate::SCHEMA_VERSION
+        );
+        let n: i64 = raw
+            .query_row(
+                "SELECT count(*) FROM v_current_sectores, v_current_ec_certificador_estado",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 0);
+        let sectores: i64 = raw
+            .query_row("SELECT count(*) FROM v_current_sectores", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sectores, 1);
     }
 
     #[test]
