@@ -92,9 +92,10 @@ pub fn duplicate_keys_at(conn: &Connection, run: i64) -> Result<BTreeMap<&'stati
 
 /// Links as of `run` whose ends are not present as of `run`, per link end.
 pub fn dangling_links_at(conn: &Connection, run: i64) -> Result<BTreeMap<&'static str, i64>> {
-    let checks: [(&str, &str); 8] = [
+    let checks: [(&str, &str); 9] = [
         ("ec_certificador.ec_clave", "SELECT count(*) FROM ec_certificador l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
         ("ec_certificador.certificador_id", "SELECT count(*) FROM ec_certificador l WHERE {L} AND NOT EXISTS (SELECT 1 FROM certificadores e WHERE e.id = l.certificador_id AND {E})"),
+        ("ec_certificador_estado", "SELECT count(*) FROM ec_certificador_estado l WHERE {L} AND NOT EXISTS (SELECT 1 FROM ec_certificador e WHERE e.ec_clave = l.ec_clave AND e.certificador_id = l.certificador_id AND {E})"),
         ("ec_centro.ec_clave", "SELECT count(*) FROM ec_centro l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
         ("ec_centro.centro_id", "SELECT count(*) FROM ec_centro l WHERE {L} AND NOT EXISTS (SELECT 1 FROM centros e WHERE e.id = l.centro_id AND {E})"),
         ("ec_ocupacion.ec_clave", "SELECT count(*) FROM ec_ocupacion l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
