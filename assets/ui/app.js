@@ -183,7 +183,8 @@ async function buscador() {
 const dirState = { q: "", sort: "-estandares", estado: "", tipo: "" };
 const stateNames = (estados) => (estados || []).map((e) => e.nombre).join(", ");
 const estadoName = (code) => estadoNames?.[code] || code;
-const typeTag = (tipo) => (tipo ? h("span", { class: "tag", title: tipo === "ECE" ? "Entidad de Certificación y Evaluación" : "Organismo Certificador" }, tipo) : null);
+const TYPE_NAMES = { ECE: "Entidad de Certificación y Evaluación", OC: "Organismo Certificador" };
+const typeTag = (tipo) => (tipo ? h("span", { class: "tag", title: TYPE_NAMES[tipo] }, tipo) : null);
 
 async function directorio() {
   const input = h("input", { type: "search", id: "dq", value: dirState.q, placeholder: t("directory_label"), autocomplete: "off" });
@@ -275,7 +276,7 @@ async function certPage(id) {
   const c = await api(`/api/v1/certificadores/${encodeURIComponent(id)}`);
   document.title = `${c.nombre} · RENEC`;
   show(h("p", { class: "meta" }, t("certifier_title")), h("h1", {}, c.nombre),
-    facts([[t("cert_type"), c.tipo ? [typeTag(c.tipo), ` ${c.tipo === "ECE" ? "Entidad de Certificación y Evaluación" : "Organismo Certificador"}`] : null],
+    facts([[t("cert_type"), c.tipo ? [typeTag(c.tipo), ` ${TYPE_NAMES[c.tipo]}`] : null],
       [t("cert_states"), c.estados.length ? c.estados.map((e) => `${e.nombre} (${t("standards_n", e.estandares)})`).join(" · ") : null],
       [t("spellings"), c.nombres_publicados.join(" · ")], [t("first_seen"), `${t("run")} ${c.first_seen_run}`], [t("last_seen"), `${t("run")} ${c.last_seen_run}`]]),
     h("h2", {}, `${t("standards")} (${c.estandares})`), await standardsList(`/api/v1/certificadores/${encodeURIComponent(id)}/estandares`));

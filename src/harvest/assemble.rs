@@ -584,4 +584,90 @@ mod tests {
             "{problems:?}"
         );
     }
+
+    #[test]
+    fn certifier_type_and_states_from_every_page() {
+        let cert = |nombre: &str, tipo: Option<&str>, estados: &[&str]| CertifierRow {
+            nombre: nombre.into(),
+            tipo: tipo.map(String::from),
+            estados: estados.iter().map(|s| s.to_string()).collect(),
+        };
+        let mut details = BTreeMap::new();
+        for (code, rows) in [
+            (
+                "EC0001",
+                vec![cert("ICEMéxico", Some("ECE"), &["JALISCO", "CDMX"])],
+            ),
+            (
+                "EC0002",
+                vec![cert(
+                    "ICEMéxico",
+                    Some("Entidad de Certificación y Evaluación"),
+                    &["Jalisco"],
+                )],
+            ),
+            (
+                "EC0003",
+                vec![
+                    cert("ICEMéxico", Some("OC"), &["Atlántida"]),
+                    cert("Otro", Some("Centro"), &[]),
+                ],
+            ),
+        ] {
+            let page = DetailPage {
+                titulo: Some("t".into()),
+                certificadores: rows,
+                ..DetailPage::default()
+            };
+            details.insert(code.to_string(), (format!("d/{code}"), page));
+        }
+        let h = Harvested {
+            catalogue: Some(Catalogue {
+                rows: ["EC0001", "EC0002", "EC0003"]
+                    .iter()
+                    .map(|c| row(c, "X"))
+                    .collect(),
+                reported: 3,
+                rejected: vec![],
+            }),
+            details,
+            ..Harvested::default()
+        };
+        let opts = AssembleOptions {
+            keep_person_fields: false,
+            detail_url: &|c| format!("d/{c}"),
+            listing_url: &|t| format!("l/{}", t.as_str()),
+        };
+        let d = assemble(h, &opts);
+        let ice = d
+            .certificadores
+            .iter()
+            .find(|c| c.nombre == "ICEMéxico")
+            .unwrap();
+        // Published as ECE twice (letters and words) and OC once: ECE, and the conflict is reported.
+        assert_eq!(ice.tipo.as_deref(), Some("ECE"));
+        let otro = d
+            .certificadores
+            .iter()
+            .find(|c| c.nombre == "Otro")
+            .unwrap();
+        assert_eq!(otro.tipo, None);
+        let states: Vec<(&str, &str)> = d
+            .ec_certificador_estado
+            .iter()
+            .map(|(e, _, s)| (e.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(
+            states,
+            vec![("EC0001", "09"), ("EC0001", "14"), ("EC0002", "14")]
+        );
+        let problems: Vec<&str> = d.issues.iter().map(|i| i.problem.as_str()).collect();
+        for p in [
+            "certifier published with several types (the most frequent is kept)",
+            "certifier type not recognized (ECE or OC expected; ignored)",
+            "certifier state not recognized (ignored)",
+        ] {
+            assert!(problems.contains(&p), "{p}: {problems:?}");
+        }
+    }
 }

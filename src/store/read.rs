@@ -185,8 +185,8 @@ pub struct CertLink {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EstadoCount {
-    pub clave: String,
-    pub nombre: String,
+    #[serde(flatten)]
+    pub estado: EstadoRef,
     /// Standards this body certifies in the state.
     pub estandares: i64,
 }
@@ -939,11 +939,8 @@ impl ReadStore for SqliteReader {
                 at("s")
             ))?;
             let rows = stmt.query_map(rusqlite::named_params! {":key": id, ":run": run}, |r| {
-                let code: String = r.get(0)?;
-                let e = EstadoRef::from_code(&code);
                 Ok(EstadoCount {
-                    clave: e.clave,
-                    nombre: e.nombre,
+                    estado: EstadoRef::from_code(&r.get::<_, String>(0)?),
                     estandares: r.get(1)?,
                 })
             })?;
