@@ -256,6 +256,25 @@ end
         "/api/v1/search?q=WORD&limit=20",
         Some(&script),
     ));
+    // The Directorio's queries with the cache off: the whole certifier list
+    // counted, sorted and paged, by type and by state.
+    let script = dir.path().join("directory.lua");
+    std::fs::write(
+        &script,
+        r#"local filters = {"", "&tipo=ECE", "&tipo=OC", "&estado=09", "&estado=14", "&estado=19", "&q=universidad"}
+request = function()
+  local f = filters[math.random(#filters)]
+  return wrk.format("GET", "/api/v1/certificadores?sort=-estandares&limit=50" .. f)
+end
+"#,
+    )
+    .unwrap();
+    loads.push(wrk(
+        "certifier directory, cache off",
+        &uncached.base,
+        "/api/v1/certificadores?sort=-estandares&limit=50 (alone, or with tipo, estado or q)",
+        Some(&script),
+    ));
     let ready_ms = uncached.ready_ms.min(start(dir.path(), true).ready_ms);
     drop(uncached);
 
