@@ -58,6 +58,12 @@ fn lists_filters_pagination_and_details() {
     let (_, stats) = get_json(&url(&f, "/api/v1/stats"));
     let vigentes = stats["estandares_vigentes"].as_u64().unwrap();
     assert_eq!(vigentes, 200);
+    // The test site is not CONOCER's: the answer says so (the UI shows a banner).
+    assert_eq!(stats["source"]["oficial"], false, "{stats}");
+    assert!(stats["source"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
 
     // Every standard, paged by cursor, each once.
     let (total, items) = walk(&f, "/api/v1/ec?limit=37");

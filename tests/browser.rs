@@ -190,6 +190,10 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         count.starts_with("100 "),
         "all standards in force at first: {count}"
     );
+    // Generated data is never shown as the real registry.
+    driver.wait_text("#source-banner", |t| {
+        t.starts_with("Datos de prueba") && t.contains(&site.base_url())
+    });
     driver.screenshot("1-buscador");
 
     // Type a query: the result count follows the API's total for it.

@@ -30,6 +30,7 @@ const I18N = {
     offering_title: "Oferta de capacitación", certifier_title: "Certificador", vigente: "vigente", inactivo: "no vigente",
     marca: "de marca", historica: "histórica", published: "publicada", held: "retenida", running: "en curso", failed: "fallida",
     data_from: (d) => `Datos publicados el ${d}`, none: "—",
+    not_official: (u) => `Datos de prueba: esta instancia cosechó ${u}, no el sitio del RENEC (conocer.gob.mx); no lo tome como el registro vigente.`,
     jobs: "Tareas programadas", job: "Tarea", next_run: "Próxima", last_run: "Última", last_result: "Resultado",
     bundle: "Paquete servido (espejo sin red)", offline: "Espejo sin red: no cosecha",
   },
@@ -61,6 +62,7 @@ const I18N = {
     offering_title: "Training offering", certifier_title: "Certifier", vigente: "in force", inactivo: "withdrawn",
     marca: "brand", historica: "historic", published: "published", held: "held", running: "running", failed: "failed",
     data_from: (d) => `Data published on ${d}`, none: "—",
+    not_official: (u) => `Test data: this instance harvested ${u}, not the RENEC site (conocer.gob.mx); do not take it for the current registry.`,
     jobs: "Scheduled jobs", job: "Job", next_run: "Next", last_run: "Last", last_result: "Result",
     bundle: "Bundle served (air-gapped mirror)", offline: "Air-gapped mirror: never crawls",
   },
@@ -370,10 +372,14 @@ async function estado() {
 }
 
 async function footer() {
+  const banner = document.getElementById("source-banner");
   try {
     const s = await api("/api/v1/stats");
     document.getElementById("data-age").textContent = s.published_at ? t("data_from", fmtDate(s.published_at)) : "";
-  } catch { document.getElementById("data-age").textContent = ""; }
+    // Data not harvested from conocer.gob.mx (a test site, the demo) is never shown as the real registry.
+    banner.hidden = !s.source || s.source.oficial;
+    if (s.source && !s.source.oficial) banner.textContent = t("not_official", s.source.url);
+  } catch { document.getElementById("data-age").textContent = ""; banner.hidden = true; }
 }
 
 // ---- router ----------------------------------------------------------------------

@@ -44,12 +44,27 @@ pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
         serde_json::json!({"id": r.id, "status": r.status, "started_at": r.started_at, "finished_at": r.finished_at})
     });
     v["published_run"] = serde_json::json!(run);
+    v["source"] = published
+        .as_ref()
+        .map_or(serde_json::Value::Null, |r| source(&r.source_url));
     v["published_at"] = serde_json::json!(published.and_then(|r| r.finished_at));
     let bundle = req.state.read(|s| s.state("served_bundle")).await?;
     v["bundle"] = bundle
         .and_then(|b| serde_json::from_str(&b).ok())
         .unwrap_or(serde_json::Value::Null);
     Ok(Reply::Json(v))
+}
+
+/// Where the published data comes from, and whether that is CONOCER's own
+/// site (else a test site or a copy, which the UI says on every page).
+fn source(url: &str) -> serde_json::Value {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    let official = host
+        .as_deref()
+        .is_some_and(|h| h == "conocer.gob.mx" || h.ends_with(".conocer.gob.mx"));
+    serde_json::json!({"url": url, "oficial": official})
 }
 
 /// The scheduler's jobs (next and last run, last result) and whether a harvest runs.
@@ -66,4 +81,24 @@ pub async fn scheduler(req: &Request<'_>) -> Result<Reply, ApiError> {
         "timezone": d.cfg.timezone,
         "jobs": d.jobs(),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source;
+
+    #[test]
+    fn only_conocer_gob_mx_is_the_official_source() {
+        for (url, official) in [
+            ("https://conocer.gob.mx", true),
+            ("https://www.conocer.gob.mx/", true),
+            ("https://CONOCER.GOB.MX", true),
+            ("http://127.0.0.1:8080", false),
+            ("https://conocer.gob.mx.example.com", false),
+            ("https://notconocer.gob.mx", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(source(url)["oficial"], official, "{url}");
+        }
+    }
 }

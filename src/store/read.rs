@@ -314,6 +314,8 @@ pub struct RunView {
     pub summary: serde_json::Value,
     pub reasons: Vec<String>,
     pub error: Option<String>,
+    /// The site this run harvested (RENEC_SOURCE_URL at the time).
+    pub source_url: String,
     /// Pages obtained so far by source, while the run is running.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<std::collections::BTreeMap<String, i64>>,
@@ -716,6 +718,7 @@ fn run_view(r: &rusqlite::Row) -> rusqlite::Result<RunView> {
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),
         error: r.get(10)?,
+        source_url: r.get(11)?,
         progress: None,
     })
 }
@@ -731,7 +734,7 @@ fn with_progress(c: &Connection, mut run: RunView) -> Result<RunView> {
     Ok(run)
 }
 
-const RUN_SELECT: &str = "SELECT id, status, started_at, finished_at, basis_run, binary_version, coverage_json, counts_json, summary_json, reasons_json, error FROM runs";
+const RUN_SELECT: &str = "SELECT id, status, started_at, finished_at, basis_run, binary_version, coverage_json, counts_json, summary_json, reasons_json, error, source_url FROM runs";
 
 impl ReadStore for SqliteReader {
     fn published_run(&self) -> Result<Option<(i64, Option<String>)>> {
