@@ -80,6 +80,50 @@ fn config_check_redacts_secrets() {
 }
 
 #[test]
+fn demo_with_two_states_publishes_both_runs_and_their_diff() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["demo", "--two-states", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("demo ended before printing its address")
+            .unwrap();
+        if line.starts_with("http://127.0.0.1:") {
+            break line;
+        }
+        seen.push(line);
+    };
+    let text = seen.join("\n");
+    assert!(
+        text.contains("run 1 PUBLISHED") && text.contains("run 2 PUBLISHED"),
+        "{text}"
+    );
+    let (_, diff) = common::get_json(&format!("{url}api/v1/runs/2/diff"));
+    for kind in ["ec", "certificadores"] {
+        assert!(
+            !diff[kind]["added"].as_array().unwrap().is_empty()
+                || !diff[kind]["changed"].as_array().unwrap().is_empty(),
+            "{kind}: {diff}"
+        );
+    }
+    assert!(!diff["certificador_estado"]["added"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
 fn demo_serves_its_data_then_stats_json() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();

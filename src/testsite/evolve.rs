@@ -112,7 +112,12 @@ pub fn change_set(a: &Model, b: &Model) -> Value {
                 let (t0, v0) = a.ec.get(k)?;
                 let mut fields = serde_json::Map::new();
                 if t0 != titulo {
-                    fields.insert("titulo".into(), json!({"before": t0, "after": titulo}));
+                    // A listing that shows no title: the harvester keeps none (null).
+                    let t = |s: &String| if s.is_empty() { Value::Null } else { json!(s) };
+                    fields.insert(
+                        "titulo".into(),
+                        json!({"before": t(t0), "after": t(titulo)}),
+                    );
                 }
                 if v0 != vigente {
                     fields.insert("vigente".into(), json!({"before": v0, "after": vigente}));
@@ -205,10 +210,20 @@ pub fn evolve(c: &Corpus) -> (Corpus, Evolution) {
         .filter(|k| detalles.get(*k).is_some_and(|d| d.certifiers.len() >= 2))
         .collect();
 
-    // Removed from every source; retired to the inactive listing.
-    ev.removed = codes.iter().step_by(29).take(3).cloned().collect();
+    // Removed from every source; retired to the inactive listing. Standards
+    // without training offerings, so that a small registry's offering links
+    // do not drop past the quality checks' 10% (the second state must publish).
+    let without_courses = |k: &str| detalles.get(k).is_some_and(|d| d.courses.is_empty());
+    ev.removed = codes
+        .iter()
+        .filter(|k| without_courses(k))
+        .step_by(29)
+        .take(3)
+        .cloned()
+        .collect();
     ev.retired = with_certs
         .iter()
+        .filter(|k| without_courses(k))
         .skip(5)
         .step_by(13)
         .take(2)
@@ -322,8 +337,12 @@ pub fn evolve(c: &Corpus) -> (Corpus, Evolution) {
     let max = *comites.keys().max().expect("committees");
     let mut new_committee = comites[&first_committee].clone();
     new_committee["nombre"] = json!("de Nuevas Tecnologías Educativas");
+    let still_active = codes
+        .iter()
+        .find(|k| !ev.removed.contains(k) && !ev.retired.contains(k))
+        .expect("an active standard");
     new_committee["estandaresAsociados"] =
-        json!([{"idEstandarCompetencia": null, "codigo": codes[1], "titulo": null}]);
+        json!([{"idEstandarCompetencia": null, "codigo": still_active, "titulo": null}]);
     comites.insert(max + 7, new_committee);
 
     // Certifiers change type (ECE ↔ OC), start certifying in Zacatecas, or
