@@ -115,10 +115,15 @@ fn demo_with_two_states_publishes_both_runs_and_their_diff() {
             "{kind}: {diff}"
         );
     }
-    assert!(!diff["certificador_estado"]["added"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    for side in ["added", "removed"] {
+        assert!(
+            !diff["certificador_estado"][side]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "certifier states {side}: {diff}"
+        );
+    }
     child.kill().unwrap();
     child.wait().unwrap();
 }

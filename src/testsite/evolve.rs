@@ -355,7 +355,15 @@ pub fn evolve(c: &Corpus) -> (Corpus, Evolution) {
         .collect();
     let several = published
         .iter()
-        .find(|k| facts[*k].estados.len() > 1)
+        .find(|k| {
+            // Two different states (not one state written two ways).
+            let codes: BTreeSet<_> = facts[*k]
+                .estados
+                .iter()
+                .filter_map(|e| states::inegi_code(e))
+                .collect();
+            codes.len() > 1 && facts[*k].estados.len() == codes.len()
+        })
         .cloned();
     if let Some(key) = &several {
         facts.get_mut(key).expect("facts").estados.pop();
