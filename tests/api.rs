@@ -195,17 +195,19 @@ fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
     let corpus = generate(2, 41);
     let mut by_type: BTreeMap<Option<&str>, BTreeSet<String>> = BTreeMap::new();
     let mut by_state: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    for d in corpus.detalles.values() {
+    let mut edges_in_jalisco = BTreeSet::new();
+    for (code, d) in &corpus.detalles {
         for name in &d.certifiers {
             let key = names::org_key(name);
             let facts = corpus.facts(name);
             let tipo = facts.and_then(|x| names::certifier_type(&x.tipo));
             by_type.entry(tipo).or_default().insert(key.clone());
             for e in facts.map(|x| x.estados.as_slice()).unwrap_or(&[]) {
-                by_state
-                    .entry(states::inegi_code(e).unwrap())
-                    .or_default()
-                    .insert(key.clone());
+                let inegi = states::inegi_code(e).unwrap();
+                by_state.entry(inegi).or_default().insert(key.clone());
+                if inegi == "14" {
+                    edges_in_jalisco.insert((code.trim().to_string(), key.clone()));
+                }
             }
         }
     }
@@ -255,6 +257,13 @@ fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
     assert_eq!(
         jalisco["total"].as_u64().unwrap() as usize,
         by_state["14"].len()
+    );
+    // The graph of what can be certified in Jalisco: exactly those edges.
+    let (_, graph) = get_json(&url(&f, "/api/v1/graph?certifica_en=Jalisco"));
+    assert!(!edges_in_jalisco.is_empty());
+    assert_eq!(
+        graph["edges"].as_array().unwrap().len(),
+        edges_in_jalisco.len()
     );
 
     // A standard's page: each certifier with where it certifies that
@@ -445,6 +454,7 @@ fn bad_input_gets_a_400_that_says_what_is_accepted() {
         ("/api/v1/comites/abc", "id"),
         ("/api/v1/runs/x", "id"),
         ("/api/v1/certificadores?tipo=ACME", "tipo"),
+        ("/api/v1/graph?certifica_en=Atlantida", "certifica_en"),
         ("/api/v1/certificadores?estado=Atlantida", "estado"),
         ("/api/v1/export/ec.xlsx", "format"),
     ];

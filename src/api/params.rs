@@ -116,14 +116,19 @@ impl Params {
 
     /// `estado`: a two-digit INEGI code or a state's name.
     pub fn estado(&self) -> Result<Option<String>, ApiError> {
-        let Some(v) = self.text("estado") else {
+        self.state("estado")
+    }
+
+    /// A state parameter: a two-digit INEGI code or a state's name, as its code.
+    pub fn state(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let Some(v) = self.text(name) else {
             return Ok(None);
         };
         if v.len() == 2 && crate::normalize::states::state_name(&v).is_some() {
             return Ok(Some(v));
         }
         crate::normalize::states::inegi_code(&v).map(|c| Some(c.to_string())).ok_or_else(|| {
-            ApiError::bad_parameter("estado", format!("`estado` must be a two-digit INEGI code (01 to 32) or a state's name, got {v:?}"))
+            ApiError::bad_parameter(name, format!("`{name}` must be a two-digit INEGI code (01 to 32) or a state's name, got {v:?}"))
         })
     }
 

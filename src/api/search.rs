@@ -23,10 +23,11 @@ pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn graph(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["sector", "estado"])?;
+    let p = req.params(&["sector", "estado", "certifica_en"])?;
     let f = GraphFilter {
         sector: p.text("sector"),
         estado: p.estado()?,
+        certifica_en: p.state("certifica_en")?,
     };
     let run = req.run()?;
     let g = req.state.read(move |s| s.graph(run, &f)).await?;

@@ -81,7 +81,10 @@ pub struct ComiteFilter {
 #[derive(Debug, Clone, Default)]
 pub struct GraphFilter {
     pub sector: Option<String>,
+    /// Standards whose committee is in this state (INEGI code).
     pub estado: Option<String>,
+    /// Only the edges certified in this state (INEGI code), when published.
+    pub certifica_en: Option<String>,
 }
 
 // ---- what it answers ----------------------------------------------------
@@ -1324,6 +1327,13 @@ impl ReadStore for SqliteReader {
                 at("k")
             ));
             sql.param(":estado", s.clone());
+        }
+        if let Some(s) = &f.certifica_en {
+            sql.cond(format!(
+                "EXISTS (SELECT 1 FROM ec_certificador_estado s WHERE s.ec_clave = l.ec_clave AND s.certificador_id = l.certificador_id AND s.estado_inegi = :certifica_en AND {})",
+                at("s")
+            ));
+            sql.param(":certifica_en", s.clone());
         }
         let text = format!(
             "SELECT e.clave, e.titulo, x.id, x.nombre FROM ec_certificador l
