@@ -1,6 +1,7 @@
 //! The UI in a real headless Chromium, driven through chromedriver's W3C
 //! WebDriver protocol (plain HTTP + JSON): the Buscador is typed into, its
-//! results opened, a certifier followed, the Directory filtered. Screenshots land in
+//! results opened, a certifier followed, the Directory filtered, the map of
+//! states read and followed. Screenshots land in
 //! target/ui-screenshots/ (CI keeps them as artifacts).
 
 mod common;
@@ -299,4 +300,20 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         "{table}"
     );
     driver.screenshot("5-directorio");
+
+    // The map: one tile per state with the API's figure; a tile opens the
+    // Directory filtered by its state.
+    driver.go(&format!("{}/#/mapa", api.base));
+    let tile = driver.find(&format!("#tiles a[data-code='{code}']"));
+    let shown = driver.text(&tile);
+    assert!(
+        shown.ends_with(&state["certificadores"].to_string()),
+        "{shown} vs {state}"
+    );
+    let table = driver.text(&driver.find("#states tbody"));
+    assert_eq!(table.lines().count(), 32, "{table}");
+    driver.screenshot("6-mapa");
+    driver.call("POST", &format!("/element/{tile}/click"), None);
+    let n = in_state["total"].as_u64().unwrap();
+    driver.wait_text("#dcount", |t| t.starts_with(&format!("{n} ")));
 }

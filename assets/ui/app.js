@@ -19,6 +19,10 @@ const I18N = {
     not_published_type: "Las páginas del RENEC que se cosecharon no publican el tipo (ECE u OC) de los certificadores.",
     unknown_type_n: (n) => `${n.toLocaleString("es-MX")} certificadores sin tipo publicado no aparecen al filtrar por tipo.`,
     cert_state_changes: "Entidades de certificadores",
+    nav_map: "Mapa", map_title: "El registro por entidad federativa", map_metric: "Mostrar",
+    m_certificadores: "Certificadores que certifican ahí", m_comites: "Comités con domicilio ahí", m_estandares: "Estándares certificables ahí",
+    map_note: "Cada cuadro es una entidad, en su posición aproximada; el color crece con la cifra. Elija una para ver sus certificadores.",
+    map_no_cert_states: "Las páginas cosechadas no publican la entidad de los certificadores: solo los comités tienen entidad.",
     standard: "Estándar", occupations: "Ocupaciones", certifiers: "¿En dónde puedo certificarme?", offerings: "¿En dónde puedo capacitarme?",
     members: "Integrantes del comité", first_seen: "Visto por primera vez", last_seen: "Visto por última vez", run: "corrida",
     source: "Fuente", type: "Tipo", spellings: "Nombres publicados", standards: "Estándares", address: "Domicilio", phone: "Teléfono",
@@ -51,6 +55,10 @@ const I18N = {
     not_published_type: "The harvested RENEC pages do not publish the certifiers' type (ECE or OC).",
     unknown_type_n: (n) => `${n.toLocaleString("en-US")} certifiers without a published type are left out when filtering by type.`,
     cert_state_changes: "Certifier states",
+    nav_map: "Map", map_title: "The registry by state", map_metric: "Show",
+    m_certificadores: "Certifiers that certify there", m_comites: "Committees based there", m_estandares: "Standards that can be certified there",
+    map_note: "Each square is a state, placed roughly where it lies; darker means more. Choose one to see its certifiers.",
+    map_no_cert_states: "The harvested pages do not publish the certifiers' state: only committees have one.",
     standard: "Standard", occupations: "Occupations", certifiers: "Where can I get certified?", offerings: "Where can I get trained?",
     members: "Committee members", first_seen: "First seen", last_seen: "Last seen", run: "run",
     source: "Source", type: "Type", spellings: "Published names", standards: "Standards", address: "Address", phone: "Phone",
@@ -247,6 +255,50 @@ async function directorio() {
   } catch (e) { notes.replaceChildren(failure(e)); }
 }
 
+// ---- Mapa: a tile map of the 32 states (row, column), fed by /api/v1/estados --------
+const TILES = {
+  "02": [0, 0, "BC"], "26": [0, 1, "SON"], "08": [0, 2, "CHIH"], "05": [0, 3, "COAH"], "19": [0, 4, "NL"],
+  "03": [1, 0, "BCS"], "25": [1, 1, "SIN"], "10": [1, 2, "DGO"], "32": [1, 3, "ZAC"], "24": [1, 4, "SLP"], "28": [1, 5, "TAMPS"],
+  "18": [2, 2, "NAY"], "01": [2, 3, "AGS"], "11": [2, 4, "GTO"], "22": [2, 5, "QRO"], "13": [2, 6, "HGO"],
+  "14": [3, 2, "JAL"], "16": [3, 3, "MICH"], "15": [3, 4, "MEX"], "09": [3, 5, "CDMX"], "29": [3, 6, "TLAX"], "30": [3, 7, "VER"], "31": [3, 9, "YUC"],
+  "06": [4, 2, "COL"], "12": [4, 3, "GRO"], "17": [4, 4, "MOR"], "21": [4, 5, "PUE"], "20": [4, 6, "OAX"], "27": [4, 7, "TAB"], "04": [4, 8, "CAMP"], "23": [4, 9, "QROO"],
+  "07": [5, 7, "CHIS"],
+};
+const mapState = { metric: null };
+
+async function mapa() {
+  const estados = (await api("/api/v1/estados")).items;
+  const anyCertState = estados.some((e) => e.certificadores > 0);
+  mapState.metric ??= anyCertState ? "certificadores" : "comites";
+  const metric = h("select", { id: "mmetric" }, ["certificadores", "comites", "estandares"].map((m) => h("option", { value: m, selected: mapState.metric === m }, t(`m_${m}`))));
+  const tiles = h("div", { class: "tiles", id: "tiles" });
+  const body = h("tbody");
+  const draw = () => {
+    const key = mapState.metric;
+    const max = Math.max(1, ...estados.map((e) => e[key]));
+    tiles.replaceChildren(...estados.map((e) => {
+      const [row, col, abbr] = TILES[e.clave];
+      const light = 96 - (e[key] / max) * 72;
+      const tile = h("a", { href: "#/directorio", class: light < 36 ? "tile dark" : "tile", "data-code": e.clave, title: e.nombre,
+        "aria-label": `${e.nombre}: ${e[key]} · ${t(`m_${key}`)}`, on: { click: () => { dirState.estado = e.clave; } } },
+      h("span", { class: "abbr" }, abbr), h("span", { class: "n" }, e[key].toLocaleString(lang === "es" ? "es-MX" : "en-US")));
+      // Set through the CSSOM: the Content-Security-Policy forbids style attributes.
+      Object.assign(tile.style, { gridRow: String(row + 1), gridColumn: String(col + 1), background: `hsl(163 ${e[key] ? 60 : 10}% ${light}%)` });
+      return tile;
+    }));
+    body.replaceChildren(...[...estados].sort((a, b) => b[key] - a[key] || a.clave.localeCompare(b.clave)).map((e) => h("tr", {},
+      h("td", {}, e.nombre), h("td", {}, e.certificadores), h("td", {}, e.comites), h("td", {}, e.estandares))));
+  };
+  metric.addEventListener("change", () => { mapState.metric = metric.value; draw(); });
+  show(h("h1", {}, t("map_title")),
+    h("div", { class: "filters" }, h("label", { for: "mmetric" }, t("map_metric"), metric)),
+    anyCertState ? null : h("p", { class: "empty" }, t("map_no_cert_states")),
+    h("p", { class: "meta" }, t("map_note")), tiles,
+    h("div", { class: "table-wrap" }, h("table", { id: "states" }, h("thead", {}, h("tr", {},
+      [t("cert_state"), t("m_certificadores"), t("m_comites"), t("m_estandares")].map((x) => h("th", {}, x)))), body)));
+  draw();
+}
+
 // ---- entity pages --------------------------------------------------------------
 const list = (items, render) => items.length ? h("ul", { class: "links" }, items.map((i) => h("li", {}, render(i)))) : h("p", { class: "empty" }, t("none"));
 const facts = (pairs) => h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
@@ -386,6 +438,7 @@ async function footer() {
 const routes = [
   [/^#?\/?$/, "buscador", buscador],
   [/^#\/directorio$/, "directorio", directorio],
+  [/^#\/mapa$/, "mapa", mapa],
   [/^#\/corridas$/, "corridas", corridas],
   [/^#\/cambios$/, "cambios", cambios],
   [/^#\/cambios\/(\d+)$/, "cambios", cambios],
