@@ -62,4 +62,40 @@ fn real_corpus_harvests_to_its_published_figures() {
         "{:?}",
         trad.items
     );
+
+    // The captured pages show certifiers by name only: no type and no state
+    // is invented; every body is counted under "type not published".
+    let run = store.last_published_run().unwrap().unwrap();
+    let tipos = reader.certificador_tipos(run).unwrap();
+    let unknown: Vec<(Option<String>, i64)> = tipos
+        .iter()
+        .map(|t| (t.tipo.clone(), t.certificadores))
+        .collect();
+    assert_eq!(
+        unknown,
+        vec![(Some("ECE".into()), 0), (Some("OC".into()), 0), (None, 482)]
+    );
+    let estados = reader.estados(run).unwrap();
+    assert!(estados
+        .iter()
+        .all(|e| e.certificadores == 0 && e.estandares == 0));
+    assert_eq!(
+        estados.iter().map(|e| e.comites).sum::<i64>() as usize,
+        // Committees with a Mexican state ("Extranjero" and nulls have none).
+        store
+            .current_values("v_current_comites", "id")
+            .unwrap()
+            .len()
+            - store_count(
+                &store,
+                "SELECT count(*) FROM v_current_comites WHERE estado_inegi IS NULL"
+            )
+    );
+}
+
+fn store_count(store: &renec_harvester::store::Store, sql: &str) -> usize {
+    store
+        .conn()
+        .query_row(sql, [], |r| r.get::<_, i64>(0))
+        .unwrap() as usize
 }
