@@ -245,6 +245,11 @@ async function directorio() {
     const known = tipos.items.filter((x) => x.tipo && x.certificadores > 0);
     tipo.append(...known.map((x) => h("option", { value: x.tipo, selected: dirState.tipo === x.tipo }, `${x.tipo} · ${x.nombre} (${x.certificadores})`)));
     tipo.disabled = known.length === 0;
+    // A choice kept from an earlier visit that the published data no longer offers is dropped.
+    const offered = { estado: withCerts.map((e) => e.clave), tipo: known.map((x) => x.tipo) };
+    const stale = ["estado", "tipo"].filter((k) => dirState[k] && !offered[k].includes(dirState[k]));
+    stale.forEach((k) => { dirState[k] = ""; });
+    if (stale.length) { estado.value = dirState.estado; tipo.value = dirState.tipo; run(); }
     const unknownType = tipos.items.find((x) => !x.tipo)?.certificadores || 0;
     const total = tipos.items.reduce((n, x) => n + x.certificadores, 0);
     const msgs = [];
