@@ -195,6 +195,11 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     driver.wait_text("#source-banner", |t| {
         t.starts_with("Datos de prueba") && t.contains(&site.base_url())
     });
+    let footer = driver.text(&driver.find("footer"));
+    assert!(
+        !footer.contains("Datos públicos del RENEC"),
+        "test data are not called RENEC's public data: {footer}"
+    );
     driver.screenshot("1-buscador");
 
     // Type a query: the result count follows the API's total for it.

@@ -19,6 +19,7 @@ const I18N = {
     not_published_type: "Las páginas del RENEC que se cosecharon no publican el tipo (ECE u OC) de los certificadores.",
     unknown_type_n: (n) => `${n.toLocaleString("es-MX")} certificadores sin tipo publicado no aparecen al filtrar por tipo.`,
     cert_state_changes: "Entidades de certificadores",
+    official: "sitio oficial", test_source: "no es el sitio oficial",
     nav_map: "Mapa", map_title: "El registro por entidad federativa", map_metric: "Mostrar",
     m_certificadores: "Certificadores que certifican ahí", m_comites: "Comités con domicilio ahí", m_estandares: "Estándares certificables ahí",
     map_note: "Cada cuadro es una entidad, en su posición aproximada; el color crece con la cifra. Elija una para ver sus certificadores.",
@@ -55,6 +56,7 @@ const I18N = {
     not_published_type: "The harvested RENEC pages do not publish the certifiers' type (ECE or OC).",
     unknown_type_n: (n) => `${n.toLocaleString("en-US")} certifiers without a published type are left out when filtering by type.`,
     cert_state_changes: "Certifier states",
+    official: "official site", test_source: "not the official site",
     nav_map: "Map", map_title: "The registry by state", map_metric: "Show",
     m_certificadores: "Certifiers that certify there", m_comites: "Committees based there", m_estandares: "Standards that can be certified there",
     map_note: "Each square is a state, placed roughly where it lies; darker means more. Choose one to see its certifiers.",
@@ -417,7 +419,8 @@ async function estado() {
   show(h("h1", {}, t("status_title")),
     facts([[t("status"), running ? t("harvest_running") : t("no_harvest_running")],
       [t("published_run"), stats ? `${stats.published_run} · ${fmtDate(stats.published_at)}` : t("none")],
-      [t("data_age"), age !== null ? t("age_h", age) : t("none")]]),
+      [t("data_age"), age !== null ? t("age_h", age) : t("none")],
+      [t("source"), stats?.source ? [stats.source.url, " ", h("span", { class: stats.source.oficial ? "tag ok" : "tag held" }, t(stats.source.oficial ? "official" : "test_source"))] : null]]),
     running ? h("section", {}, h("h2", {}, t("pages_done")), Object.entries(last.progress || {}).map(([k, v]) => h("div", {}, `${k}: ${v}`))) : null,
     stats?.bundle ? facts([[t("bundle"), `${stats.bundle.id} · ${fmtDate(stats.bundle.created_at)}`]]) : null,
     sched ? [h("h2", {}, t("jobs")), sched.offline ? h("p", { class: "meta" }, t("offline")) : null,
@@ -435,6 +438,7 @@ async function footer() {
     document.getElementById("data-age").textContent = s.published_at ? t("data_from", fmtDate(s.published_at)) : "";
     // Data not harvested from conocer.gob.mx (a test site, the demo) is never shown as the real registry.
     banner.hidden = !s.source || s.source.oficial;
+    document.querySelector(".foot [data-i18n='source_note']").hidden = !s.source?.oficial;
     if (s.source && !s.source.oficial) banner.textContent = t("not_official", s.source.url);
   } catch { document.getElementById("data-age").textContent = ""; banner.hidden = true; }
 }
