@@ -79,13 +79,15 @@ fn config_check_redacts_secrets() {
     );
 }
 
-#[test]
-fn demo_with_two_states_publishes_both_runs_and_their_diff() {
+/// Starts `demo` with `args`: the process, what it printed before its
+/// address, and the address (its last line).
+fn demo(args: &[&str], dir: &std::path::Path) -> (std::process::Child, String, String) {
     use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().unwrap();
     let mut child = bin()
-        .args(["demo", "--two-states", "--data-dir"])
-        .arg(dir.path())
+        .arg("demo")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -102,7 +104,13 @@ fn demo_with_two_states_publishes_both_runs_and_their_diff() {
         }
         seen.push(line);
     };
-    let text = seen.join("\n");
+    (child, seen.join("\n"), url)
+}
+
+#[test]
+fn demo_with_two_states_publishes_both_runs_and_their_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, text, url) = demo(&["--two-states"], dir.path());
     assert!(
         text.contains("run 1 PUBLISHED") && text.contains("run 2 PUBLISHED"),
         "{text}"
@@ -130,28 +138,8 @@ fn demo_with_two_states_publishes_both_runs_and_their_diff() {
 
 #[test]
 fn demo_serves_its_data_then_stats_json() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args(["demo", "--data-dir"])
-        .arg(dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("demo ended before printing its address")
-            .unwrap();
-        if line.starts_with("http://127.0.0.1:") {
-            break line;
-        }
-        seen.push(line);
-    };
-    let text = seen.join("\n");
+    let (mut child, text, url) = demo(&[], dir.path());
     assert!(
         text.contains("PUBLISHED") && text.contains("renec.sqlite3"),
         "{text}"

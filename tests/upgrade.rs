@@ -19,11 +19,7 @@ fn a_version_2_database_is_migrated_and_harvested_again() {
     // What the previous release left: no certifier types, no states, schema 2.
     let counts_before = {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch(
-            "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
-             ALTER TABLE certificadores DROP COLUMN tipo; PRAGMA user_version = 2;",
-        )
-        .unwrap();
+        renec_harvester::store::migrate::back_to(&conn, 2).unwrap();
         let n: i64 = conn
             .query_row("SELECT count(*) FROM v_current_certificadores", [], |r| {
                 r.get(0)

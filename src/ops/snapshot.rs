@@ -536,13 +536,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_data(dir.path());
         // Back to schema version 2 (before certifier types and states).
-        store
-            .conn()
-            .execute_batch(
-                "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
-                 ALTER TABLE certificadores DROP COLUMN tipo; PRAGMA user_version = 2;",
-            )
-            .unwrap();
+        crate::store::migrate::back_to(store.conn(), 2).unwrap();
         let snaps = Snapshots::new(dir.path());
         let m = snaps.create(&store).unwrap();
         assert_eq!(m.schema_version, 2);

@@ -66,6 +66,26 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     Ok(())
 }
 
+/// Undoes migrations `version + 1..`: what each one added, newest first.
+/// Kept beside `MIGRATIONS` so that a new migration adds its undo here.
+const UNDO: &[&str] = &[
+    "DROP TABLE api_keys; DROP TABLE audit_log;",
+    "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
+     ALTER TABLE certificadores DROP COLUMN tipo;",
+];
+
+/// Takes a current database back to an older schema version, as the release
+/// that wrote that version left it (for upgrade tests; data in the removed
+/// tables and columns is lost).
+pub fn back_to(conn: &Connection, version: i64) -> rusqlite::Result<()> {
+    for (i, sql) in UNDO.iter().enumerate().rev() {
+        if i as i64 + 2 > version {
+            conn.execute_batch(sql)?;
+        }
+    }
+    conn.pragma_update(None, "user_version", version)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,22 +102,11 @@ mod tests {
             .collect()
     }
 
-    /// The current schema without what migrations `from + 1..` added.
+    /// The current schema without what migrations `version + 1..` added.
     fn schema_at(version: i64) -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(SCHEMA).unwrap();
-        if version < 3 {
-            conn.execute_batch(
-                "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
-                 ALTER TABLE certificadores DROP COLUMN tipo;",
-            )
-            .unwrap();
-        }
-        if version < 2 {
-            conn.execute_batch("DROP TABLE api_keys; DROP TABLE audit_log;")
-                .unwrap();
-        }
-        conn.pragma_update(None, "user_version", version).unwrap();
+        back_to(&conn, version).unwrap();
         conn
     }
 

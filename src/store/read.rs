@@ -165,25 +165,23 @@ impl EstadoRef {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CertSummary {
-    pub id: String,
-    pub nombre: String,
-    /// `ECE` or `OC`; null when the pages do not publish it.
-    pub tipo: Option<String>,
-    /// States where it certifies at least one standard (empty when the pages
-    /// do not publish them).
-    pub estados: Vec<EstadoRef>,
-    pub estandares: i64,
-}
-
-/// A certifier of one standard, with where it certifies that standard.
+/// A certifier with its type and states: in a standard's detail, the states
+/// where it certifies that standard; in lists, where it certifies any.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CertLink {
     pub id: String,
     pub nombre: String,
+    /// `ECE` or `OC`; null when the pages do not publish it.
     pub tipo: Option<String>,
+    /// Empty when the pages do not publish states.
     pub estados: Vec<EstadoRef>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CertSummary {
+    #[serde(flatten)]
+    pub certificador: CertLink,
+    pub estandares: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -912,11 +910,13 @@ impl ReadStore for SqliteReader {
         }
         paged(&c, &select, &sql, &name_order(sort), page, |r| {
             Ok(CertSummary {
-                id: r.get(0)?,
-                nombre: r.get(1)?,
-                tipo: r.get(2)?,
+                certificador: CertLink {
+                    id: r.get(0)?,
+                    nombre: r.get(1)?,
+                    tipo: r.get(2)?,
+                    estados: EstadoRef::list(r.get(4)?),
+                },
                 estandares: r.get(3)?,
-                estados: EstadoRef::list(r.get(4)?),
             })
         })
     }
