@@ -6,43 +6,9 @@
 mod common;
 
 use renec_harvester::testsite::generate::generate;
-use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
-    cmd.env("RENEC_DATA_DIR", data_dir)
-        .env("API_LOG_LEVEL", "warn")
-        .env_remove("RENEC_CONFIG")
-        .env_remove("DATABASE_URL");
-    cmd
-}
-
-fn call(method: &str, url: &str, key: Option<&str>) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = match (method, key) {
-        ("POST", Some(k)) => agent
-            .post(url)
-            .header("Authorization", &format!("Bearer {k}"))
-            .send_empty(),
-        ("POST", None) => agent.post(url).send_empty(),
-        (_, Some(k)) => agent
-            .get(url)
-            .header("Authorization", &format!("Bearer {k}"))
-            .call(),
-        (_, None) => agent.get(url).call(),
-    }
-    .unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.body_mut().read_to_vec().unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
 
 #[test]
 fn keys_roles_admin_actions_and_audit() {
@@ -51,7 +17,7 @@ fn keys_roles_admin_actions_and_audit() {
     let cfg = common::config(&site, dir.path());
     assert!(common::harvest(&cfg).unwrap().published());
     let key = |name: &str, role: &str| {
-        let out = bin(dir.path())
+        let out = common::bin_in(dir.path())
             .args(["apikey", "create", name, "--role", role])
             .output()
             .unwrap();
@@ -65,7 +31,7 @@ fn keys_roles_admin_actions_and_audit() {
     let admin = key("ops", "admin");
     let read = key("tablero", "read");
     let listed = String::from_utf8(
-        bin(dir.path())
+        common::bin_in(dir.path())
             .args(["apikey", "list"])
             .output()
             .unwrap()
@@ -74,7 +40,7 @@ fn keys_roles_admin_actions_and_audit() {
     .unwrap();
     assert!(listed.contains("ops") && listed.contains("tablero") && !listed.contains(&admin[10..]));
 
-    let mut child = bin(dir.path())
+    let mut child = common::bin_in(dir.path())
         .arg("serve")
         .env("RENEC_SOURCE_URL", site.base_url())
         .env("DOWNLOAD_DELAY", "0")
@@ -96,21 +62,24 @@ fn keys_roles_admin_actions_and_audit() {
         .to_string();
     let url = |p: &str| format!("{base}{p}");
 
-    assert_eq!(call("POST", &url("/api/v1/admin/harvest"), None).0, 401);
-    let (status, body) = call("POST", &url("/api/v1/admin/harvest"), Some(&read));
+    assert_eq!(
+        common::call("POST", &url("/api/v1/admin/harvest"), None).0,
+        401
+    );
+    let (status, body) = common::call("POST", &url("/api/v1/admin/harvest"), Some(&read));
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden");
     assert_eq!(
-        call("GET", &url("/api/v1/ec?limit=1"), None).0,
+        common::call("GET", &url("/api/v1/ec?limit=1"), None).0,
         200,
         "reads are public by default"
     );
 
-    let (status, _) = call("POST", &url("/api/v1/admin/harvest"), Some(&admin));
+    let (status, _) = common::call("POST", &url("/api/v1/admin/harvest"), Some(&admin));
     assert_eq!(status, 202);
     let started = Instant::now();
     loop {
-        let (_, runs) = call("GET", &url("/api/v1/runs"), None);
+        let (_, runs) = common::call("GET", &url("/api/v1/runs"), None);
         if runs["items"]
             .as_array()
             .unwrap()
@@ -125,30 +94,30 @@ fn keys_roles_admin_actions_and_audit() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let (status, snap) = call("POST", &url("/api/v1/admin/snapshots"), Some(&admin));
+    let (status, snap) = common::call("POST", &url("/api/v1/admin/snapshots"), Some(&admin));
     assert_eq!(status, 201, "{snap}");
-    let (_, snaps) = call("GET", &url("/api/v1/admin/snapshots"), Some(&admin));
+    let (_, snaps) = common::call("GET", &url("/api/v1/admin/snapshots"), Some(&admin));
     assert_eq!(snaps["items"][0]["id"], snap["id"]);
-    let (_, config) = call("GET", &url("/api/v1/admin/config"), Some(&admin));
+    let (_, config) = common::call("GET", &url("/api/v1/admin/config"), Some(&admin));
     let text = config.to_string();
     assert!(
         text.contains("storage.database_url") && !text.contains("s3creto"),
         "secrets are redacted"
     );
     assert_eq!(
-        call("GET", &url("/api/v1/export/sectores.csv"), None).0,
+        common::call("GET", &url("/api/v1/export/sectores.csv"), None).0,
         200
     );
 
     // Wrong keys: 401, then slowed down to 429.
     let statuses: Vec<u16> = (0..8)
-        .map(|_| call("GET", &url("/api/v1/admin/audit"), Some("rh_00000000_nope")).0)
+        .map(|_| common::call("GET", &url("/api/v1/admin/audit"), Some("rh_00000000_nope")).0)
         .collect();
     assert_eq!(statuses[0], 401);
     assert!(statuses.contains(&429), "{statuses:?}");
 
     std::thread::sleep(Duration::from_millis(300));
-    let (status, audit) = call("GET", &url("/api/v1/admin/audit?limit=200"), Some(&admin));
+    let (status, audit) = common::call("GET", &url("/api/v1/admin/audit?limit=200"), Some(&admin));
     assert_eq!(status, 200);
     let events: Vec<(String, String)> = audit["items"]
         .as_array()

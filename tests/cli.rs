@@ -3,22 +3,7 @@
 mod common;
 
 use renec_harvester::testsite::generate::generate;
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
-    for var in [
-        "RENEC_CONFIG",
-        "DATABASE_URL",
-        "RENEC_DATA_DIR",
-        "RENEC_SOURCE_URL",
-        "CONCURRENT_REQUESTS",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("API_LOG_LEVEL", "warn");
-    cmd
-}
+use std::process::Output;
 
 fn text(out: &Output) -> (String, String) {
     (
@@ -30,7 +15,7 @@ fn text(out: &Output) -> (String, String) {
 #[test]
 fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = common::bin()
         .args(["config", "check"])
         .env("CONCURRENT_REQUESTS", "0")
         .current_dir(dir.path())
@@ -42,7 +27,7 @@ fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
         err.contains("`CONCURRENT_REQUESTS` must be a whole number between 1 and 64, got \"0\""),
         "{err}"
     );
-    let out = bin()
+    let out = common::bin()
         .args(["harvest"])
         .env("ROBOTSTXT_OBEY", "perhaps")
         .env("RENEC_DATA_DIR", dir.path().join("d"))
@@ -61,7 +46,7 @@ fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
 #[test]
 fn config_check_redacts_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = common::bin()
         .args(["config", "check"])
         .env("DATABASE_URL", "postgres://renec:hunter2@db.example/renec")
         .env("CONCURRENT_REQUESTS", "8")
@@ -83,7 +68,7 @@ fn config_check_redacts_secrets() {
 /// address, and the address (its last line).
 fn demo(args: &[&str], dir: &std::path::Path) -> (std::process::Child, String, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = bin()
+    let mut child = common::bin()
         .arg("demo")
         .args(args)
         .arg("--data-dir")
@@ -153,7 +138,7 @@ fn demo_serves_its_data_then_stats_json() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let out = bin()
+    let out = common::bin()
         .args(["stats", "--json"])
         .env("RENEC_DATA_DIR", dir.path())
         .output()
@@ -181,7 +166,7 @@ fn demo_serves_its_data_then_stats_json() {
 #[test]
 fn stats_without_a_database_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = common::bin()
         .args(["stats"])
         .env("RENEC_DATA_DIR", dir.path())
         .output()
@@ -199,7 +184,7 @@ fn a_held_run_exits_2() {
     }
     let site = common::site(corpus, &[]);
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = common::bin()
         .args(["harvest", "--no-progress"])
         .env("RENEC_SOURCE_URL", site.base_url())
         .env("RENEC_DATA_DIR", dir.path())

@@ -7,45 +7,8 @@ mod common;
 
 use renec_harvester::testsite::evolve::evolve;
 use renec_harvester::testsite::generate::generate;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn bin(data_dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
-    cmd.env("RENEC_DATA_DIR", data_dir)
-        .env("API_LOG_LEVEL", "warn")
-        .env_remove("RENEC_CONFIG")
-        .env_remove("DATABASE_URL");
-    cmd
-}
-
-fn serve(mut cmd: Command) -> (Child, String) {
-    cmd.env("API_PORT", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    let line = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    let url = line
-        .strip_prefix("serving ")
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    (child, url)
-}
-
-fn stop(mut child: Child) {
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-}
+use std::process::Stdio;
+use std::time::Duration;
 
 fn job(url: &str, name: &str) -> serde_json::Value {
     let (_, s) = common::get_json(&format!("{url}/api/v1/scheduler"));
@@ -58,17 +21,6 @@ fn job(url: &str, name: &str) -> serde_json::Value {
         .unwrap_or_default()
 }
 
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !f() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn probe_harvests_only_after_a_change() {
     let corpus = generate(1, 101);
@@ -77,21 +29,27 @@ fn probe_harvests_only_after_a_change() {
     assert!(common::harvest(&common::config(&site, dir.path()))
         .unwrap()
         .published());
-    let mut cmd = bin(dir.path());
+    let mut cmd = common::bin_in(dir.path());
     cmd.arg("serve")
         .env("RENEC_SOURCE_URL", site.base_url())
         .env("DOWNLOAD_DELAY", "0")
         .env("RENEC_SCHEDULE_PROBE", "*/2 * * * * *");
-    let (child, url) = serve(cmd);
-    wait_until("a probe", || job(&url, "probe")["last_result"].is_string());
+    let (child, url) = common::serve(cmd);
+    common::wait_until("a probe", Duration::from_secs(60), || {
+        job(&url, "probe")["last_result"].is_string()
+    });
     assert_eq!(job(&url, "probe")["last_result"], "ok: no change");
     site.replace_corpus(evolve(&corpus).0);
-    wait_until("a harvest started by the probe", || {
-        job(&url, "probe")["last_result"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("ok: the site changed: run 2 published"))
-    });
-    stop(child);
+    common::wait_until(
+        "a harvest started by the probe",
+        Duration::from_secs(60),
+        || {
+            job(&url, "probe")["last_result"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("ok: the site changed: run 2 published"))
+        },
+    );
+    common::stop(child);
 }
 
 #[test]
@@ -102,7 +60,7 @@ fn an_offline_mirror_loads_bundles_from_its_inbox() {
         .unwrap()
         .published());
     let bundle = connected.path().join("renec.tar");
-    assert!(bin(connected.path())
+    assert!(common::bin_in(connected.path())
         .args(["snapshot", "export"])
         .arg(&bundle)
         .status()
@@ -110,12 +68,12 @@ fn an_offline_mirror_loads_bundles_from_its_inbox() {
         .success());
 
     let mirror = tempfile::tempdir().unwrap();
-    let mut cmd = bin(mirror.path());
+    let mut cmd = common::bin_in(mirror.path());
     // Nothing can be crawled from here: the source points at a closed port.
     cmd.args(["serve", "--offline"])
         .env("RENEC_SOURCE_URL", "http://127.0.0.1:9")
         .env("RENEC_SCHEDULE_INBOX", "* * * * * *");
-    let (child, url) = serve(cmd);
+    let (child, url) = common::serve(cmd);
     assert_eq!(
         common::get_json(&format!("{url}/api/v1/stats")).0,
         503,
@@ -123,7 +81,7 @@ fn an_offline_mirror_loads_bundles_from_its_inbox() {
     );
     std::fs::create_dir_all(mirror.path().join("inbox")).unwrap();
     std::fs::copy(&bundle, mirror.path().join("inbox/renec.tar")).unwrap();
-    wait_until("the bundle loaded", || {
+    common::wait_until("the bundle loaded", Duration::from_secs(60), || {
         common::get_json(&format!("{url}/api/v1/stats")).0 == 200
     });
     let (_, stats) = common::get_json(&format!("{url}/api/v1/stats"));
@@ -137,7 +95,7 @@ fn an_offline_mirror_loads_bundles_from_its_inbox() {
         .unwrap()
         .iter()
         .all(|j| j["name"] != "harvest" && j["name"] != "probe"));
-    stop(child);
+    common::stop(child);
 }
 
 #[test]
@@ -148,7 +106,7 @@ fn a_killed_snapshot_leaves_no_partial_snapshot() {
         .unwrap()
         .published());
     for delay_ms in [5u64, 20, 60, 150] {
-        let mut child = bin(dir.path())
+        let mut child = common::bin_in(dir.path())
             .args(["snapshot", "create"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -11,17 +11,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn harvester(site_url: &str, data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
+    let mut cmd = common::bin_in(data_dir);
     cmd.arg("harvest")
         .arg("--no-progress")
         .env("RENEC_SOURCE_URL", site_url)
-        .env("RENEC_DATA_DIR", data_dir)
         .env("DOWNLOAD_DELAY", "0")
         .env("CONCURRENT_REQUESTS", "4")
         .env("RENEC_RETRY_BACKOFF", "0.05")
-        .env("API_LOG_LEVEL", "warn")
-        .env_remove("RENEC_CONFIG")
-        .env_remove("DATABASE_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd

@@ -9,44 +9,20 @@ use renec_harvester::store::Store;
 use renec_harvester::testsite::faults::Class;
 use renec_harvester::testsite::generate::generate;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+use std::time::Duration;
 
 fn serve(site: &str, data_dir: &Path, extra: &[(&str, &str)]) -> (Child, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
+    let mut cmd = common::bin_in(data_dir);
     cmd.arg("serve")
         .env("RENEC_SOURCE_URL", site)
-        .env("RENEC_DATA_DIR", data_dir)
         .env("DOWNLOAD_DELAY", "0")
-        .env("CONCURRENT_REQUESTS", "2")
-        .env("API_PORT", "0")
-        .env("API_LOG_LEVEL", "warn")
-        .env_remove("RENEC_CONFIG")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .env("CONCURRENT_REQUESTS", "2");
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next().expect("serve printed nothing").unwrap();
-    let url = line
-        .strip_prefix("serving ")
-        .expect("serving URL")
-        .trim_end_matches('/')
-        .to_string();
-    (child, url)
-}
-
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !f() {
-        assert!(started.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::serve(cmd)
 }
 
 #[test]
@@ -56,7 +32,7 @@ fn sigterm_checkpoints_restart_resumes_and_cron_harvests_again() {
 
     // First start on an empty database: a harvest starts by itself.
     let (mut child, url) = serve(&site.base_url(), dir.path(), &[]);
-    wait_until("detail pages", Duration::from_secs(60), || {
+    common::wait_until("detail pages", Duration::from_secs(60), || {
         site.log()
             .iter()
             .filter(|e| e.class == Class::Detail)
@@ -114,7 +90,7 @@ fn sigterm_checkpoints_restart_resumes_and_cron_harvests_again() {
         dir.path(),
         &[("RENEC_SCHEDULE_HARVEST", "*/3 * * * * *")],
     );
-    wait_until("the resumed run published", Duration::from_secs(60), || {
+    common::wait_until("the resumed run published", Duration::from_secs(60), || {
         common::get_json(&format!("{url}/api/v1/stats")).1["published_run"] == run_id
     });
     // The resumed run made no new request for a page it had checkpointed
@@ -136,7 +112,7 @@ fn sigterm_checkpoints_restart_resumes_and_cron_harvests_again() {
         requests_before,
         "checkpointed pages were requested again"
     );
-    wait_until("a scheduled harvest", Duration::from_secs(60), || {
+    common::wait_until("a scheduled harvest", Duration::from_secs(60), || {
         let (_, runs) = common::get_json(&format!("{url}/api/v1/runs"));
         runs["items"]
             .as_array()

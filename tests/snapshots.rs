@@ -4,20 +4,13 @@
 
 mod common;
 
+fn cli(data_dir: &Path, args: &[&str]) -> Output {
+    common::bin_in(data_dir).args(args).output().unwrap()
+}
+
 use renec_harvester::testsite::generate::generate;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn cli(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_renec-harvester"))
-        .args(args)
-        .env("RENEC_DATA_DIR", data_dir)
-        .env("API_LOG_LEVEL", "warn")
-        .env_remove("DATABASE_URL")
-        .env_remove("RENEC_CONFIG")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 #[test]
 fn create_verify_corrupt_export_import() {

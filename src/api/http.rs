@@ -186,6 +186,15 @@ fn allowed_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> 
 
 /// CORS preflight: allowed only for configured origins.
 pub fn preflight(state: &AppState, headers: &HeaderMap) -> Response {
+    if !headers.contains_key(header::ORIGIN) {
+        // A plain OPTIONS (RFC 9110 §9.3.7): which methods the server takes.
+        let mut r = response(StatusCode::NO_CONTENT, "text/plain", bytes::Bytes::new());
+        r.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, OPTIONS"),
+        );
+        return r;
+    }
     match allowed_origin(state, headers) {
         Some(_) => {
             let mut r = response(StatusCode::NO_CONTENT, "text/plain", bytes::Bytes::new());

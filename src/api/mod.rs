@@ -20,6 +20,7 @@ mod http;
 mod runs;
 mod search;
 mod sectores;
+pub mod server;
 
 use crate::config::Config;
 use crate::store::read::{ReadStore, SqliteReader};
@@ -744,6 +745,20 @@ async fn handle(
         dispatch(&state, &method, &path, query.as_deref(), &headers, client).await
     };
     http::finish(&state, &headers, &mut response);
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !response.headers().contains_key(warp::http::header::ALLOW)
+    {
+        // RFC 9110 §15.5.6: a 405 says which methods the resource takes.
+        let allow = if path.starts_with("/api/v1/admin/") {
+            "GET, POST"
+        } else {
+            "GET, HEAD, OPTIONS"
+        };
+        response.headers_mut().insert(
+            warp::http::header::ALLOW,
+            warp::http::HeaderValue::from_static(allow),
+        );
+    }
     if method == Method::HEAD {
         *response.body_mut() = warp::reply::Response::default().into_body();
     }
@@ -755,7 +770,11 @@ async fn handle(
         .with_label_values(&[template, status_text.as_str()])
         .observe(elapsed.as_secs_f64());
     m.api_requests_total
-        .with_label_values(&[template, method.as_str(), status_text.as_str()])
+        .with_label_values(&[
+            template,
+            crate::metrics::method_label(&method),
+            status_text.as_str(),
+        ])
         .inc();
     if status >= 400 {
         let code = response
@@ -795,7 +814,7 @@ pub fn filter(
         .and(warp::path::full())
         .and(query)
         .and(warp::header::headers_cloned())
-        .and(warp::addr::remote())
+        .and(server::client_addr())
         .and_then(handle)
 }
 
@@ -805,11 +824,13 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
-    warp::serve(filter(state))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    server::run(
+        filter(state),
+        listener,
+        shutdown,
+        server::HEADER_READ_TIMEOUT,
+    )
+    .await;
 }
 
 /// Sort keys of the named lists (certifiers, offerings, committees).

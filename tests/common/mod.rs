@@ -126,3 +126,100 @@ pub fn get_json(url: &str) -> (u16, serde_json::Value) {
         }),
     )
 }
+
+/// The product's binary with a clean environment: no configuration file,
+/// database URL, data directory, source or concurrency from the caller's
+/// shell, and quiet logs.
+pub fn bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_renec-harvester"));
+    for var in [
+        "RENEC_CONFIG",
+        "DATABASE_URL",
+        "RENEC_DATA_DIR",
+        "RENEC_SOURCE_URL",
+        "CONCURRENT_REQUESTS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("API_LOG_LEVEL", "warn");
+    cmd
+}
+
+/// [`bin`] acting on `data_dir`.
+pub fn bin_in(data_dir: &Path) -> std::process::Command {
+    let mut cmd = bin();
+    cmd.env("RENEC_DATA_DIR", data_dir);
+    cmd
+}
+
+/// Starts `cmd` (a `serve` or `demo` command) on a free port and returns the
+/// process and the URL it printed (`serving http://…/`), without the slash.
+pub fn serve(mut cmd: std::process::Command) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    cmd.env("API_PORT", "0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let line = std::io::BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .expect("serve printed nothing")
+        .unwrap();
+    let url = line
+        .strip_prefix("serving ")
+        .unwrap_or_else(|| panic!("expected `serving URL`, got {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (child, url)
+}
+
+/// SIGTERM, then the exit code must be 0.
+pub fn stop(mut child: std::process::Child) {
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// Polls `f` every 50 ms until it holds; fails the test after `limit`.
+pub fn wait_until(what: &str, limit: std::time::Duration, mut f: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !f() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// GET or POST (no body) with an optional bearer key; status and JSON body
+/// (Null when the body is not JSON).
+pub fn call(method: &str, url: &str, key: Option<&str>) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = key.map(|k| format!("Bearer {k}"));
+    let mut resp = match method {
+        "POST" => {
+            let mut req = agent.post(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.send_empty()
+        }
+        _ => {
+            let mut req = agent.get(url);
+            if let Some(a) = &auth {
+                req = req.header("Authorization", a);
+            }
+            req.call()
+        }
+    }
+    .unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_to_vec().unwrap();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
