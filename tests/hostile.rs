@@ -71,5 +71,10 @@ fn no_request_target_or_method_stops_the_service() {
     }
     let (status, _) = common::get_json(&format!("{url}/health"));
     assert_eq!(status, 200);
+    // Invented methods share one label: they cannot grow /metrics.
+    let (_, _, metrics) = common::get(&format!("{url}/metrics"), &[]);
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(metrics.contains("method=\"other\""), "{metrics}");
+    assert!(!metrics.contains("BREW"), "{metrics}");
     common::stop(child);
 }
