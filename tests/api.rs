@@ -352,7 +352,7 @@ fn every_documented_route_answers_as_documented() {
         }
         let concrete = template
             .replace("{clave}", "EC0001")
-            .replace("{file}", "ec.csv")
+            .replace("{format}", "csv")
             .replace(
                 "{id}",
                 &if template.contains("certificadores") {
@@ -385,52 +385,9 @@ fn every_documented_route_answers_as_documented() {
         );
         assert_eq!(status, 200, "{concrete}");
     }
-    // And every route the server has is documented.
-    for route in [
-        "/api/v1/ec",
-        "/api/v1/ec/{clave}",
-        "/api/v1/certificadores",
-        "/api/v1/certificadores/{id}",
-        "/api/v1/certificadores/{id}/estandares",
-        "/api/v1/certificadores/tipos",
-        "/api/v1/estados",
-        "/api/v1/centros",
-        "/api/v1/centros/{id}",
-        "/api/v1/centros/{id}/estandares",
-        "/api/v1/comites",
-        "/api/v1/comites/{id}",
-        "/api/v1/comites/{id}/estandares",
-        "/api/v1/sectores",
-        "/api/v1/sectores/{id}",
-        "/api/v1/sectores/{id}/estandares",
-        "/api/v1/search",
-        "/api/v1/graph",
-        "/api/v1/stats",
-        "/api/v1/runs",
-        "/api/v1/runs/{id}",
-        "/api/v1/export/{file}",
-        "/api/v1/ec/{clave}/history",
-        "/api/v1/certificadores/{id}/history",
-        "/api/v1/comites/{id}/history",
-        "/api/v1/runs/{id}/diff",
-        "/api/v1/changes.json",
-        "/api/v1/changes.atom",
-        "/api/v1/scheduler",
-        "/api/v1/admin/harvest",
-        "/api/v1/admin/harvest/stop",
-        "/api/v1/admin/snapshots",
-        "/api/v1/admin/config",
-        "/api/v1/admin/audit",
-        "/api/v1/openapi.json",
-        "/health",
-        "/ready",
-        "/metrics",
-    ] {
-        assert!(
-            paths.contains_key(route),
-            "{route} is not in the OpenAPI document"
-        );
-    }
+    // Every route the server has is documented: src/api/routes.rs holds
+    // the table and the OpenAPI document equal, route by route and
+    // parameter by parameter (the_table_and_the_openapi_document_agree).
 }
 
 #[test]

@@ -177,7 +177,8 @@ fn want_tipo_change(expected: &Value) -> bool {
 fn two_states_of_the_registry_diff_history_as_of_and_feeds() {
     let a = generate(2, 61);
     let (b, ev) = evolve(&a);
-    let expected = change_set(&a.model(), &b.model());
+    let (model_a, model_b) = (a.model(), b.model());
+    let expected = change_set(&model_a, &model_b);
     let site = common::site(a, &[]);
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(&site, dir.path());
@@ -331,6 +332,38 @@ fn two_states_of_the_registry_diff_history_as_of_and_feeds() {
             .unwrap_or_else(|| panic!("{list_then}"))
             >= 1
     );
+
+    // The certifier and committee lists answer as of run 1 too.
+    let cert_ids = |query: &str| -> BTreeSet<String> {
+        let (s, v) = get_json(&format!(
+            "{}/api/v1/certificadores?ec={code}&limit=500{query}",
+            api.base
+        ));
+        assert_eq!(s, 200, "{v}");
+        keys(&v["items"], "id")
+    };
+    let revoked_id = renec_harvester::normalize::names::stable_id("cert", &folded(name));
+    assert!(cert_ids(&format!("&as_of={}", first.run_id)).contains(&revoked_id));
+    assert!(!cert_ids("").contains(&revoked_id));
+    let comite_ids = |query: &str| -> BTreeSet<i64> {
+        let (s, v) = get_json(&format!("{}/api/v1/comites?limit=500{query}", api.base));
+        assert_eq!(s, 200, "{v}");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    let committees = |m: &renec_harvester::testsite::evolve::Model| -> BTreeSet<i64> {
+        m.comites.keys().copied().collect()
+    };
+    assert_ne!(committees(&model_a), committees(&model_b));
+    assert_eq!(
+        comite_ids(&format!("&as_of={}", first.run_id)),
+        committees(&model_a)
+    );
+    assert_eq!(comite_ids(""), committees(&model_b));
 
     // A standard gone from every source stays readable as last seen, and in lists on request.
     let gone = &ev.removed[0];

@@ -31,8 +31,8 @@ fn daemon(req: &Request<'_>) -> Result<std::sync::Arc<crate::ops::daemon::Daemon
     })
 }
 
-pub async fn start_harvest(req: &Request<'_>, actor: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
+pub async fn start_harvest(req: &Request<'_>) -> Result<Reply, ApiError> {
+    let actor = req.actor();
     let d = daemon(req)?;
     if d.offline {
         return Err(conflict(
@@ -54,8 +54,8 @@ pub async fn start_harvest(req: &Request<'_>, actor: &str) -> Result<Reply, ApiE
     Ok(accepted(serde_json::json!({"started": true})))
 }
 
-pub async fn stop_harvest(req: &Request<'_>, actor: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
+pub async fn stop_harvest(req: &Request<'_>) -> Result<Reply, ApiError> {
+    let actor = req.actor();
     if !daemon(req)?.stop_harvest() {
         return Err(conflict("no harvest is running"));
     }
@@ -71,8 +71,8 @@ pub async fn stop_harvest(req: &Request<'_>, actor: &str) -> Result<Reply, ApiEr
     ))
 }
 
-pub async fn snapshots(req: &Request<'_>, create: bool, actor: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
+pub async fn snapshots(req: &Request<'_>, create: bool) -> Result<Reply, ApiError> {
+    let actor = req.actor();
     let (data_dir, db) = (req.state.cfg.data_dir.clone(), req.state.cfg.sqlite_path());
     if create {
         let m = tokio::task::spawn_blocking(move || {
@@ -123,7 +123,6 @@ fn no_store(v: serde_json::Value) -> warp::reply::Response {
 }
 
 pub async fn config(req: &Request<'_>) -> Result<Reply, ApiError> {
-    req.params(&[])?;
     let cfg = &req.state.cfg;
     let items: Vec<serde_json::Value> = crate::config::OPTIONS
         .iter()
@@ -140,7 +139,7 @@ pub async fn config(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn audit(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["limit", "offset", "cursor"])?;
+    let p = &req.params;
     let page = p.page()?;
     let (items, total) = req.state.audit_entries(page.limit, page.offset).await?;
     Ok(Reply::Raw(no_store(

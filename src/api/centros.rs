@@ -4,26 +4,22 @@ use super::error::ApiError;
 use super::{estandares, list_reply, Reply, Request};
 use crate::store::read::NameSort;
 
-const ALLOWED: &[&str] = &[
-    "q", "ec", "min_ec", "sort", "limit", "offset", "cursor", "as_of",
-];
-
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(ALLOWED)?;
-    let f = super::certificadores::filter(&p)?;
+    let p = &req.params;
+    let f = super::certificadores::filter(p)?;
     let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
     let page = p.page()?;
-    let run = req.run_for(&p).await?;
+    let run = req.run_for(p).await?;
     let result = req
         .state
         .read(move |s| s.list_centros(run, &f, sort, page))
         .await?;
-    Ok(list_reply("/api/v1/centros", &p, page, result))
+    Ok(list_reply("/api/v1/centros", p, page, result))
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    let p = req.params(&["as_of"])?;
-    found(req, &p, id).await
+    let p = &req.params;
+    found(req, p, id).await
 }
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
@@ -35,7 +31,7 @@ async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    found(req, &req.params(&estandares::allowed())?, id).await?;
+    found(req, &req.params, id).await?;
     let path = format!("/api/v1/centros/{id}/estandares");
     estandares::list_with(req, &path, |f| f.centro = Some(id.to_string())).await
 }

@@ -5,10 +5,6 @@ use super::params::Params;
 use super::{estandares, list_reply, Reply, Request};
 use crate::store::read::{CertFilter, NameSort};
 
-const ALLOWED: &[&str] = &[
-    "q", "ec", "min_ec", "tipo", "estado", "sort", "limit", "offset", "cursor",
-];
-
 pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
     Ok(CertFilter {
         q: p.text("q"),
@@ -34,21 +30,21 @@ fn tipo(p: &Params) -> Result<Option<String>, ApiError> {
 }
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(ALLOWED)?;
-    let f = filter(&p)?;
+    let p = &req.params;
+    let f = filter(p)?;
     let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
     let page = p.page()?;
-    let run = req.run_for(&p).await?;
+    let run = req.run_for(p).await?;
     let result = req
         .state
         .read(move |s| s.list_certificadores(run, &f, sort, page))
         .await?;
-    Ok(list_reply("/api/v1/certificadores", &p, page, result))
+    Ok(list_reply("/api/v1/certificadores", p, page, result))
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    let p = req.params(&["as_of"])?;
-    found(req, &p, id).await
+    let p = &req.params;
+    found(req, p, id).await
 }
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
@@ -60,7 +56,7 @@ async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    found(req, &req.params(&estandares::allowed())?, id).await?;
+    found(req, &req.params, id).await?;
     let path = format!("/api/v1/certificadores/{id}/estandares");
     estandares::list_with(req, &path, |f| f.certificador = Some(id.to_string())).await
 }
@@ -68,8 +64,8 @@ pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 /// `/api/v1/certificadores/tipos`: how many bodies of each type, and how
 /// many whose type the pages do not publish.
 pub async fn types(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["as_of"])?;
-    let run = req.run_for(&p).await?;
+    let p = &req.params;
+    let run = req.run_for(p).await?;
     let items = req.state.read(move |s| s.certificador_tipos(run)).await?;
     Ok(super::whole_list(items))
 }

@@ -33,7 +33,7 @@ async fn previous_published(req: &Request<'_>, run: i64) -> Result<Option<i64>, 
 }
 
 pub async fn diff(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    let p = req.params(&["against", "format"])?;
+    let p = &req.params;
     let to: i64 = id.parse().map_err(|_| {
         ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}"))
     })?;
@@ -70,7 +70,6 @@ pub async fn diff(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 pub async fn history(req: &Request<'_>, kind: &'static str, key: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
     let key = if kind == "ec" {
         crate::normalize::clean(key)
     } else {
@@ -151,7 +150,7 @@ fn has_changes(doc: &Value) -> bool {
 }
 
 pub async fn feed(req: &Request<'_>, atom: bool) -> Result<Reply, ApiError> {
-    let p = req.params(&["entity", "sector", "estado", "limit"])?;
+    let p = &req.params;
     let entity = p.one_of("entity", &KINDS)?;
     let sector = p.text("sector");
     let estado = p.estado()?;

@@ -6,20 +6,6 @@ use super::{list_reply, Reply, Request};
 use crate::normalize::EcCode;
 use crate::store::read::{EcFilter, EcSort};
 
-pub const FILTERS: &[&str] = &[
-    "q",
-    "sector",
-    "nivel",
-    "comite",
-    "vigente",
-    "tipo",
-    "certificador",
-    "centro",
-    "estado",
-    "include_retired",
-    "as_of",
-];
-const PAGING: &[&str] = &["sort", "limit", "offset", "cursor"];
 pub const SORTS: &[(&str, EcSort)] = &[
     ("clave", EcSort::Clave),
     ("titulo", EcSort::Titulo),
@@ -42,30 +28,23 @@ pub fn filter(p: &Params) -> Result<EcFilter, ApiError> {
     })
 }
 
-pub fn allowed() -> Vec<&'static str> {
-    FILTERS.iter().chain(PAGING).copied().collect()
-}
-
 /// A list of standards under a fixed filter (the sub-lists of other resources).
 pub async fn list_with(
     req: &Request<'_>,
     path: &str,
     fixed: impl FnOnce(&mut EcFilter),
 ) -> Result<Reply, ApiError> {
-    let p = req.params(&allowed())?;
-    let mut f = filter(&p)?;
+    let p = &req.params;
+    let mut f = filter(p)?;
     fixed(&mut f);
     let sort = p.sort(SORTS, EcSort::Clave)?;
     let page = p.page()?;
-    let run = req.run_for(&p).await?;
-    if p.text("as_of").is_some() && p.text("q").is_some() && Some(run) != req.run {
-        return Err(ApiError::bad_parameter("q", "`q` searches the published data and cannot be combined with an older `as_of`; filter by code, sector, level or committee instead"));
-    }
+    let run = req.run_for(p).await?;
     let result = req
         .state
         .read(move |s| s.list_ec(run, &f, sort, page))
         .await?;
-    Ok(list_reply(path, &p, page, result))
+    Ok(list_reply(path, p, page, result))
 }
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
@@ -73,11 +52,11 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 }
 
 pub async fn get(req: &Request<'_>, clave: &str) -> Result<Reply, ApiError> {
-    let p = req.params(&["as_of"])?;
+    let p = &req.params;
     let code = EcCode::parse(clave)
         .map_err(|_| ApiError::bad_parameter("clave", "the standard code is empty"))?;
     let key = code.as_str().to_string();
-    super::detail(req, &p, format!("standard {code}"), move |s, run| {
+    super::detail(req, p, format!("standard {code}"), move |s, run| {
         s.get_ec(run, &key)
     })
     .await

@@ -3,8 +3,7 @@
 //! optional byte-order mark (`?bom=1`) for spreadsheets.
 
 use super::error::ApiError;
-use super::params::Params;
-use super::{certificadores, estandares, Reply, Request};
+use super::{certificadores, comites, estandares, Reply, Request};
 use crate::store::read::{CertFilter, ComiteFilter, EcSort, NameSort, Order, PageReq, ReadStore};
 use bytes::Bytes;
 use warp::http::{header, HeaderValue};
@@ -106,62 +105,55 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
-pub async fn export(req: &Request<'_>, file: &str) -> Result<Reply, ApiError> {
-    let (entity, format) = match file.rsplit_once('.') {
-        Some((e, "csv")) => (e, Format::Csv),
-        Some((e, "json")) => (e, Format::Json),
-        Some((e, "ndjson")) => (e, Format::Ndjson),
+/// What an export carries.
+#[derive(Clone, Copy)]
+pub enum Entity {
+    Ec,
+    Certificadores,
+    Centros,
+    Comites,
+    Sectores,
+}
+
+impl Entity {
+    fn name(self) -> &'static str {
+        match self {
+            Entity::Ec => "ec",
+            Entity::Certificadores => "certificadores",
+            Entity::Centros => "centros",
+            Entity::Comites => "comites",
+            Entity::Sectores => "sectores",
+        }
+    }
+}
+
+pub async fn export(req: &Request<'_>, what: Entity, format: &str) -> Result<Reply, ApiError> {
+    let entity = what.name();
+    let format = match format {
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        "ndjson" => Format::Ndjson,
         _ => {
             return Err(ApiError::bad_parameter(
                 "format",
-                format!("{file:?}: the export name is ENTITY.csv, ENTITY.json or ENTITY.ndjson"),
+                format!(
+                "{entity}.{format}: an export is {entity}.csv, {entity}.json or {entity}.ndjson"
+            ),
             ))
         }
     };
-    let mut allowed: Vec<&str> = vec!["bom"];
-    let query = match entity {
-        "ec" => {
-            allowed.extend(estandares::FILTERS);
-            let p = req.params(&allowed)?;
-            (Query::Ec(estandares::filter(&p)?), p)
-        }
-        "certificadores" | "centros" => {
-            allowed.extend(["q", "ec", "min_ec"]);
-            if entity == "certificadores" {
-                allowed.extend(["tipo", "estado"]);
-            }
-            let p = req.params(&allowed)?;
-            let f = certificadores::filter(&p)?;
-            (
-                if entity == "centros" {
-                    Query::Centros(f)
-                } else {
-                    Query::Certificadores(f)
-                },
-                p,
-            )
-        }
-        "comites" => {
-            allowed.extend(["q", "estado", "ec", "min_ec"]);
-            let p = req.params(&allowed)?;
-            let f = ComiteFilter {
-                q: p.text("q"),
-                estado: p.estado()?,
-                ec: p.text("ec"),
-                min_ec: p.int("min_ec", 0, 100_000)?,
-            };
-            (Query::Comites(f), p)
-        }
-        "sectores" => (Query::Sectores, req.params(&allowed)?),
-        _ => {
-            return Err(ApiError::not_found(format!(
-            "no export {entity:?}; exports are ec, certificadores, centros, comites and sectores"
-        )))
-        }
+    let p = &req.params;
+    let query = match what {
+        Entity::Ec => Query::Ec(estandares::filter(p)?),
+        Entity::Certificadores => Query::Certificadores(certificadores::filter(p)?),
+        Entity::Centros => Query::Centros(certificadores::filter(p)?),
+        Entity::Comites => Query::Comites(comites::filter(p)?),
+        Entity::Sectores => Query::Sectores,
     };
-    let (query, params): (Query, Params) = query;
+    let params = p;
+
     let bom = params.boolean("bom")?.unwrap_or(false);
-    let run = req.run()?;
+    let run = req.run_for(p).await?;
     let store = req.state.store.clone();
     let cols = columns(&query);
     let first_store = store.clone();

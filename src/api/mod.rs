@@ -17,6 +17,7 @@ mod estandares;
 mod export;
 mod health;
 mod http;
+pub mod routes;
 mod runs;
 mod search;
 mod sectores;
@@ -258,19 +259,20 @@ pub enum Reply {
     Raw(warp::reply::Response),
 }
 
-/// A cached answer: its route template (for metrics), content type and body.
+/// A cached answer: its content type and body.
 #[derive(Clone)]
 struct Cached {
-    template: &'static str,
     content_type: &'static str,
     body: bytes::Bytes,
 }
 
-/// One matched route: its template (for metrics) and what it needs.
+/// One matched request: its route, its checked parameters and what it needs.
 pub struct Request<'a> {
     pub state: &'a AppState,
     /// The published run when the request arrived.
     pub run: Option<i64>,
+    /// The query parameters, already checked against the route's list.
+    pub params: Params,
     pub params_raw: Option<&'a str>,
     pub headers: &'a HeaderMap,
     pub client: Option<SocketAddr>,
@@ -288,6 +290,14 @@ impl Request<'_> {
     /// YYYY-MM-DD meaning the last run published that day or before), else
     /// the published run.
     pub async fn run_for(&self, p: &Params) -> Result<i64, ApiError> {
+        let run = self.as_of(p).await?;
+        if p.text("q").is_some() && Some(run) != self.run {
+            return Err(ApiError::bad_parameter("q", "`q` searches the published data and cannot be combined with an older `as_of`; filter by code, sector, level or committee instead"));
+        }
+        Ok(run)
+    }
+
+    async fn as_of(&self, p: &Params) -> Result<i64, ApiError> {
         let Some(v) = p.text("as_of") else {
             return self.run();
         };
@@ -317,8 +327,9 @@ impl Request<'_> {
             .ok_or_else(|| ApiError::not_found(format!("no run was published on or before {date}")))
     }
 
-    pub fn params(&self, allowed: &[&str]) -> Result<Params, ApiError> {
-        Params::parse(self.params_raw, allowed)
+    /// The name of the admin key that authorized the request.
+    pub fn actor(&self) -> &str {
+        self.actor.as_deref().unwrap_or("?")
     }
 }
 
@@ -334,88 +345,6 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Matches a path to its route template and handler.
-async fn route(req: &Request<'_>, path: &str) -> (&'static str, Result<Reply, ApiError>) {
-    let segs = segments(path);
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    macro_rules! go {
-        ($t:expr, $e:expr) => {
-            ($t, $e.await)
-        };
-    }
-    match s.as_slice() {
-        ["health"] => go!("/health", health::health(req)),
-        ["ready"] => go!("/ready", health::ready(req)),
-        ["metrics"] => go!("/metrics", health::metrics(req)),
-        ["api", "v1", "ec"] => go!("/api/v1/ec", estandares::list(req)),
-        ["api", "v1", "ec", clave] => go!("/api/v1/ec/{clave}", estandares::get(req, clave)),
-        ["api", "v1", "ec", clave, "history"] => go!(
-            "/api/v1/ec/{clave}/history",
-            changes::history(req, "ec", clave)
-        ),
-        ["api", "v1", "certificadores", id, "history"] => {
-            go!(
-                "/api/v1/certificadores/{id}/history",
-                changes::history(req, "certificadores", id)
-            )
-        }
-        ["api", "v1", "comites", id, "history"] => go!(
-            "/api/v1/comites/{id}/history",
-            changes::history(req, "comites", id)
-        ),
-        ["api", "v1", "runs", id, "diff"] => go!("/api/v1/runs/{id}/diff", changes::diff(req, id)),
-        ["api", "v1", "changes.json"] => go!("/api/v1/changes.json", changes::feed(req, false)),
-        ["api", "v1", "changes.atom"] => go!("/api/v1/changes.atom", changes::feed(req, true)),
-        ["api", "v1", "certificadores"] => go!("/api/v1/certificadores", certificadores::list(req)),
-        ["api", "v1", "certificadores", "tipos"] => {
-            go!("/api/v1/certificadores/tipos", certificadores::types(req))
-        }
-        ["api", "v1", "estados"] => go!("/api/v1/estados", estados::list(req)),
-        ["api", "v1", "certificadores", id] => {
-            go!("/api/v1/certificadores/{id}", certificadores::get(req, id))
-        }
-        ["api", "v1", "certificadores", id, "estandares"] => {
-            go!(
-                "/api/v1/certificadores/{id}/estandares",
-                certificadores::standards(req, id)
-            )
-        }
-        ["api", "v1", "centros"] => go!("/api/v1/centros", centros::list(req)),
-        ["api", "v1", "centros", id] => go!("/api/v1/centros/{id}", centros::get(req, id)),
-        ["api", "v1", "centros", id, "estandares"] => go!(
-            "/api/v1/centros/{id}/estandares",
-            centros::standards(req, id)
-        ),
-        ["api", "v1", "comites"] => go!("/api/v1/comites", comites::list(req)),
-        ["api", "v1", "comites", id] => go!("/api/v1/comites/{id}", comites::get(req, id)),
-        ["api", "v1", "comites", id, "estandares"] => go!(
-            "/api/v1/comites/{id}/estandares",
-            comites::standards(req, id)
-        ),
-        ["api", "v1", "sectores"] => go!("/api/v1/sectores", sectores::list(req)),
-        ["api", "v1", "sectores", id] => go!("/api/v1/sectores/{id}", sectores::get(req, id)),
-        ["api", "v1", "sectores", id, "estandares"] => go!(
-            "/api/v1/sectores/{id}/estandares",
-            sectores::standards(req, id)
-        ),
-        ["api", "v1", "search"] => go!("/api/v1/search", search::search(req)),
-        ["api", "v1", "graph"] => go!("/api/v1/graph", search::graph(req)),
-        ["api", "v1", "stats"] => go!("/api/v1/stats", runs::stats(req)),
-        ["api", "v1", "scheduler"] => go!("/api/v1/scheduler", runs::scheduler(req)),
-        ["api", "v1", "runs"] => go!("/api/v1/runs", runs::list(req)),
-        ["api", "v1", "runs", id] => go!("/api/v1/runs/{id}", runs::get(req, id)),
-        ["api", "v1", "export", file] => go!("/api/v1/export/{file}", export::export(req, file)),
-        ["api", "v1", "openapi.json"] => ("/api/v1/openapi.json", Ok(http::openapi())),
-        ["api", ..] => (
-            "/api/*",
-            Err(ApiError::not_found(format!(
-                "no API route {path}; the routes are listed in /api/v1/openapi.json"
-            ))),
-        ),
-        _ => ("/ui", Ok(http::ui_file(path))),
-    }
-}
-
 fn is_loopback(client: Option<SocketAddr>) -> bool {
     client.is_some_and(|a| a.ip().is_loopback())
 }
@@ -425,15 +354,15 @@ fn is_loopback(client: Option<SocketAddr>) -> bool {
 /// Refusals are audited and rate-limited per client.
 async fn authorize(
     state: &AppState,
+    access: routes::Access,
     method: &Method,
     path: &str,
     headers: &HeaderMap,
     client: Option<SocketAddr>,
 ) -> Result<Option<String>, ApiError> {
     use crate::store::keys::Role;
-    let admin = path.starts_with("/api/v1/admin/");
-    let needs_key =
-        admin || (state.require_key && path.starts_with("/api/") && path != "/api/v1/openapi.json");
+    let admin = access == routes::Access::Admin;
+    let needs_key = admin || (state.require_key && access == routes::Access::Read);
     let presented = headers
         .get(warp::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -506,28 +435,37 @@ async fn authorize(
     }
 }
 
-/// Whether answers of this path belong to the published run (cached, with ETags).
-fn cacheable(path: &str) -> bool {
-    path.starts_with("/api/v1/")
-        && !path.starts_with("/api/v1/export/")
-        && !path.starts_with("/api/v1/runs")
-        && !path.starts_with("/api/v1/scheduler")
-        && !path.starts_with("/api/v1/admin")
-        && path != "/api/v1/openapi.json"
+/// Answers a request the route table knows nothing about: the UI for
+/// other paths, a 404 that points at the OpenAPI document under `/api/`.
+fn unrouted(method: &Method, path: &str) -> (&'static str, warp::reply::Response) {
+    if path.starts_with("/api/") {
+        let e = ApiError::not_found(format!(
+            "no API route {path}; the routes are listed in /api/v1/openapi.json"
+        ));
+        return ("/api/*", http::error_response(&e));
+    }
+    if method != Method::GET && method != Method::HEAD {
+        let e = ApiError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "method_not_allowed",
+            message: format!("{method} is not accepted here; the UI is read with GET"),
+            parameter: None,
+        };
+        let mut r = http::error_response(&e);
+        r.headers_mut().insert(
+            warp::http::header::ALLOW,
+            warp::http::HeaderValue::from_static("GET, HEAD"),
+        );
+        return ("method", r);
+    }
+    match http::ui_file(path) {
+        Reply::Raw(r) => ("/ui", r),
+        _ => unreachable!("UI files are raw answers"),
+    }
 }
 
-/// The query string with its pairs in a canonical order.
-fn canonical_query(query: Option<&str>) -> String {
-    let mut pairs: Vec<&str> = query
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .collect();
-    pairs.sort_unstable();
-    pairs.join("&")
-}
-
-/// Routes a GET: revalidation and the cache first, then the handler.
+/// Routes a request: the table, authorization and parameters, then
+/// revalidation and the cache, then the handler.
 async fn dispatch(
     state: &AppState,
     method: &Method,
@@ -536,7 +474,25 @@ async fn dispatch(
     headers: &HeaderMap,
     client: Option<SocketAddr>,
 ) -> (&'static str, warp::reply::Response) {
-    let actor = match authorize(state, method, path, headers, client).await {
+    let (route, values) = match routes::find(method, &segments(path)) {
+        routes::Found::Route(route, values) => (route, values),
+        routes::Found::WrongMethod(allow) => {
+            let e = ApiError {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                code: "method_not_allowed",
+                message: format!("{method} is not accepted by {path}; it takes {allow}"),
+                parameter: None,
+            };
+            let mut r = http::error_response(&e);
+            if let Ok(v) = warp::http::HeaderValue::from_str(&allow) {
+                r.headers_mut().insert(warp::http::header::ALLOW, v);
+            }
+            return ("method", r);
+        }
+        routes::Found::None => return unrouted(method, path),
+    };
+    let template = route.path;
+    let actor = match authorize(state, route.access, method, path, headers, client).await {
         Ok(actor) => actor,
         Err(e) => {
             let mut r = http::error_response(&e);
@@ -549,72 +505,20 @@ async fn dispatch(
             return ("auth", r);
         }
     };
-    if path.starts_with("/api/v1/admin/") {
-        let req = Request {
-            state,
-            run: None,
-            params_raw: query,
-            headers,
-            client,
-            actor: actor.clone(),
-        };
-        let who = actor.as_deref().unwrap_or("?");
-        let (template, result) = match (method.as_str(), path) {
-            ("POST", "/api/v1/admin/harvest") => (
-                "/api/v1/admin/harvest",
-                admin::start_harvest(&req, who).await,
-            ),
-            ("POST", "/api/v1/admin/harvest/stop") => (
-                "/api/v1/admin/harvest/stop",
-                admin::stop_harvest(&req, who).await,
-            ),
-            ("GET", "/api/v1/admin/snapshots") => (
-                "/api/v1/admin/snapshots",
-                admin::snapshots(&req, false, who).await,
-            ),
-            ("POST", "/api/v1/admin/snapshots") => (
-                "/api/v1/admin/snapshots",
-                admin::snapshots(&req, true, who).await,
-            ),
-            ("GET", "/api/v1/admin/config") => ("/api/v1/admin/config", admin::config(&req).await),
-            ("GET", "/api/v1/admin/audit") => ("/api/v1/admin/audit", admin::audit(&req).await),
-            _ => (
-                "/api/v1/admin/*",
-                Err(ApiError::not_found(format!(
-                    "no admin route {method} {path}; see /api/v1/openapi.json"
-                ))),
-            ),
-        };
-        let response = match result {
-            Ok(Reply::Json(v)) => http::tagged_response(
-                headers,
-                "application/json; charset=utf-8",
-                &serde_json::to_vec(&v).expect("json"),
-                None,
-            ),
-            Ok(Reply::Body { content_type, body }) => {
-                http::tagged_response(headers, content_type, &body, None)
-            }
-            Ok(Reply::Raw(r)) => r,
-            Err(e) => http::error_response(&e),
-        };
-        return (template, response);
-    }
-    if method == Method::POST {
-        let e = ApiError {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "method_not_allowed",
-            message: "POST is accepted only by /api/v1/admin/ endpoints; the data API is read-only (GET, HEAD)".into(),
-            parameter: None,
-        };
-        return ("method", http::error_response(&e));
-    }
-    let run = match state.current_run().await {
-        Ok(run) => run,
-        Err(e) => return ("/api/*", http::error_response(&e)),
+    let params = match Params::parse(query, route.params) {
+        Ok(p) => p,
+        Err(e) => return (template, http::error_response(&e)),
     };
-    let key = (cacheable(path) && run.is_some())
-        .then(|| format!("{}|{path}|{}", run.unwrap_or(0), canonical_query(query)));
+    let run = if route.access == routes::Access::Admin {
+        None
+    } else {
+        match state.current_run().await {
+            Ok(run) => run,
+            Err(e) => return (template, http::error_response(&e)),
+        }
+    };
+    let key = (route.cached && run.is_some())
+        .then(|| format!("{}|{path}|{}", run.unwrap_or(0), params.canonical()));
     let tag = key.as_deref().map(http::etag);
     let m = crate::metrics::metrics();
     let cached = match (&key, &state.cache) {
@@ -623,9 +527,6 @@ async fn dispatch(
     };
     if let Some(tag) = &tag {
         if http::if_none_match(headers, tag) {
-            let template = cached
-                .as_ref()
-                .map_or("/api/v1 (revalidated)", |c| c.template);
             return (template, http::not_modified(tag));
         }
     }
@@ -633,7 +534,7 @@ async fn dispatch(
         if let Some(c) = cached {
             m.cache_hits_total.inc();
             return (
-                c.template,
+                template,
                 http::tagged_response(headers, c.content_type, &c.body, tag.as_deref()),
             );
         }
@@ -642,12 +543,13 @@ async fn dispatch(
     let req = Request {
         state,
         run,
+        params,
         params_raw: query,
         headers,
         client,
         actor,
     };
-    let (template, result) = route(&req, path).await;
+    let result = (route.handler)(&req, &values).await;
     let (content_type, body) = match result {
         Ok(Reply::Json(value)) => (
             "application/json; charset=utf-8",
@@ -662,7 +564,6 @@ async fn dispatch(
             .insert(
                 key,
                 Cached {
-                    template,
                     content_type,
                     body: body.clone(),
                 },
@@ -718,14 +619,6 @@ async fn handle(
         ("preflight", http::preflight(&state, &headers))
     } else if let Some(e) = oversized(&headers, query.as_deref()) {
         ("limits", http::error_response(&e))
-    } else if method != Method::GET && method != Method::HEAD && method != Method::POST {
-        let e = ApiError {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "method_not_allowed",
-            message: format!("{method} is not accepted: this API is read-only (GET, HEAD)"),
-            parameter: None,
-        };
-        ("method", http::error_response(&e))
     } else if let Some(wait) = state
         .limiter
         .as_ref()
@@ -745,20 +638,6 @@ async fn handle(
         dispatch(&state, &method, &path, query.as_deref(), &headers, client).await
     };
     http::finish(&state, &headers, &mut response);
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED
-        && !response.headers().contains_key(warp::http::header::ALLOW)
-    {
-        // RFC 9110 §15.5.6: a 405 says which methods the resource takes.
-        let allow = if path.starts_with("/api/v1/admin/") {
-            "GET, POST"
-        } else {
-            "GET, HEAD, OPTIONS"
-        };
-        response.headers_mut().insert(
-            warp::http::header::ALLOW,
-            warp::http::HeaderValue::from_static(allow),
-        );
-    }
     if method == Method::HEAD {
         *response.body_mut() = warp::reply::Response::default().into_body();
     }

@@ -4,14 +4,13 @@ use super::error::ApiError;
 use super::{list_reply, Reply, Request};
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["limit", "offset", "cursor"])?;
+    let p = &req.params;
     let page = p.page()?;
     let result = req.state.read(move |s| s.list_runs(page)).await?;
-    Ok(list_reply("/api/v1/runs", &p, page, result))
+    Ok(list_reply("/api/v1/runs", p, page, result))
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    req.params(&[])?;
     let n: i64 = id.parse().map_err(|_| {
         ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}"))
     })?;
@@ -23,7 +22,6 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 /// The same keys as `renec-harvester stats --json`.
 pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
-    req.params(&[])?;
     let run = req.run()?;
     let (counts, last, published) = req
         .state
@@ -69,7 +67,6 @@ fn source(url: &str) -> serde_json::Value {
 
 /// The scheduler's jobs (next and last run, last result) and whether a harvest runs.
 pub async fn scheduler(req: &Request<'_>) -> Result<Reply, ApiError> {
-    req.params(&[])?;
     let Some(d) = &req.state.daemon else {
         return Err(ApiError::not_found(
             "this server runs no scheduler (it is not `renec-harvester serve`)",

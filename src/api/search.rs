@@ -6,7 +6,7 @@ use super::{list_reply, Reply, Request};
 use crate::store::read::GraphFilter;
 
 pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["q", "limit", "offset", "cursor"])?;
+    let p = &req.params;
     let q = p
         .text("q")
         .ok_or_else(|| ApiError::bad_parameter("q", "`q` is required: the words to look for"))?;
@@ -19,11 +19,11 @@ pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
     let page = p.page()?;
     req.run()?;
     let result = req.state.read(move |s| s.search(&q, page)).await?;
-    Ok(list_reply("/api/v1/search", &p, page, result))
+    Ok(list_reply("/api/v1/search", p, page, result))
 }
 
 pub async fn graph(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["sector", "estado", "certifica_en"])?;
+    let p = &req.params;
     let f = GraphFilter {
         sector: p.text("sector"),
         estado: p.estado()?,

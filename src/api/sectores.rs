@@ -4,20 +4,20 @@ use super::error::ApiError;
 use super::{estandares, list_reply, Reply, Request};
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
-    let p = req.params(&["q", "limit", "offset", "cursor", "as_of"])?;
+    let p = &req.params;
     let q = p.text("q");
     let page = p.page()?;
-    let run = req.run_for(&p).await?;
+    let run = req.run_for(p).await?;
     let result = req
         .state
         .read(move |s| s.list_sectores(run, q.as_deref(), page))
         .await?;
-    Ok(list_reply("/api/v1/sectores", &p, page, result))
+    Ok(list_reply("/api/v1/sectores", p, page, result))
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    let p = req.params(&["as_of"])?;
-    found(req, &p, id).await
+    let p = &req.params;
+    found(req, p, id).await
 }
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
@@ -29,7 +29,7 @@ async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result
 }
 
 pub async fn standards(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
-    found(req, &req.params(&estandares::allowed())?, id).await?;
+    found(req, &req.params, id).await?;
     let path = format!("/api/v1/sectores/{id}/estandares");
     estandares::list_with(req, &path, |f| f.sector = Some(id.to_string())).await
 }

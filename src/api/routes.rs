@@ -1,0 +1,332 @@
+//! The one route table. Each route says its method, path template, the
+//! query parameters it accepts, whether its answers belong to the published
+//! run (cached, with ETags), who may call it, and its handler. Matching,
+//! metric labels, caching, authorization, parameter checks and `Allow`
+//! headers all come from here, and a test holds the table and
+//! `assets/openapi.json` equal in both directions.
+
+use super::error::ApiError;
+use super::{
+    admin, centros, certificadores, changes, comites, estados, estandares, export, health, http,
+    runs, search, sectores, Reply, Request,
+};
+use std::future::Future;
+use std::pin::Pin;
+
+/// What a handler returns.
+pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send + 'a>>;
+/// A handler: the request and the values of the template's `{…}` parts.
+pub type Handler = for<'a> fn(&'a Request<'a>, &'a [String]) -> Answer<'a>;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Never needs a key (health, readiness, metrics, the OpenAPI document).
+    Open,
+    /// Needs a read or admin key only with `API_REQUIRE_KEY`.
+    Read,
+    /// Needs an admin key.
+    Admin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+        }
+    }
+}
+
+pub struct Route {
+    pub verb: Verb,
+    /// `/api/v1/ec/{clave}`; a `{…}` may sit inside a segment (`ec.{format}`).
+    pub path: &'static str,
+    pub params: &'static [&'static str],
+    /// Answers belong to the published run: cached and revalidated by ETag.
+    pub cached: bool,
+    pub access: Access,
+    pub handler: Handler,
+}
+
+/// A handler from an expression over `r` (the request) and `a` (the path values).
+macro_rules! h {
+    (|$r:ident, $a:pat_param| $body:expr) => {{
+        fn handler<'a>($r: &'a Request<'a>, $a: &'a [String]) -> Answer<'a> {
+            Box::pin(async move { $body.await })
+        }
+        handler as Handler
+    }};
+}
+
+macro_rules! route {
+    ($verb:ident $path:literal, $params:expr, cached: $cached:expr, $access:ident, $handler:expr) => {
+        Route {
+            verb: Verb::$verb,
+            path: $path,
+            params: $params,
+            cached: $cached,
+            access: Access::$access,
+            handler: $handler,
+        }
+    };
+}
+
+/// A list of standards: its filters, sort and paging.
+const EC_LIST: &[&str] = &[
+    "q",
+    "sector",
+    "nivel",
+    "comite",
+    "vigente",
+    "tipo",
+    "certificador",
+    "centro",
+    "estado",
+    "include_retired",
+    "as_of",
+    "sort",
+    "limit",
+    "offset",
+    "cursor",
+];
+const CERT_EXPORT: &[&str] = &["q", "ec", "min_ec", "tipo", "estado", "as_of", "bom"];
+const CERT_LIST: &[&str] = &[
+    "q", "ec", "min_ec", "tipo", "estado", "as_of", "sort", "limit", "offset", "cursor",
+];
+const CENTRO_EXPORT: &[&str] = &["q", "ec", "min_ec", "as_of", "bom"];
+const CENTRO_LIST: &[&str] = &[
+    "q", "ec", "min_ec", "as_of", "sort", "limit", "offset", "cursor",
+];
+const COMITE_EXPORT: &[&str] = &["q", "estado", "ec", "min_ec", "as_of", "bom"];
+const COMITE_LIST: &[&str] = &[
+    "q", "estado", "ec", "min_ec", "as_of", "sort", "limit", "offset", "cursor",
+];
+const SECTOR_LIST: &[&str] = &["q", "as_of", "limit", "offset", "cursor"];
+const SECTOR_EXPORT: &[&str] = &["q", "as_of", "bom"];
+const EC_EXPORT: &[&str] = &[
+    "q",
+    "sector",
+    "nivel",
+    "comite",
+    "vigente",
+    "tipo",
+    "certificador",
+    "centro",
+    "estado",
+    "include_retired",
+    "as_of",
+    "bom",
+];
+const AS_OF: &[&str] = &["as_of"];
+const PAGE: &[&str] = &["limit", "offset", "cursor"];
+const FEED: &[&str] = &["entity", "sector", "estado", "limit"];
+const NONE: &[&str] = &[];
+
+/// Every route, in matching order (a literal segment before a `{…}` one).
+pub static ROUTES: &[Route] = &[
+    route!(Get "/health", NONE, cached: false, Open, h!(|r, _| health::health(r))),
+    route!(Get "/ready", NONE, cached: false, Open, h!(|r, _| health::ready(r))),
+    route!(Get "/metrics", NONE, cached: false, Open, h!(|r, _| health::metrics(r))),
+    route!(Get "/api/v1/openapi.json", NONE, cached: false, Open, h!(|_r, _| async { Ok(http::openapi()) })),
+    route!(Get "/api/v1/ec", EC_LIST, cached: true, Read, h!(|r, _| estandares::list(r))),
+    route!(Get "/api/v1/ec/{clave}", AS_OF, cached: true, Read, h!(|r, a| estandares::get(r, &a[0]))),
+    route!(Get "/api/v1/ec/{clave}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, "ec", &a[0]))),
+    route!(Get "/api/v1/certificadores", CERT_LIST, cached: true, Read, h!(|r, _| certificadores::list(r))),
+    route!(Get "/api/v1/certificadores/tipos", AS_OF, cached: true, Read, h!(|r, _| certificadores::types(r))),
+    route!(Get "/api/v1/certificadores/{id}", AS_OF, cached: true, Read, h!(|r, a| certificadores::get(r, &a[0]))),
+    route!(Get "/api/v1/certificadores/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| certificadores::standards(r, &a[0]))),
+    route!(Get "/api/v1/certificadores/{id}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, "certificadores", &a[0]))),
+    route!(Get "/api/v1/centros", CENTRO_LIST, cached: true, Read, h!(|r, _| centros::list(r))),
+    route!(Get "/api/v1/centros/{id}", AS_OF, cached: true, Read, h!(|r, a| centros::get(r, &a[0]))),
+    route!(Get "/api/v1/centros/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| centros::standards(r, &a[0]))),
+    route!(Get "/api/v1/comites", COMITE_LIST, cached: true, Read, h!(|r, _| comites::list(r))),
+    route!(Get "/api/v1/comites/{id}", AS_OF, cached: true, Read, h!(|r, a| comites::get(r, &a[0]))),
+    route!(Get "/api/v1/comites/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| comites::standards(r, &a[0]))),
+    route!(Get "/api/v1/comites/{id}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, "comites", &a[0]))),
+    route!(Get "/api/v1/sectores", SECTOR_LIST, cached: true, Read, h!(|r, _| sectores::list(r))),
+    route!(Get "/api/v1/sectores/{id}", AS_OF, cached: true, Read, h!(|r, a| sectores::get(r, &a[0]))),
+    route!(Get "/api/v1/sectores/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| sectores::standards(r, &a[0]))),
+    route!(Get "/api/v1/estados", AS_OF, cached: true, Read, h!(|r, _| estados::list(r))),
+    route!(Get "/api/v1/search", &["q", "limit", "offset", "cursor"], cached: true, Read, h!(|r, _| search::search(r))),
+    route!(Get "/api/v1/graph", &["sector", "estado", "certifica_en"], cached: true, Read, h!(|r, _| search::graph(r))),
+    route!(Get "/api/v1/stats", NONE, cached: true, Read, h!(|r, _| runs::stats(r))),
+    route!(Get "/api/v1/runs", PAGE, cached: false, Read, h!(|r, _| runs::list(r))),
+    route!(Get "/api/v1/runs/{id}", NONE, cached: false, Read, h!(|r, a| runs::get(r, &a[0]))),
+    route!(Get "/api/v1/runs/{id}/diff", &["against", "format"], cached: false, Read, h!(|r, a| changes::diff(r, &a[0]))),
+    route!(Get "/api/v1/changes.json", FEED, cached: true, Read, h!(|r, _| changes::feed(r, false))),
+    route!(Get "/api/v1/changes.atom", FEED, cached: true, Read, h!(|r, _| changes::feed(r, true))),
+    route!(Get "/api/v1/scheduler", NONE, cached: false, Read, h!(|r, _| runs::scheduler(r))),
+    route!(Get "/api/v1/export/ec.{format}", EC_EXPORT, cached: false, Read, h!(|r, a| export::export(r, export::Entity::Ec, &a[0]))),
+    route!(Get "/api/v1/export/certificadores.{format}", CERT_EXPORT, cached: false, Read, h!(|r, a| export::export(r, export::Entity::Certificadores, &a[0]))),
+    route!(Get "/api/v1/export/centros.{format}", CENTRO_EXPORT, cached: false, Read, h!(|r, a| export::export(r, export::Entity::Centros, &a[0]))),
+    route!(Get "/api/v1/export/comites.{format}", COMITE_EXPORT, cached: false, Read, h!(|r, a| export::export(r, export::Entity::Comites, &a[0]))),
+    route!(Get "/api/v1/export/sectores.{format}", SECTOR_EXPORT, cached: false, Read, h!(|r, a| export::export(r, export::Entity::Sectores, &a[0]))),
+    route!(Post "/api/v1/admin/harvest", NONE, cached: false, Admin, h!(|r, _| admin::start_harvest(r))),
+    route!(Post "/api/v1/admin/harvest/stop", NONE, cached: false, Admin, h!(|r, _| admin::stop_harvest(r))),
+    route!(Get "/api/v1/admin/snapshots", NONE, cached: false, Admin, h!(|r, _| admin::snapshots(r, false))),
+    route!(Post "/api/v1/admin/snapshots", NONE, cached: false, Admin, h!(|r, _| admin::snapshots(r, true))),
+    route!(Get "/api/v1/admin/config", NONE, cached: false, Admin, h!(|r, _| admin::config(r))),
+    route!(Get "/api/v1/admin/audit", PAGE, cached: false, Admin, h!(|r, _| admin::audit(r))),
+];
+
+/// What a path and method found.
+pub enum Found {
+    Route(&'static Route, Vec<String>),
+    /// The path exists, not with this method; the methods it takes.
+    WrongMethod(String),
+    None,
+}
+
+/// Matches one path segment against a template segment; the `{…}` value if any.
+fn segment(template: &str, seg: &str) -> Option<Option<String>> {
+    match template.split_once('{') {
+        None => (template == seg).then_some(None),
+        Some((prefix, rest)) => {
+            let suffix = rest.split_once('}').map_or("", |(_, s)| s);
+            let value = seg.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            (!value.is_empty()).then(|| Some(value.to_string()))
+        }
+    }
+}
+
+/// The `{…}` values when `segs` (decoded) match `template`.
+fn matches(template: &str, segs: &[String]) -> Option<Vec<String>> {
+    let parts: Vec<&str> = template.trim_matches('/').split('/').collect();
+    if parts.len() != segs.len() {
+        return None;
+    }
+    let mut values = Vec::new();
+    for (t, s) in parts.iter().zip(segs) {
+        if let Some(v) = segment(t, s)? {
+            values.push(v);
+        }
+    }
+    Some(values)
+}
+
+/// The route of a request (HEAD is answered as GET).
+pub fn find(method: &warp::http::Method, segs: &[String]) -> Found {
+    let verb = match method.as_str() {
+        "GET" | "HEAD" => Some(Verb::Get),
+        "POST" => Some(Verb::Post),
+        _ => None,
+    };
+    let mut allowed: Vec<&str> = Vec::new();
+    for route in ROUTES {
+        if let Some(values) = matches(route.path, segs) {
+            if Some(route.verb) == verb {
+                return Found::Route(route, values);
+            }
+            if !allowed.contains(&route.verb.as_str()) {
+                allowed.push(route.verb.as_str());
+            }
+        }
+    }
+    if allowed.is_empty() {
+        return Found::None;
+    }
+    if allowed.contains(&"GET") {
+        allowed.insert(
+            allowed.iter().position(|m| *m == "GET").unwrap_or(0) + 1,
+            "HEAD",
+        );
+    }
+    Found::WrongMethod(allowed.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn segs(path: &str) -> Vec<String> {
+        path.trim_matches('/')
+            .split('/')
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn literal_segments_win_and_values_are_captured() {
+        let get = warp::http::Method::GET;
+        let Found::Route(r, v) = find(&get, &segs("/api/v1/certificadores/tipos")) else {
+            panic!("no route")
+        };
+        assert_eq!((r.path, v.len()), ("/api/v1/certificadores/tipos", 0));
+        let Found::Route(r, v) = find(&get, &segs("/api/v1/export/comites.csv")) else {
+            panic!("no route")
+        };
+        assert_eq!(
+            (r.path, v),
+            ("/api/v1/export/comites.{format}", vec!["csv".to_string()])
+        );
+        assert!(matches!(find(&get, &segs("/api/v1/nada")), Found::None));
+        let Found::WrongMethod(allow) = find(&get, &segs("/api/v1/admin/harvest")) else {
+            panic!("a POST route")
+        };
+        assert_eq!(allow, "POST");
+        let Found::WrongMethod(allow) = find(
+            &warp::http::Method::DELETE,
+            &segs("/api/v1/admin/snapshots"),
+        ) else {
+            panic!("a GET and POST route")
+        };
+        assert_eq!(allow, "GET, HEAD, POST");
+    }
+
+    /// Every route and every parameter of the table is in `assets/openapi.json`, and the reverse.
+    #[test]
+    fn the_table_and_the_openapi_document_agree() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../assets/openapi.json")).unwrap();
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let params = op["parameters"].as_array().cloned().unwrap_or_default();
+                let names = |place: &str| -> BTreeSet<String> {
+                    params
+                        .iter()
+                        .filter(|p| p["in"] == place)
+                        .map(|p| p["name"].as_str().unwrap().to_string())
+                        .collect()
+                };
+                documented.insert((
+                    method.to_uppercase(),
+                    path.clone(),
+                    names("query"),
+                    names("path"),
+                ));
+            }
+        }
+        let served: BTreeSet<_> = ROUTES
+            .iter()
+            .map(|r| {
+                let captures = r
+                    .path
+                    .split('{')
+                    .skip(1)
+                    .map(|s| s.split('}').next().unwrap().to_string())
+                    .collect();
+                (
+                    r.verb.as_str().to_string(),
+                    r.path.to_string(),
+                    r.params.iter().map(|p| p.to_string()).collect(),
+                    captures,
+                )
+            })
+            .collect();
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let unserved: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty() && unserved.is_empty(),
+            "served but not documented as such: {undocumented:#?}\ndocumented but not served as such: {unserved:#?}"
+        );
+    }
+}
