@@ -140,13 +140,23 @@ pub struct FeedEntry {
     pub diff: Value,
 }
 
+/// The id of a run's feed entry: its API URL, or a URN when `base` is empty
+/// (an Atom id must be absolute).
+fn entry_id(base: &str, run: i64) -> String {
+    if base.is_empty() {
+        format!("urn:renec-harvester:run:{run}")
+    } else {
+        format!("{base}/api/v1/runs/{run}")
+    }
+}
+
 /// JSON Feed 1.1.
 pub fn json_feed(entries: &[FeedEntry], base: &str, feed_url: &str) -> Value {
     let items: Vec<Value> = entries
         .iter()
         .map(|e| {
             serde_json::json!({
-                "id": format!("{base}/api/v1/runs/{}", e.run),
+                "id": entry_id(base, e.run),
                 "url": format!("{base}/#/cambios/{}", e.run),
                 "title": format!("Corrida {}: {}", e.run, headline(&e.diff)),
                 "content_text": markdown(&e.diff, base),
@@ -179,7 +189,7 @@ pub fn atom_feed(entries: &[FeedEntry], base: &str, feed_url: &str) -> String {
     let atom_entries: Vec<Entry> = entries
         .iter()
         .map(|e| Entry {
-            id: format!("{base}/api/v1/runs/{}", e.run),
+            id: entry_id(base, e.run),
             title: Text::plain(format!("Corrida {}: {}", e.run, headline(&e.diff))),
             updated: date(&e.finished_at),
             links: vec![Link {
@@ -196,7 +206,11 @@ pub fn atom_feed(entries: &[FeedEntry], base: &str, feed_url: &str) -> String {
         })
         .collect();
     let feed = Feed {
-        id: feed_url.to_string(),
+        id: if base.is_empty() {
+            "urn:renec-harvester:changes".to_string()
+        } else {
+            feed_url.to_string()
+        },
         title: Text::plain("RENEC: cambios"),
         updated,
         links: vec![

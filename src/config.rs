@@ -106,6 +106,10 @@ config_table! {
     /// Log level: error, warn, info, debug or trace.
     log_level: String = "info",
         key "api.log_level", env "API_LOG_LEVEL", rule log_level, secret false;
+    /// The address readers use for this server (`https://renec.example.org`): absolute links in
+    /// feeds and reports start with it. Empty: those links are relative. Never taken from a request.
+    public_url: String = "",
+        key "api.public_url", env "RENEC_PUBLIC_URL", rule opt_http_url, secret false;
     /// Origins allowed by CORS, comma-separated (empty: none).
     cors_origins: Vec<String> = "",
         key "api.cors_origins", env "CORS_ORIGINS", rule list, secret false;

@@ -474,7 +474,9 @@ fn diff(
     if format == "json" {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        let ui = ui_url.unwrap_or_else(|| format!("http://{}:{}", cfg.api_host, cfg.api_port));
+        let ui = ui_url
+            .or_else(|| (!cfg.public_url.is_empty()).then(|| cfg.public_url.clone()))
+            .unwrap_or_else(|| format!("http://{}:{}", cfg.api_host, cfg.api_port));
         print!("{}", renec_harvester::changes::markdown(&doc, &ui));
     }
     Ok(())

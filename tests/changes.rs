@@ -416,4 +416,38 @@ fn two_states_of_the_registry_diff_history_as_of_and_feeds() {
     );
     let none: Value = serde_json::from_slice(&none).unwrap();
     assert!(none["items"].as_array().unwrap().is_empty());
+
+    // A foreign Host header changes no link that anyone receives: links
+    // come from api.public_url (relative without it), never from a request.
+    for path in [
+        "/api/v1/changes.atom?limit=5",
+        "/api/v1/changes.json?limit=5",
+        &format!("/api/v1/runs/{}/diff?format=md", second.run_id),
+    ] {
+        let (_, _, evil) = get(&format!("{}{path}", api.base), &[("Host", "evil.example")]);
+        let (_, _, later) = get(&format!("{}{path}", api.base), &[]);
+        for body in [evil, later] {
+            assert!(
+                !String::from_utf8_lossy(&body).contains("evil.example"),
+                "{path}"
+            );
+        }
+    }
+    let public = Api::start(&renec_harvester::config::Config {
+        public_url: "https://renec.example.org".into(),
+        ..cfg.clone()
+    });
+    let (_, _, atom) = get(
+        &format!("{}/api/v1/changes.atom", public.base),
+        &[("Host", "evil.example")],
+    );
+    let feed: atom_syndication::Feed = String::from_utf8(atom).unwrap().parse().unwrap();
+    assert_eq!(
+        feed.entries()[0].links()[0].href(),
+        format!("https://renec.example.org/#/cambios/{}", second.run_id)
+    );
+    assert_eq!(
+        feed.entries()[0].id(),
+        format!("https://renec.example.org/api/v1/runs/{}", second.run_id)
+    );
 }

@@ -6,7 +6,6 @@ use super::{Reply, Request};
 use crate::changes::{atom_feed, json_feed, markdown, FeedEntry};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use warp::http::header;
 
 /// A feed or report: cached and revalidated like JSON (it belongs to the published run).
 fn raw(content_type: &'static str, body: String) -> Reply {
@@ -16,14 +15,11 @@ fn raw(content_type: &'static str, body: String) -> Reply {
     }
 }
 
-/// The address readers use for this server (links in reports and feeds).
+/// The address readers use for this server (links in reports and feeds):
+/// `api.public_url`, never the request's `Host` (answers are cached and
+/// shared); empty makes the links relative.
 fn base_url(req: &Request<'_>) -> String {
-    let host = req
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
+    req.state.cfg.public_url.clone()
 }
 
 /// The published run before `run`, if any.
