@@ -116,21 +116,8 @@ fn keys_roles_admin_actions_and_audit() {
     assert_eq!(statuses[0], 401);
     assert!(statuses.contains(&429), "{statuses:?}");
 
-    std::thread::sleep(Duration::from_millis(300));
-    let (status, audit) = common::call("GET", &url("/api/v1/admin/audit?limit=200"), Some(&admin));
-    assert_eq!(status, 200);
-    let events: Vec<(String, String)> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["event"].as_str().unwrap().to_string(),
-                e["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    for (event, outcome) in [
+    // Audit rows are written in the background: poll until every expected one is there.
+    let expected = [
         ("user_login", "ok"),
         ("user_login", "refused"),
         ("spider_start", "ok"),
@@ -139,12 +126,34 @@ fn keys_roles_admin_actions_and_audit() {
         ("data_export", "ok"),
         ("configuration_change", "ok"),
         ("apikey_create", "ok"),
-    ] {
-        assert!(
-            events.iter().any(|(e, o)| e == event && o == outcome),
-            "{event}/{outcome} missing from {events:?}"
-        );
+    ];
+    let mut audit = serde_json::Value::Null;
+    let mut events: Vec<(String, String)> = Vec::new();
+    let all_there = |events: &[(String, String)]| {
+        expected
+            .iter()
+            .all(|(event, outcome)| events.iter().any(|(e, o)| e == event && o == outcome))
+    };
+    let started = Instant::now();
+    while !all_there(&events) && started.elapsed() < Duration::from_secs(10) {
+        let (status, body) =
+            common::call("GET", &url("/api/v1/admin/audit?limit=200"), Some(&admin));
+        assert_eq!(status, 200);
+        events = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["event"].as_str().unwrap().to_string(),
+                    e["outcome"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        audit = body;
+        std::thread::sleep(Duration::from_millis(50));
     }
+    assert!(all_there(&events), "audit events missing from {events:?}");
     assert!(
         audit["items"]
             .as_array()

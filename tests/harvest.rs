@@ -5,6 +5,7 @@ mod common;
 
 use common::{config, harvest, site};
 use renec_harvester::store::Store;
+use renec_harvester::testsite::corpus::Corpus;
 use renec_harvester::testsite::faults::Class;
 use renec_harvester::testsite::generate::generate;
 use std::collections::HashSet;
@@ -237,4 +238,41 @@ fn an_unreadable_robots_txt_stops_the_harvest() {
     let store = Store::open(&cfg.sqlite_path()).unwrap();
     assert_eq!(store.last_run().unwrap().unwrap().status, "failed");
     assert_eq!(store.last_published_run().unwrap(), None);
+}
+
+/// A registry small enough to count by hand (tests/fixtures/hand_counted):
+/// one body spelled four ways ("Instituto Ejemplo de Capacitación, A.C.",
+/// upper case without punctuation, without the accent and with a spaced
+/// legal form), one with and without "S.A. de C.V.", one listed twice on the
+/// same page, a code with a trailing space, a course title with stray
+/// spaces, an occupation listed twice. The figures are written here, counted
+/// by a person, not computed by the harvester's own normalizers.
+#[test]
+fn a_hand_counted_registry_harvests_to_its_hand_counted_figures() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand_counted");
+    let site = common::site(Corpus::load(&dir).unwrap(), &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let report = common::harvest(&common::config(&site, tmp.path())).unwrap();
+    assert!(report.published(), "{:?}", report.reasons);
+    let c = &report.counts;
+    let figures = [
+        ("estandares_vigentes", c.estandares_vigentes, 3),
+        ("estandares_inactivos", c.estandares_inactivos, 1),
+        ("estandares_marca", c.estandares_marca, 1),
+        ("calificaciones_historicas", c.calificaciones_historicas, 0),
+        ("comites", c.comites, 2),
+        ("sectores", c.sectores, 2),
+        // Instituto Ejemplo, Colegio de Peritos, Consultores Unidos, Universidad Tecnológica.
+        ("certificadores", c.certificadores, 4),
+        // EC0101: 2, EC0102: 2, EC0103: 3.
+        ("ec_certificador", c.ec_certificador, 7),
+        // "Curso de Cocina Básica" (twice, once with stray spaces), "Taller de Panadería".
+        ("centros", c.centros, 2),
+        ("ec_centro", c.ec_centro, 3),
+        // Cocinero (twice on one page), Panadero.
+        ("ec_ocupacion", c.ec_ocupacion, 2),
+    ];
+    for (name, got, want) in figures {
+        assert_eq!(got as u64, want, "{name}");
+    }
 }
