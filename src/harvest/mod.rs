@@ -795,7 +795,7 @@ impl Harvest<'_> {
             let status = if reasons.is_empty() { RunStatus::Published } else { RunStatus::Held };
             Store::set_state(tx, COMMITTEES_MAX_ID, &highest_committee.to_string())?;
             if status == RunStatus::Published {
-                crate::store::read::rebuild_search_index(tx, run_id)?;
+                crate::store::search_index::rebuild_search_index(tx, run_id)?;
             }
             let coverage_json: serde_json::Value = coverage
                 .iter()

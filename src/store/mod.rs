@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod pages;
 pub mod read;
 pub mod runs;
+pub mod search_index;
 pub mod stats;
 
 use rusqlite::Connection;
