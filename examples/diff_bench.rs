@@ -37,7 +37,7 @@ fn main() {
     let mut doc = serde_json::Value::Null;
     for _ in 0..5 {
         let started = Instant::now();
-        doc = diff::diff_runs(store.conn(), first.run_id, second.run_id).unwrap();
+        doc = store.diff_runs(first.run_id, second.run_id).unwrap();
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
@@ -46,9 +46,7 @@ fn main() {
         .map(|(_, a, r, c)| a + r + c)
         .sum();
     let started = Instant::now();
-    let history = diff::history(store.conn(), "ec", "EC0001")
-        .unwrap()
-        .unwrap();
+    let history = store.history("ec", "EC0001").unwrap().unwrap();
     let history_ms = started.elapsed().as_secs_f64() * 1000.0;
     eprintln!(
         "diff of {changes} changes: median {:.0} ms; history of one standard {history_ms:.1} ms",

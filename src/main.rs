@@ -439,7 +439,6 @@ fn diff(
     format: &str,
     ui_url: Option<String>,
 ) -> Result<()> {
-    use renec_harvester::store::diff;
     let path = cfg.sqlite_path();
     let store = Store::open_existing(&path).with_context(|| {
         format!(
@@ -447,7 +446,8 @@ fn diff(
             path.display()
         )
     })?;
-    let published: Vec<i64> = diff::published_runs(store.conn())?
+    let published: Vec<i64> = store
+        .published_runs()?
         .into_iter()
         .map(|(r, _)| r)
         .collect();
@@ -470,7 +470,7 @@ fn diff(
             format!("there is no run {run} (see `renec-harvester stats` or /api/v1/runs)")
         })?;
     }
-    let doc = diff::diff_runs(store.conn(), from, to)?;
+    let doc = store.diff_runs(from, to)?;
     if format == "json" {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
@@ -485,14 +485,7 @@ fn diff(
 /// An audit record for something done from the command line.
 fn cli_audit(db: &std::path::Path, event: &str, details: serde_json::Value) {
     if let Ok(store) = Store::open(db) {
-        if let Err(e) = renec_harvester::store::keys::audit(
-            store.conn(),
-            event,
-            Some("cli"),
-            None,
-            "ok",
-            &details,
-        ) {
+        if let Err(e) = store.audit(event, Some("cli"), None, "ok", &details) {
             tracing::error!(error = %e, event, "audit_write_failed");
         }
     }
@@ -614,14 +607,14 @@ fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
 fn apikey(cfg: &Config, action: ApikeyAction) -> Result<ExitCode> {
     use renec_harvester::store::keys;
     let store = Store::open(&cfg.sqlite_path())?;
-    let c = store.conn();
+    let c = &store;
     match action {
         ApikeyAction::Create { name, role } => {
             let role = keys::Role::parse(&role).context("--role must be admin or read")?;
-            let secret = keys::create_key(c, &name, role)
+            let secret = c
+                .create_key(&name, role)
                 .with_context(|| format!("cannot create the key {name:?} (names are unique)"))?;
-            keys::audit(
-                c,
+            c.audit(
                 "apikey_create",
                 Some("cli"),
                 None,
@@ -632,7 +625,7 @@ fn apikey(cfg: &Config, action: ApikeyAction) -> Result<ExitCode> {
             eprintln!("this is the only time the key is shown; use it as `Authorization: Bearer {secret}`");
         }
         ApikeyAction::List => {
-            for k in keys::list_keys(c)? {
+            for k in c.list_keys()? {
                 println!(
                     "{:<20} {:<6} rh_{}_…  created {}  {}{}",
                     k.name,
@@ -647,13 +640,12 @@ fn apikey(cfg: &Config, action: ApikeyAction) -> Result<ExitCode> {
             }
         }
         ApikeyAction::Revoke { name } => {
-            if !keys::revoke_key(c, &name)? {
+            if !c.revoke_key(&name)? {
                 anyhow::bail!(
                     "there is no active key named {name:?} (see `renec-harvester apikey list`)"
                 );
             }
-            keys::audit(
-                c,
+            c.audit(
                 "apikey_revoke",
                 Some("cli"),
                 None,

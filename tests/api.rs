@@ -652,12 +652,9 @@ fn with_require_key_reads_need_a_key() {
     let f = fixture(|c| c.require_key = true);
     let key = {
         let store = renec_harvester::store::Store::open(&f.cfg.sqlite_path()).unwrap();
-        renec_harvester::store::keys::create_key(
-            store.conn(),
-            "tablero",
-            renec_harvester::store::keys::Role::Read,
-        )
-        .unwrap()
+        store
+            .create_key("tablero", renec_harvester::store::keys::Role::Read)
+            .unwrap()
     };
     let (status, headers, _) = get(&url(&f, "/api/v1/ec?limit=1"), &[]);
     assert_eq!(status, 401);

@@ -92,9 +92,10 @@ fn real_corpus_harvests_to_its_published_figures() {
     );
 }
 
+/// A count read straight from the database file, as an outside observer.
 fn store_count(store: &renec_harvester::store::Store, sql: &str) -> usize {
-    store
-        .conn()
+    rusqlite::Connection::open(store.path())
+        .unwrap()
         .query_row(sql, [], |r| r.get::<_, i64>(0))
         .unwrap() as usize
 }

@@ -94,14 +94,7 @@ impl AppState {
         let ip = client.map(|c| c.ip().to_string());
         tokio::task::spawn_blocking(move || {
             let store = writer.lock().expect("writer lock");
-            if let Err(e) = crate::store::keys::audit(
-                store.conn(),
-                event,
-                actor.as_deref(),
-                ip.as_deref(),
-                outcome,
-                &details,
-            ) {
+            if let Err(e) = store.audit(event, actor.as_deref(), ip.as_deref(), outcome, &details) {
                 tracing::error!(error = %e, event, "audit_write_failed");
             }
         });
@@ -117,11 +110,10 @@ impl AppState {
             .clone()
             .ok_or_else(|| ApiError::internal("no database writer"))?;
         tokio::task::spawn_blocking(move || {
-            crate::store::keys::audit_entries(
-                writer.lock().expect("writer lock").conn(),
-                limit,
-                offset,
-            )
+            writer
+                .lock()
+                .expect("writer lock")
+                .audit_entries(limit, offset)
         })
         .await
         .map_err(ApiError::internal)?
@@ -139,9 +131,9 @@ impl AppState {
             .ok_or_else(|| ApiError::internal("no database writer"))?;
         tokio::task::spawn_blocking(move || {
             let store = writer.lock().expect("writer lock");
-            let found = crate::store::keys::check_key(store.conn(), &presented)?;
+            let found = store.check_key(&presented)?;
             if let Some((name, _)) = &found {
-                crate::store::keys::touch_key(store.conn(), name)?;
+                store.touch_key(name)?;
             }
             Ok(found)
         })

@@ -16,7 +16,7 @@ use crate::registry::Registry;
 use crate::sources::{catalogue, committees, detail, legacy};
 use crate::store::pages::{self, PageRecord, StoredPage};
 use crate::store::runs::{RunInfo, RunOutcome, RunStatus};
-use crate::store::stats::{self, Counts};
+use crate::store::stats::Counts;
 use crate::store::{ledger, Store, StoreError};
 use assemble::{AssembleOptions, Harvested};
 use progress::Progress;
@@ -248,27 +248,24 @@ impl Recorder<'_> {
         source: &'static str,
         fetched: Fetched,
     ) -> Result<Option<Page>, HarvestError> {
-        let conn = self.store.conn();
+        let store = self.store;
         let run_id = self.run_id;
         let url = fetched.request.url.as_str();
         let s = &mut self.summary;
         s.count(source, &fetched.attempts);
         let page = match fetched.outcome {
             Outcome::Response(r) => {
-                let sha = pages::put_page(
-                    conn,
-                    &PageRecord {
-                        run_id,
-                        source,
-                        url,
-                        status: r.status,
-                        content_type: r.content_type.as_deref(),
-                        etag: r.etag.as_deref(),
-                        last_modified: r.last_modified.as_deref(),
-                        body: &r.body,
-                    },
-                )?;
-                pages::record_attempts(conn, run_id, source, url, &fetched.attempts, Some(&sha))?;
+                let sha = store.put_page(&PageRecord {
+                    run_id,
+                    source,
+                    url,
+                    status: r.status,
+                    content_type: r.content_type.as_deref(),
+                    etag: r.etag.as_deref(),
+                    last_modified: r.last_modified.as_deref(),
+                    body: &r.body,
+                })?;
+                store.record_attempts(run_id, source, url, &fetched.attempts, Some(&sha))?;
                 Some(Page::Ok {
                     status: r.status,
                     content_type: r.content_type,
@@ -276,29 +273,20 @@ impl Recorder<'_> {
                 })
             }
             Outcome::NotModified => {
-                pages::record_attempts(conn, run_id, source, url, &fetched.attempts, None)?;
+                store.record_attempts(run_id, source, url, &fetched.attempts, None)?;
                 s.not_modified += 1;
-                match pages::put_not_modified(conn, run_id, source, url)? {
+                match store.put_not_modified(run_id, source, url)? {
                     Some(stored) => Some(Page::Ok {
                         status: stored.status,
                         content_type: stored.content_type,
-                        body: pages::snapshot_body(conn, &stored.sha256)?,
+                        body: store.snapshot_body(&stored.sha256)?,
                     }),
                     None => None,
                 }
             }
             Outcome::Failed { error, body, .. } => {
-                let sha = body
-                    .map(|b| pages::put_snapshot(conn, run_id, &b))
-                    .transpose()?;
-                pages::record_attempts(
-                    conn,
-                    run_id,
-                    source,
-                    url,
-                    &fetched.attempts,
-                    sha.as_deref(),
-                )?;
+                let sha = body.map(|b| store.put_snapshot(run_id, &b)).transpose()?;
+                store.record_attempts(run_id, source, url, &fetched.attempts, sha.as_deref())?;
                 s.failed_pages += 1;
                 tracing::warn!(run_id, source, url, error = %error, "page_failed");
                 self.issues.push(DataIssue::new(
@@ -417,14 +405,8 @@ impl Harvest<'_> {
         let url = request.url.to_string();
         let fetched = self.fetcher.fetch_one(request);
         self.store.begin_batch()?;
-        pages::record_attempts(
-            self.store.conn(),
-            self.run.id,
-            "robots",
-            &url,
-            &fetched.attempts,
-            None,
-        )?;
+        self.store
+            .record_attempts(self.run.id, "robots", &url, &fetched.attempts, None)?;
         self.store.commit_batch()?;
         self.summary.count("robots", &fetched.attempts);
         self.fetcher.install_robots(&fetched)?;
@@ -720,7 +702,7 @@ impl Harvest<'_> {
             reasons: &reasons,
             error: Some(error),
         };
-        Store::finish_run(self.store.conn(), self.run.id, &outcome)?;
+        self.store.finish_run(self.run.id, &outcome)?;
         tracing::error!(run_id = self.run.id, error, "harvest_failed");
         Ok(())
     }
@@ -776,12 +758,12 @@ impl Harvest<'_> {
         let summary = self.summary.clone();
         let (min_coverage, max_drop) = (self.cfg.min_coverage, self.cfg.max_drop);
         let report = self.store.in_transaction(|tx| {
-            pages::record_issues(tx, run_id, &dataset.issues)?;
-            let written = ledger::write_dataset(tx, &dataset, run_id, basis)?;
-            let counts = stats::counts_at(tx, run_id)?;
-            let duplicate_keys = stats::duplicate_keys_at(tx, run_id)?;
-            let dangling_links = stats::dangling_links_at(tx, run_id)?;
-            let basis_counts = basis.map(|b| stats::counts_at(tx, b)).transpose()?;
+            tx.record_issues(run_id, &dataset.issues)?;
+            let written = tx.write_dataset(&dataset, run_id, basis)?;
+            let counts = tx.counts_at(run_id)?;
+            let duplicate_keys = tx.duplicate_keys_at(run_id)?;
+            let dangling_links = tx.dangling_links_at(run_id)?;
+            let basis_counts = basis.map(|b| tx.counts_at(b)).transpose()?;
             let reasons = quality::reasons(&QualityInput {
                 coverage: &coverage,
                 counts: &counts,
@@ -793,17 +775,16 @@ impl Harvest<'_> {
                 max_drop,
             });
             let status = if reasons.is_empty() { RunStatus::Published } else { RunStatus::Held };
-            Store::set_state(tx, COMMITTEES_MAX_ID, &highest_committee.to_string())?;
+            tx.set_state(COMMITTEES_MAX_ID, &highest_committee.to_string())?;
             if status == RunStatus::Published {
-                crate::store::search_index::rebuild_search_index(tx, run_id)?;
+                tx.rebuild_search_index(run_id)?;
             }
             let coverage_json: serde_json::Value = coverage
                 .iter()
                 .map(|(k, c)| (k.to_string(), serde_json::json!({"expected": c.expected, "covered": c.covered, "ratio": c.ratio()})))
                 .collect::<serde_json::Map<_, _>>()
                 .into();
-            Store::finish_run(
-                tx,
+            tx.finish_run(
                 run_id,
                 &RunOutcome {
                     status,

@@ -60,14 +60,7 @@ impl DaemonState {
 
     fn audit(&self, event: &str, outcome: &str, details: serde_json::Value) {
         if let Ok(store) = Store::open(&self.cfg.sqlite_path()) {
-            let _ = crate::store::keys::audit(
-                store.conn(),
-                event,
-                Some("scheduler"),
-                None,
-                outcome,
-                &details,
-            );
+            let _ = store.audit(event, Some("scheduler"), None, outcome, &details);
         }
     }
 
@@ -105,15 +98,13 @@ impl DaemonState {
             .filter(|(k, v)| before.get(**k) != Some(*v))
             .map(|(k, _)| *k)
             .collect();
-        let _ = crate::store::keys::audit(
-            store.conn(),
-            "configuration_change",
+        let _ = store.audit("configuration_change",
             Some("serve"),
             None,
             "ok",
             &serde_json::json!({"hash": hash, "changed_since_last_start": if before.is_empty() { vec!["(first start)"] } else { changed }}),
         );
-        let _ = Store::set_state(store.conn(), "config_values", &text);
+        let _ = store.set_state("config_values", &text);
     }
 
     pub fn harvest_running(&self) -> bool {
@@ -169,7 +160,7 @@ impl DaemonState {
         job.last_result = Some(result);
         drop(jobs);
         if let Ok(store) = Store::open(&self.cfg.sqlite_path()) {
-            let _ = Store::set_state(store.conn(), &format!("job_last_run:{name}"), &now_text());
+            let _ = store.set_state(&format!("job_last_run:{name}"), &now_text());
         }
     }
 
@@ -291,12 +282,10 @@ impl DaemonState {
 
     fn retention_blocking(&self) -> Result<String, String> {
         let store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
-        let (e, i, b) = super::maintain::prune(&store, self.cfg.retention_events_days)
+        let (e, i, b) = store
+            .prune(self.cfg.retention_events_days)
             .map_err(|e| e.to_string())?;
-        store
-            .conn()
-            .execute_batch("PRAGMA optimize;")
-            .map_err(|e| e.to_string())?;
+        store.optimize().map_err(|e| e.to_string())?;
         Ok(format!(
             "pruned {e} events, {i} data issues, {b} page bodies"
         ))

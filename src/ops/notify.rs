@@ -84,13 +84,13 @@ pub fn after_run(
         return None;
     }
     let diff = crate::store::Store::open(db).ok().and_then(|store| {
-        let runs = crate::store::diff::published_runs(store.conn()).ok()?;
+        let runs = store.published_runs().ok()?;
         let previous = runs
             .iter()
             .map(|(r, _)| *r)
             .filter(|r| *r < report.run_id)
             .max()?;
-        crate::store::diff::diff_runs(store.conn(), previous, report.run_id).ok()
+        store.diff_runs(previous, report.run_id).ok()
     });
     let body = message(report, diff.as_ref());
     let url = webhook.to_string();

@@ -129,9 +129,7 @@ impl Snapshots {
         );
         let raw = self.dir.join(format!(".{id}.sqlite3.tmp"));
         let _ = std::fs::remove_file(&raw);
-        store
-            .conn()
-            .execute("VACUUM INTO ?1", [raw.to_string_lossy()])?;
+        store.copy_into(&raw)?;
         let result = self.seal(
             &id,
             &raw,
@@ -144,26 +142,13 @@ impl Snapshots {
     /// Compresses a database file into snapshot `id` and writes its manifest last.
     fn seal(&self, id: &str, raw: &Path, created_at: String) -> Result<Manifest> {
         let (sha256, size) = sha256_file(raw)?;
-        let (run_id, run_finished_at, counts, schema_version) = {
-            let copy = rusqlite::Connection::open_with_flags(
-                raw,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )?;
-            let run: Option<(i64, Option<String>)> = copy
-                .query_row("SELECT id, finished_at FROM runs WHERE status = 'published' ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-                .ok();
-            let counts = match &run {
-                Some((r, _)) => crate::store::stats::counts_at(&copy, *r)?,
-                None => Counts::default(),
-            };
-            let version = crate::store::migrate::current_version(&copy)?;
-            (
-                run.as_ref().map(|r| r.0),
-                run.and_then(|r| r.1),
-                counts,
-                version,
-            )
-        };
+        let facts = crate::store::maintenance::file_facts(raw)?;
+        let (run_id, run_finished_at, counts, schema_version) = (
+            facts.published.as_ref().map(|r| r.0),
+            facts.published.and_then(|r| r.1),
+            facts.counts,
+            facts.schema_version,
+        );
         let tmp = self.dir.join(format!(".{id}.sqlite3.zst.tmp"));
         {
             let input = io("reading the copy", File::open(raw))?;
@@ -266,9 +251,7 @@ impl Snapshots {
                 m.size, m.sha256
             )));
         }
-        let conn =
-            rusqlite::Connection::open_with_flags(to, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let check = crate::store::maintenance::file_integrity(to)?;
         if check != "ok" {
             return Err(corrupt(format!("SQLite integrity check: {check}")));
         }
@@ -319,9 +302,7 @@ impl Snapshots {
         fsync(&staged)?;
         let kept = if db.exists() {
             // Fold the WAL into the file so the kept copy is whole.
-            if let Ok(c) = rusqlite::Connection::open(db) {
-                let _ = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            }
+            crate::store::maintenance::checkpoint_file(db);
             let kept = dir.join(format!(
                 "{}.replaced-{}",
                 db.file_name()
@@ -348,7 +329,7 @@ impl Snapshots {
         let store = Store::open(db)?;
         let v = serde_json::json!({"id": m.id, "created_at": m.created_at, "run_id": m.run_id})
             .to_string();
-        Store::set_state(store.conn(), "served_bundle", &v)?;
+        store.set_state("served_bundle", &v)?;
         Ok(())
     }
 
@@ -487,8 +468,8 @@ mod tests {
 
     fn store_with_data(dir: &Path) -> Store {
         let store = Store::open(&dir.join("renec.sqlite3")).unwrap();
-        store.conn().execute("INSERT INTO runs (id, status, started_at, finished_at, binary_version, source_url) VALUES (1, 'published', 'x', '2026-01-01T00:00:00Z', 'x', 'x')", []).unwrap();
-        store.conn().execute("INSERT INTO sectores (id, nombre, first_seen_run, last_seen_run) VALUES ('a', 'Agua', 1, 1)", []).unwrap();
+        store.conn.execute("INSERT INTO runs (id, status, started_at, finished_at, binary_version, source_url) VALUES (1, 'published', 'x', '2026-01-01T00:00:00Z', 'x', 'x')", []).unwrap();
+        store.conn.execute("INSERT INTO sectores (id, nombre, first_seen_run, last_seen_run) VALUES ('a', 'Agua', 1, 1)", []).unwrap();
         store
     }
 
@@ -504,7 +485,7 @@ mod tests {
         snaps.verify(&m.id).unwrap();
 
         // Change the live database, then restore the snapshot over it.
-        store.conn().execute("DELETE FROM sectores", []).unwrap();
+        store.conn.execute("DELETE FROM sectores", []).unwrap();
         drop(store);
         let db = dir.path().join("renec.sqlite3");
         let (_, kept) = snaps.restore(&m.id, &db).unwrap();
@@ -536,7 +517,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_data(dir.path());
         // Back to schema version 2 (before certifier types and states).
-        crate::store::migrate::back_to(store.conn(), 2).unwrap();
+        crate::store::migrate::back_to(&store.conn, 2).unwrap();
         let snaps = Snapshots::new(dir.path());
         let m = snaps.create(&store).unwrap();
         assert_eq!(m.schema_version, 2);

@@ -5,6 +5,7 @@
 //! added again, so a respelled certifier (same id) is one `changed` entry.
 
 use super::Result;
+use super::Store;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use serde_json::{json, Map, Value as Json};
@@ -334,7 +335,7 @@ fn link_diff(conn: &Connection, l: &LinkKind, from: i64, to: i64) -> Result<Json
 }
 
 /// The diff document between runs `from` and `to`.
-pub fn diff_runs(conn: &Connection, from: i64, to: i64) -> Result<Json> {
+pub(crate) fn diff_runs(conn: &Connection, from: i64, to: i64) -> Result<Json> {
     let mut doc = Map::new();
     doc.insert("from_run".into(), json!(from));
     doc.insert("to_run".into(), json!(to));
@@ -345,6 +346,23 @@ pub fn diff_runs(conn: &Connection, from: i64, to: i64) -> Result<Json> {
         doc.insert(l.name.into(), link_diff(conn, l, from, to)?);
     }
     Ok(Json::Object(doc))
+}
+impl Store {
+    /// The diff document between runs `from` and `to`.
+    pub fn diff_runs(&self, from: i64, to: i64) -> Result<Json> {
+        diff_runs(&self.conn, from, to)
+    }
+
+    /// The published runs, oldest first.
+    pub fn published_runs(&self) -> Result<Vec<(i64, Option<String>)>> {
+        published_runs(&self.conn)
+    }
+
+    /// One entity's history: every published run in which it or one of its
+    /// links changed, with the change (`kind` is `ec`, `certificadores` or `comites`).
+    pub fn history(&self, kind: &str, key: &str) -> Result<Option<Vec<Json>>> {
+        history(&self.conn, kind, key)
+    }
 }
 
 /// Counts of a diff document: kind → (added, removed, changed).
@@ -367,7 +385,7 @@ pub fn summary(doc: &Json) -> Vec<(String, usize, usize, usize)> {
 }
 
 /// The published runs, oldest first.
-pub fn published_runs(conn: &Connection) -> Result<Vec<(i64, Option<String>)>> {
+pub(crate) fn published_runs(conn: &Connection) -> Result<Vec<(i64, Option<String>)>> {
     let mut stmt =
         conn.prepare("SELECT id, finished_at FROM runs WHERE status = 'published' ORDER BY id")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -383,7 +401,7 @@ type Snapshot = (
 
 /// One entity's history: every published run in which it or one of its
 /// links changed, with the change (`kind` is `ec`, `certificadores` or `comites`).
-pub fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option<Vec<Json>>> {
+pub(crate) fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option<Vec<Json>>> {
     let Some(k) = ENTITIES.iter().find(|k| k.name == kind) else {
         return Ok(None);
     };

@@ -5,6 +5,7 @@
 //! R are those with first_seen_run <= R <= last_seen_run.
 
 use super::Result;
+use super::Store;
 use crate::model::Dataset;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
@@ -161,7 +162,7 @@ fn key_text(values: &[Value]) -> String {
 
 /// Writes one run's rows (keys then values) of one table. Rows repeating a
 /// key already written in this call are counted as duplicates and skipped.
-pub fn write_table(
+pub(crate) fn write_table(
     conn: &Connection,
     t: &LedgerTable,
     rows: Vec<Vec<Value>>,
@@ -253,7 +254,7 @@ fn pair_rows<A: Clone + Into<Value>>(pairs: &[(A, String)]) -> Vec<Vec<Value>> {
 }
 
 /// The rows of every ledger table for a dataset, in [`TABLES`] order.
-pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)> {
+pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)> {
     let sectores = d
         .sectores
         .iter()
@@ -377,17 +378,20 @@ pub fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)>
     ]
 }
 
-/// Writes a whole dataset for run `run`; returns what each table did.
-pub fn write_dataset(
-    conn: &Connection,
-    d: &Dataset,
-    run: i64,
-    basis: Option<i64>,
-) -> Result<Vec<(&'static str, WriteStats)>> {
-    dataset_rows(d)
-        .into_iter()
-        .map(|(t, rows)| Ok((t.name, write_table(conn, t, rows, run, basis)?)))
-        .collect()
+impl Store {
+    /// Writes a whole dataset for run `run`; returns what each table did.
+    pub fn write_dataset(
+        &self,
+        d: &Dataset,
+        run: i64,
+        basis: Option<i64>,
+    ) -> Result<Vec<(&'static str, WriteStats)>> {
+        let conn = &self.conn;
+        dataset_rows(d)
+            .into_iter()
+            .map(|(t, rows)| Ok((t.name, write_table(conn, t, rows, run, basis)?)))
+            .collect()
+    }
 }
 
 #[cfg(test)]

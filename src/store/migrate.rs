@@ -30,12 +30,12 @@ pub enum MigrateError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-pub fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
+pub(crate) fn current_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
 /// Brings the database to [`SCHEMA_VERSION`], each step in its own transaction.
-pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let found = current_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(MigrateError::TooNew {

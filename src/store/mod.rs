@@ -1,15 +1,24 @@
-//! All SQL lives here. The rest of the program calls typed functions;
-//! only this module knows table names.
+//! All SQL lives here; only this module knows table names. The rest of the
+//! program calls methods on [`Store`] (one connection; `in_transaction`
+//! hands the same `&Store` to a closure whose writes commit together) or,
+//! for the API's reads, on [`read::ReadStore`]. Each file adds the methods
+//! of one concern to `Store`:
 //!
-//! - `migrate`: schema versions
+//! - `migrate`: schema versions (append-only migrations)
 //! - `runs`: the run ledger and state remembered between runs
 //! - `pages`: raw bodies, the HTTP cache, checkpoints and request events
 //! - `ledger`: entities and links with first/last seen runs
 //! - `stats`: counts and the quality checks' queries
+//! - `diff`: what changed between runs, and histories
+//! - `search_index`: the full-text index of the published run
+//! - `keys`: API keys and the audit log
+//! - `maintenance`: pruning, compaction, copies and facts of database files
+//! - `read/`: the API's read-only queries, one file per entity
 
 pub mod diff;
 pub mod keys;
 pub mod ledger;
+pub mod maintenance;
 pub mod migrate;
 pub mod pages;
 pub mod read;
@@ -84,11 +93,6 @@ impl Store {
         Store::open(path)
     }
 
-    /// The connection, for the store's own free functions (`pages::put_page(store.conn(), …)`).
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     /// Starts a batch of writes that `commit_batch` makes durable together
     /// (page checkpoints are committed in batches during a harvest).
     pub fn begin_batch(&self) -> Result<()> {
@@ -103,15 +107,26 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` in one transaction, committed only if it succeeds.
-    pub fn in_transaction<T>(
-        &mut self,
-        f: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
-    ) -> Result<T> {
-        let tx = self.conn.transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Runs `f` in one transaction (the store's own methods, on the same
+    /// connection), committed only if it succeeds; an error or a panic rolls
+    /// it back.
+    pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let this: &Store = self;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(this))) {
+            Ok(Ok(v)) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(v)
+            }
+            Ok(Err(e)) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+            Err(panic) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                std::panic::resume_unwind(panic)
+            }
+        }
     }
 
     pub fn integrity_ok(&self) -> Result<bool> {

@@ -4,7 +4,7 @@
 use super::{now_text, Result, Store, StoreError};
 use crate::crawl::{Attempt, Validators};
 use crate::model::DataIssue;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -33,127 +33,135 @@ pub fn sha256_hex(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
-/// Stores a body once (by its SHA-256); returns the hash.
-pub fn put_snapshot(conn: &Connection, run_id: i64, body: &[u8]) -> Result<String> {
-    let sha = sha256_hex(body);
-    let exists: bool = conn
-        .prepare_cached("SELECT 1 FROM page_snapshots WHERE sha256 = ?1")?
-        .exists([&sha])?;
-    if !exists {
-        let compressed = zstd::bulk::compress(body, 3)
-            .map_err(|e| StoreError::Snapshot(sha.clone(), e.to_string()))?;
-        conn.prepare_cached(
+impl Store {
+    /// Stores a body once (by its SHA-256); returns the hash.
+    pub fn put_snapshot(&self, run_id: i64, body: &[u8]) -> Result<String> {
+        let conn = &self.conn;
+        let sha = sha256_hex(body);
+        let exists: bool = conn
+            .prepare_cached("SELECT 1 FROM page_snapshots WHERE sha256 = ?1")?
+            .exists([&sha])?;
+        if !exists {
+            let compressed = zstd::bulk::compress(body, 3)
+                .map_err(|e| StoreError::Snapshot(sha.clone(), e.to_string()))?;
+            conn.prepare_cached(
             "INSERT INTO page_snapshots (sha256, size, body_zstd, first_seen_run, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
         .execute(params![sha, body.len() as i64, compressed, run_id, now_text()])?;
+        }
+        Ok(sha)
     }
-    Ok(sha)
-}
 
-/// Records a final answer: the body, the checkpoint and (for 200) the HTTP cache.
-pub fn put_page(conn: &Connection, page: &PageRecord) -> Result<String> {
-    let sha = put_snapshot(conn, page.run_id, page.body)?;
-    conn.prepare_cached(
+    /// Records a final answer: the body, the checkpoint and (for 200) the HTTP cache.
+    pub fn put_page(&self, page: &PageRecord) -> Result<String> {
+        let conn = &self.conn;
+        let sha = self.put_snapshot(page.run_id, page.body)?;
+        conn.prepare_cached(
         "INSERT OR REPLACE INTO run_pages (run_id, url, source, status, content_type, sha256, not_modified)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
     )?
     .execute(params![page.run_id, page.url, page.source, page.status, page.content_type, sha])?;
-    if page.status == 200 {
-        conn.prepare_cached(
+        if page.status == 200 {
+            conn.prepare_cached(
             "INSERT OR REPLACE INTO http_cache (url, status, etag, last_modified, content_type, sha256, fetched_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![page.url, page.status, page.etag, page.last_modified, page.content_type, sha, now_text()])?;
+        }
+        Ok(sha)
     }
-    Ok(sha)
-}
 
-/// Records a 304: the run reuses the cached body. Returns it, or None when
-/// nothing is cached (then the page must be fetched again unconditionally).
-pub fn put_not_modified(
-    conn: &Connection,
-    run_id: i64,
-    source: &str,
-    url: &str,
-) -> Result<Option<StoredPage>> {
-    let cached: Option<(u16, Option<String>, String)> = conn
-        .prepare_cached("SELECT status, content_type, sha256 FROM http_cache WHERE url = ?1")?
-        .query_row([url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    let Some((status, content_type, sha256)) = cached else {
-        return Ok(None);
-    };
-    conn.prepare_cached(
+    /// Records a 304: the run reuses the cached body. Returns it, or None when
+    /// nothing is cached (then the page must be fetched again unconditionally).
+    pub fn put_not_modified(
+        &self,
+        run_id: i64,
+        source: &str,
+        url: &str,
+    ) -> Result<Option<StoredPage>> {
+        let conn = &self.conn;
+        let cached: Option<(u16, Option<String>, String)> = conn
+            .prepare_cached("SELECT status, content_type, sha256 FROM http_cache WHERE url = ?1")?
+            .query_row([url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((status, content_type, sha256)) = cached else {
+            return Ok(None);
+        };
+        conn.prepare_cached(
         "INSERT OR REPLACE INTO run_pages (run_id, url, source, status, content_type, sha256, not_modified)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)",
     )?
     .execute(params![run_id, url, source, status, content_type, sha256])?;
-    Ok(Some(StoredPage {
-        status,
-        content_type,
-        sha256,
-        not_modified: true,
-    }))
-}
+        Ok(Some(StoredPage {
+            status,
+            content_type,
+            sha256,
+            not_modified: true,
+        }))
+    }
 
-pub fn record_attempts(
-    conn: &Connection,
-    run_id: i64,
-    source: &str,
-    url: &str,
-    attempts: &[Attempt],
-    sha: Option<&str>,
-) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
+    pub fn record_attempts(
+        &self,
+        run_id: i64,
+        source: &str,
+        url: &str,
+        attempts: &[Attempt],
+        sha: Option<&str>,
+    ) -> Result<()> {
+        let conn = &self.conn;
+        let mut stmt = conn.prepare_cached(
         "INSERT INTO harvest_events (run_id, at, source, url, status, attempt, bytes, sha256, etag, last_modified, duration_ms, error)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
-    let at = now_text();
-    for (i, a) in attempts.iter().enumerate() {
-        let last = i + 1 == attempts.len();
-        stmt.execute(params![
-            run_id,
-            at,
-            source,
-            url,
-            a.status,
-            a.attempt,
-            a.bytes as i64,
-            if last { sha } else { None },
-            a.etag,
-            a.last_modified,
-            a.duration.as_millis() as i64,
-            a.error,
-        ])?;
+        let at = now_text();
+        for (i, a) in attempts.iter().enumerate() {
+            let last = i + 1 == attempts.len();
+            stmt.execute(params![
+                run_id,
+                at,
+                source,
+                url,
+                a.status,
+                a.attempt,
+                a.bytes as i64,
+                if last { sha } else { None },
+                a.etag,
+                a.last_modified,
+                a.duration.as_millis() as i64,
+                a.error,
+            ])?;
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-pub fn record_issues(conn: &Connection, run_id: i64, issues: &[DataIssue]) -> Result<()> {
-    conn.execute("DELETE FROM data_issues WHERE run_id = ?1", [run_id])?;
-    let mut stmt = conn.prepare_cached(
+    pub fn record_issues(&self, run_id: i64, issues: &[DataIssue]) -> Result<()> {
+        let conn = &self.conn;
+        conn.execute("DELETE FROM data_issues WHERE run_id = ?1", [run_id])?;
+        let mut stmt = conn.prepare_cached(
         "INSERT INTO data_issues (run_id, source, key, problem, raw) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for i in issues {
-        stmt.execute(params![run_id, i.source, i.key, i.problem, i.raw])?;
+        for i in issues {
+            stmt.execute(params![run_id, i.source, i.key, i.problem, i.raw])?;
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-/// A stored body, decompressed and checked against its hash.
-pub fn snapshot_body(conn: &Connection, sha: &str) -> Result<Vec<u8>> {
-    let (size, blob): (i64, Vec<u8>) = conn
-        .prepare_cached("SELECT size, body_zstd FROM page_snapshots WHERE sha256 = ?1")?
-        .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let body = zstd::bulk::decompress(&blob, size as usize)
-        .map_err(|e| StoreError::Snapshot(sha.into(), e.to_string()))?;
-    if sha256_hex(&body) != sha {
-        return Err(StoreError::Snapshot(
-            sha.into(),
-            "content does not match its hash".into(),
-        ));
+    /// A stored body, decompressed and checked against its hash.
+    pub fn snapshot_body(&self, sha: &str) -> Result<Vec<u8>> {
+        let conn = &self.conn;
+        let (size, blob): (i64, Vec<u8>) = conn
+            .prepare_cached("SELECT size, body_zstd FROM page_snapshots WHERE sha256 = ?1")?
+            .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let body = zstd::bulk::decompress(&blob, size as usize)
+            .map_err(|e| StoreError::Snapshot(sha.into(), e.to_string()))?;
+        if sha256_hex(&body) != sha {
+            return Err(StoreError::Snapshot(
+                sha.into(),
+                "content does not match its hash".into(),
+            ));
+        }
+        Ok(body)
     }
-    Ok(body)
 }
 
 impl Store {
@@ -196,11 +204,6 @@ impl Store {
             .collect())
     }
 
-    /// A stored body, decompressed and checked against its hash.
-    pub fn snapshot_body(&self, sha: &str) -> Result<Vec<u8>> {
-        snapshot_body(&self.conn, sha)
-    }
-
     /// Requests of a run by URL and attempt (for tests and troubleshooting).
     pub fn request_count(&self, run_id: i64) -> Result<i64> {
         Ok(self.conn.query_row(
@@ -231,16 +234,13 @@ mod tests {
             last_modified: None,
             body: &body,
         };
-        let sha = store.in_transaction(|tx| put_page(tx, &page)).unwrap();
+        let sha = store.in_transaction(|tx| tx.put_page(&page)).unwrap();
         let sha2 = store
             .in_transaction(|tx| {
-                put_page(
-                    tx,
-                    &PageRecord {
-                        url: "http://x/b",
-                        ..page
-                    },
-                )
+                tx.put_page(&PageRecord {
+                    url: "http://x/b",
+                    ..page
+                })
             })
             .unwrap();
         assert_eq!(sha, sha2);
@@ -261,13 +261,13 @@ mod tests {
         );
         let next = store.create_run("http://x").unwrap().id;
         let reused = store
-            .in_transaction(|tx| put_not_modified(tx, next, "detail", "http://x/a"))
+            .in_transaction(|tx| tx.put_not_modified(next, "detail", "http://x/a"))
             .unwrap()
             .unwrap();
         assert_eq!(reused.sha256, sha);
         assert!(store.run_pages(next).unwrap()["http://x/a"].not_modified);
         assert!(store
-            .in_transaction(|tx| put_not_modified(tx, next, "detail", "http://x/zzz"))
+            .in_transaction(|tx| tx.put_not_modified(next, "detail", "http://x/zzz"))
             .unwrap()
             .is_none());
     }

@@ -88,7 +88,8 @@ impl Store {
     }
 
     /// Records the end of a run (in the caller's transaction when given one).
-    pub fn finish_run(tx: &rusqlite::Connection, id: i64, outcome: &RunOutcome) -> Result<()> {
+    pub fn finish_run(&self, id: i64, outcome: &RunOutcome) -> Result<()> {
+        let tx = &self.conn;
         tx.execute(
             "UPDATE runs SET status = ?2, finished_at = ?3, coverage_json = ?4, counts_json = ?5,
                              summary_json = ?6, reasons_json = ?7, error = ?8 WHERE id = ?1",
@@ -127,7 +128,8 @@ impl Store {
             .optional()?)
     }
 
-    pub fn set_state(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    pub fn set_state(&self, key: &str, value: &str) -> Result<()> {
+        let conn = &self.conn;
         conn.execute(
             "INSERT INTO crawl_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],

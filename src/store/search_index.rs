@@ -3,12 +3,14 @@
 
 use super::read::at;
 use super::Result;
-use rusqlite::Connection;
+use super::Store;
 
-/// Rebuilds the search index from the run just published (in its transaction).
-pub fn rebuild_search_index(conn: &Connection, run: i64) -> Result<()> {
-    conn.execute("DELETE FROM search_fts", [])?;
-    let inserts = [
+impl Store {
+    /// Rebuilds the search index from the run just published (in its transaction).
+    pub fn rebuild_search_index(&self, run: i64) -> Result<()> {
+        let conn = &self.conn;
+        conn.execute("DELETE FROM search_fts", [])?;
+        let inserts = [
         format!(
             "INSERT INTO search_fts (kind, key, title, body)
              SELECT 'ec', e.clave, e.clave || ' ' || coalesce(e.titulo, ''),
@@ -35,8 +37,9 @@ pub fn rebuild_search_index(conn: &Connection, run: i64) -> Result<()> {
         ),
         format!("INSERT INTO search_fts (kind, key, title, body) SELECT 'sector', x.id, x.nombre, '' FROM sectores x WHERE {}", at("x")),
     ];
-    for sql in inserts {
-        conn.execute(&sql, rusqlite::named_params! {":run": run})?;
+        for sql in inserts {
+            conn.execute(&sql, rusqlite::named_params! {":run": run})?;
+        }
+        Ok(())
     }
-    Ok(())
 }

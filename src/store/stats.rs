@@ -54,7 +54,7 @@ fn count(conn: &Connection, table: &str, extra: &str, run: i64) -> Result<i64> {
     Ok(conn.query_row(&sql, [run], |r| r.get(0))?)
 }
 
-pub fn counts_at(conn: &Connection, run: i64) -> Result<Counts> {
+pub(crate) fn counts_at(conn: &Connection, run: i64) -> Result<Counts> {
     Ok(Counts {
         estandares_vigentes: count(conn, "estandares", "AND tipo = 'vigente'", run)?,
         estandares_inactivos: count(conn, "estandares", "AND tipo = 'inactivo'", run)?,
@@ -73,26 +73,29 @@ pub fn counts_at(conn: &Connection, run: i64) -> Result<Counts> {
     })
 }
 
-/// Keys that have more than one row as of `run`, per table.
-pub fn duplicate_keys_at(conn: &Connection, run: i64) -> Result<BTreeMap<&'static str, i64>> {
-    let mut out = BTreeMap::new();
-    for t in TABLES {
-        let keys = t.keys.join(", ");
-        let sql = format!(
+impl Store {
+    /// Keys that have more than one row as of `run`, per table.
+    pub fn duplicate_keys_at(&self, run: i64) -> Result<BTreeMap<&'static str, i64>> {
+        let conn = &self.conn;
+        let mut out = BTreeMap::new();
+        for t in TABLES {
+            let keys = t.keys.join(", ");
+            let sql = format!(
             "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {AT} GROUP BY {keys} HAVING count(*) > 1)",
             t.name
         );
-        let n: i64 = conn.query_row(&sql, [run], |r| r.get(0))?;
-        if n > 0 {
-            out.insert(t.name, n);
+            let n: i64 = conn.query_row(&sql, [run], |r| r.get(0))?;
+            if n > 0 {
+                out.insert(t.name, n);
+            }
         }
+        Ok(out)
     }
-    Ok(out)
-}
 
-/// Links as of `run` whose ends are not present as of `run`, per link end.
-pub fn dangling_links_at(conn: &Connection, run: i64) -> Result<BTreeMap<&'static str, i64>> {
-    let checks: [(&str, &str); 9] = [
+    /// Links as of `run` whose ends are not present as of `run`, per link end.
+    pub fn dangling_links_at(&self, run: i64) -> Result<BTreeMap<&'static str, i64>> {
+        let conn = &self.conn;
+        let checks: [(&str, &str); 9] = [
         ("ec_certificador.ec_clave", "SELECT count(*) FROM ec_certificador l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
         ("ec_certificador.certificador_id", "SELECT count(*) FROM ec_certificador l WHERE {L} AND NOT EXISTS (SELECT 1 FROM certificadores e WHERE e.id = l.certificador_id AND {E})"),
         ("ec_certificador_estado", "SELECT count(*) FROM ec_certificador_estado l WHERE {L} AND NOT EXISTS (SELECT 1 FROM ec_certificador e WHERE e.ec_clave = l.ec_clave AND e.certificador_id = l.certificador_id AND {E})"),
@@ -103,17 +106,18 @@ pub fn dangling_links_at(conn: &Connection, run: i64) -> Result<BTreeMap<&'stati
         ("comite_ec.comite_id", "SELECT count(*) FROM comite_ec l WHERE {L} AND NOT EXISTS (SELECT 1 FROM comites e WHERE e.id = l.comite_id AND {E})"),
         ("comite_ec.ec_clave", "SELECT count(*) FROM comite_ec l WHERE {L} AND NOT EXISTS (SELECT 1 FROM estandares e WHERE e.clave = l.ec_clave AND {E})"),
     ];
-    let mut out = BTreeMap::new();
-    for (name, template) in checks {
-        let sql = template
-            .replace("{L}", "l.first_seen_run <= ?1 AND l.last_seen_run >= ?1")
-            .replace("{E}", "e.first_seen_run <= ?1 AND e.last_seen_run >= ?1");
-        let n: i64 = conn.query_row(&sql, [run], |r| r.get(0))?;
-        if n > 0 {
-            out.insert(name, n);
+        let mut out = BTreeMap::new();
+        for (name, template) in checks {
+            let sql = template
+                .replace("{L}", "l.first_seen_run <= ?1 AND l.last_seen_run >= ?1")
+                .replace("{E}", "e.first_seen_run <= ?1 AND e.last_seen_run >= ?1");
+            let n: i64 = conn.query_row(&sql, [run], |r| r.get(0))?;
+            if n > 0 {
+                out.insert(name, n);
+            }
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
 impl Store {
