@@ -5,6 +5,7 @@
 pub mod api;
 pub mod assets;
 pub mod changes;
+pub mod commands;
 pub mod config;
 pub mod crawl;
 pub mod harvest;

@@ -16,6 +16,33 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Why a job did not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("this mirror is offline (serve --offline): it never crawls")]
+    Offline,
+    #[error("a harvest is already running")]
+    AlreadyRunning,
+    #[error(transparent)]
+    Lock(#[from] super::lock::LockError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Harvest(#[from] crate::harvest::HarvestError),
+    #[error(transparent)]
+    Snapshot(#[from] super::snapshot::SnapshotError),
+    #[error(transparent)]
+    Robots(#[from] crate::crawl::RobotsError),
+    #[error("the source URL is not valid: {0}")]
+    SourceUrl(#[from] url::ParseError),
+    #[error("{url}: {error}")]
+    Probe { url: String, error: String },
+    #[error("the job stopped unexpectedly: {0}")]
+    Crashed(String),
+    #[error("the scheduler could not start: {0}")]
+    Scheduler(String),
+}
+
 /// What the scheduler shows of one job.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct JobInfo {
@@ -36,6 +63,8 @@ pub struct DaemonState {
     jobs: Mutex<BTreeMap<&'static str, JobInfo>>,
     /// Called after a restore or import replaced the database file.
     on_replaced: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// True while a harvest runs (the stop path waits for false).
+    running: tokio::sync::watch::Sender<bool>,
 }
 
 fn now_text() -> String {
@@ -51,6 +80,7 @@ impl DaemonState {
             harvest: Mutex::new(None),
             jobs: Mutex::new(BTreeMap::new()),
             on_replaced: Mutex::new(None),
+            running: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -105,6 +135,15 @@ impl DaemonState {
             &serde_json::json!({"hash": hash, "changed_since_last_start": if before.is_empty() { vec!["(first start)"] } else { changed }}),
         );
         let _ = store.set_state("config_values", &text);
+    }
+
+    /// Waits until no harvest runs, at most `limit`; true when none does.
+    pub async fn harvest_idle(&self, limit: std::time::Duration) -> bool {
+        let mut rx = self.running.subscribe();
+        let idle = tokio::time::timeout(limit, rx.wait_for(|running| !running))
+            .await
+            .is_ok();
+        idle
     }
 
     pub fn harvest_running(&self) -> bool {
@@ -176,58 +215,57 @@ impl DaemonState {
 
     /// Runs one harvest to its end on this thread (blocking). Refused when
     /// one is already running here or in another process.
-    pub fn harvest_blocking(self: &Arc<Self>) -> Result<String, String> {
+    pub fn harvest_blocking(self: &Arc<Self>) -> Result<String, JobError> {
         if self.offline {
-            return Err("this mirror is offline (serve --offline): it never crawls".into());
+            return Err(JobError::Offline);
         }
-        let _lock = HarvestLock::acquire(&self.cfg.data_dir).map_err(|e| e.to_string())?;
+        let _lock = HarvestLock::acquire(&self.cfg.data_dir)?;
         let flag = Arc::new(AtomicBool::new(false));
         {
             let mut slot = self.harvest.lock().expect("lock");
             if slot.is_some() {
-                return Err("a harvest is already running".into());
+                return Err(JobError::AlreadyRunning);
             }
             *slot = Some(flag.clone());
+            self.running.send_replace(true);
         }
         let metrics = crate::metrics::metrics();
         metrics.harvest_running.set(1);
         tracing::info!(spider_start = true, "spider_start");
         self.audit("spider_start", "ok", serde_json::json!({}));
-        let result: Result<String, String> = (|| {
-            let mut store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+        let result: Result<String, JobError> = (|| {
+            let mut store = Store::open(&self.cfg.sqlite_path())?;
             let report = crate::harvest::run_until(
                 &self.cfg,
                 &self.registry,
                 &mut store,
                 false,
                 flag.clone(),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             super::notify::after_run(&self.cfg.webhook_url, &self.cfg.sqlite_path(), &report);
             Ok(format!("run {} {}", report.run_id, report.status))
         })();
         metrics.harvest_running.set(0);
         *self.harvest.lock().expect("lock") = None;
+        self.running.send_replace(false);
         tracing::info!(spider_stop = true, result = ?result, "spider_stop");
         self.audit(
             "spider_stop",
             if result.is_ok() { "ok" } else { "failed" },
-            serde_json::json!({"result": result.as_ref().map_or_else(|e| e.clone(), |r| r.clone())}),
+            serde_json::json!({"result": result.as_ref().map_or_else(|e| e.to_string(), |r| r.clone())}),
         );
         result
     }
 
     /// Cheap check for change: conditional requests to the catalogue and a
     /// sample of detail pages; true when something changed.
-    pub fn probe_blocking(&self) -> Result<bool, String> {
+    pub fn probe_blocking(&self) -> Result<bool, JobError> {
         use crate::crawl::{FetchSettings, Fetcher, Outcome, Request};
-        let store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
-        let validators = store.validators().map_err(|e| e.to_string())?;
-        let base = url::Url::parse(&self.cfg.source_url).map_err(|e| e.to_string())?;
+        let store = Store::open(&self.cfg.sqlite_path())?;
+        let validators = store.validators()?;
+        let base = url::Url::parse(&self.cfg.source_url)?;
         let fetcher = Fetcher::new(FetchSettings::from_config(&self.cfg));
-        fetcher
-            .install_robots(&fetcher.fetch_one(Fetcher::robots_request(&base)))
-            .map_err(|e| e.to_string())?;
+        fetcher.install_robots(&fetcher.fetch_one(Fetcher::robots_request(&base)))?;
         let catalogue = format!(
             "{}{}",
             self.cfg.source_url.trim_end_matches('/'),
@@ -255,24 +293,27 @@ impl DaemonState {
                     // A 200 to a conditional request means the page changed.
                     return Ok(true);
                 }
-                Outcome::Failed { error, .. } => return Err(format!("{u}: {error}")),
+                Outcome::Failed { error, .. } => {
+                    return Err(JobError::Probe {
+                        url: u,
+                        error: error.to_string(),
+                    })
+                }
                 _ => {}
             }
         }
         Ok(false)
     }
 
-    fn snapshot_blocking(&self) -> Result<String, String> {
-        let store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+    fn snapshot_blocking(&self) -> Result<String, JobError> {
+        let store = Store::open(&self.cfg.sqlite_path())?;
         let snaps = Snapshots::new(&self.cfg.data_dir);
-        let m = snaps.create(&store).map_err(|e| e.to_string())?;
+        let m = snaps.create(&store)?;
         tracing::info!(snapshot = %m.id, "snapshot_created");
-        let deleted = snaps
-            .retain(
-                self.cfg.snapshot_keep_daily as usize,
-                self.cfg.snapshot_keep_weekly as usize,
-            )
-            .map_err(|e| e.to_string())?;
+        let deleted = snaps.retain(
+            self.cfg.snapshot_keep_daily as usize,
+            self.cfg.snapshot_keep_weekly as usize,
+        )?;
         Ok(format!(
             "snapshot {} ({} old ones deleted)",
             m.id,
@@ -280,19 +321,17 @@ impl DaemonState {
         ))
     }
 
-    fn retention_blocking(&self) -> Result<String, String> {
-        let store = Store::open(&self.cfg.sqlite_path()).map_err(|e| e.to_string())?;
-        let (e, i, b) = store
-            .prune(self.cfg.retention_events_days)
-            .map_err(|e| e.to_string())?;
-        store.optimize().map_err(|e| e.to_string())?;
+    fn retention_blocking(&self) -> Result<String, JobError> {
+        let store = Store::open(&self.cfg.sqlite_path())?;
+        let (e, i, b) = store.prune(self.cfg.retention_events_days)?;
+        store.optimize()?;
         Ok(format!(
             "pruned {e} events, {i} data issues, {b} page bodies"
         ))
     }
 
     /// Loads bundles dropped into `DATA_DIR/inbox/` (offline mirrors).
-    fn inbox_blocking(&self) -> Result<String, String> {
+    fn inbox_blocking(&self) -> Result<String, JobError> {
         let inbox = self.cfg.data_dir.join("inbox");
         let Ok(entries) = std::fs::read_dir(&inbox) else {
             return Ok("no inbox".into());
@@ -304,18 +343,10 @@ impl DaemonState {
             if path.extension().and_then(|x| x.to_str()) != Some("tar") {
                 continue;
             }
-            let current = Store::open(&self.cfg.sqlite_path())
-                .ok()
-                .and_then(|s| s.last_published_run().ok().flatten());
             let done = inbox.join("done");
             let _ = std::fs::create_dir_all(&done);
-            let db = self.cfg.sqlite_path();
-            let loaded_one = snaps
-                .import(&path, current, false)
-                .and_then(|m| snaps.restore(&m.id, &db).map(|_| m))
-                .and_then(|m| Snapshots::mark_served(&db, &m).map(|_| m));
-            match loaded_one {
-                Ok(m) => {
+            match snaps.load_bundle(&path, &self.cfg.sqlite_path(), false) {
+                Ok((m, _)) => {
                     tracing::info!(bundle = %path.display(), snapshot = %m.id, "snapshot_imported");
                     self.audit(
                         "snapshot_import",
@@ -341,13 +372,13 @@ impl DaemonState {
     }
 }
 
-type Job = fn(&Arc<DaemonState>) -> Result<String, String>;
+type Job = fn(&Arc<DaemonState>) -> Result<String, JobError>;
 
-fn job_harvest(d: &Arc<DaemonState>) -> Result<String, String> {
+fn job_harvest(d: &Arc<DaemonState>) -> Result<String, JobError> {
     d.harvest_blocking()
 }
 
-fn job_probe(d: &Arc<DaemonState>) -> Result<String, String> {
+fn job_probe(d: &Arc<DaemonState>) -> Result<String, JobError> {
     if d.probe_blocking()? {
         d.harvest_blocking()
             .map(|r| format!("the site changed: {r}"))
@@ -356,15 +387,15 @@ fn job_probe(d: &Arc<DaemonState>) -> Result<String, String> {
     }
 }
 
-fn job_snapshot(d: &Arc<DaemonState>) -> Result<String, String> {
+fn job_snapshot(d: &Arc<DaemonState>) -> Result<String, JobError> {
     d.snapshot_blocking()
 }
 
-fn job_retention(d: &Arc<DaemonState>) -> Result<String, String> {
+fn job_retention(d: &Arc<DaemonState>) -> Result<String, JobError> {
     d.retention_blocking()
 }
 
-fn job_inbox(d: &Arc<DaemonState>) -> Result<String, String> {
+fn job_inbox(d: &Arc<DaemonState>) -> Result<String, JobError> {
     d.inbox_blocking()
 }
 
@@ -373,12 +404,15 @@ async fn run_job(d: Arc<DaemonState>, name: &'static str, job: Job) {
     let d2 = d.clone();
     let result = tokio::task::spawn_blocking(move || job(&d2))
         .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+        .unwrap_or_else(|e| Err(JobError::Crashed(e.to_string())));
     let text = match &result {
         Ok(t) => format!("ok: {t}"),
         Err(e) => format!("error: {e}"),
     };
-    tracing::info!(job = name, result = %text, "job_finished");
+    match &result {
+        Ok(_) => tracing::info!(job = name, result = %text, "job_finished"),
+        Err(_) => tracing::error!(job = name, result = %text, "job_failed"),
+    }
     d.record(name, text);
 }
 
@@ -397,14 +431,15 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub async fn start(d: Arc<DaemonState>) -> Result<Scheduler, String> {
+    pub async fn start(d: Arc<DaemonState>) -> Result<Scheduler, JobError> {
         use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
-        let tz: chrono_tz::Tz = d
-            .cfg
-            .timezone
-            .parse()
-            .map_err(|_| format!("unknown time zone {}", d.cfg.timezone))?;
-        let sched = JobScheduler::new().await.map_err(|e| e.to_string())?;
+        let tz: chrono_tz::Tz =
+            d.cfg.timezone.parse().map_err(|_| {
+                JobError::Scheduler(format!("unknown time zone {}", d.cfg.timezone))
+            })?;
+        let sched = JobScheduler::new()
+            .await
+            .map_err(|e| JobError::Scheduler(e.to_string()))?;
         let mut jobs: Vec<(&'static str, String, Job)> = vec![
             ("snapshot", d.cfg.schedule_snapshot.clone(), job_snapshot),
             ("retention", d.cfg.schedule_retention.clone(), job_retention),
@@ -416,7 +451,7 @@ impl Scheduler {
             jobs.push(("probe", d.cfg.schedule_probe.clone(), job_probe));
         }
         d.audit_configuration();
-        let store = Store::open(&d.cfg.sqlite_path()).map_err(|e| e.to_string())?;
+        let store = Store::open(&d.cfg.sqlite_path())?;
         let mut missed = Vec::new();
         for (name, expr, job) in jobs {
             let dd = d.clone();
@@ -424,10 +459,14 @@ impl Scheduler {
                 let dd = dd.clone();
                 Box::pin(async move { run_job(dd, name, job).await })
             })
-            .map_err(|e| format!("schedule of {name} ({expr}): {e}"))?;
-            sched.add(cron_job).await.map_err(|e| e.to_string())?;
-            let cron = parse_cron(&expr)
-                .ok_or_else(|| format!("schedule of {name} ({expr}) is not valid"))?;
+            .map_err(|e| JobError::Scheduler(format!("schedule of {name} ({expr}): {e}")))?;
+            sched
+                .add(cron_job)
+                .await
+                .map_err(|e| JobError::Scheduler(e.to_string()))?;
+            let cron = parse_cron(&expr).ok_or_else(|| {
+                JobError::Scheduler(format!("schedule of {name} ({expr}) is not valid"))
+            })?;
             let now = chrono::Utc::now().with_timezone(&tz);
             let next = cron
                 .find_next_occurrence(&now, false)
@@ -455,7 +494,10 @@ impl Scheduler {
         if needs_harvest && !missed.iter().any(|(n, _)| *n == "harvest") {
             missed.insert(0, ("harvest", job_harvest as Job));
         }
-        sched.start().await.map_err(|e| e.to_string())?;
+        sched
+            .start()
+            .await
+            .map_err(|e| JobError::Scheduler(e.to_string()))?;
         for (name, job) in missed {
             tracing::info!(job = name, "job_catch_up");
             tokio::spawn(run_job(d.clone(), name, job));

@@ -4,4 +4,5 @@ pub mod daemon;
 pub mod lock;
 pub mod maintain;
 pub mod notify;
+pub mod service;
 pub mod snapshot;

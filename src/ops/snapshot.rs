@@ -266,6 +266,28 @@ impl Snapshots {
         r
     }
 
+    /// Verifies a bundle, keeps it as a snapshot and swaps it in as the
+    /// database at `db`, marked as the bundle served: what `snapshot import`
+    /// and an offline mirror's inbox both do. Refuses a bundle older than
+    /// the data served unless `force`. Returns its manifest and the kept copy
+    /// of the replaced database.
+    pub fn load_bundle(
+        &self,
+        file: &Path,
+        db: &Path,
+        force: bool,
+    ) -> Result<(Manifest, Option<PathBuf>)> {
+        let current = if db.exists() {
+            Store::open(db)?.last_published_run()?
+        } else {
+            None
+        };
+        let m = self.import(file, current, force)?;
+        let (_, kept) = self.restore(&m.id, db)?;
+        Snapshots::mark_served(db, &m)?;
+        Ok((m, kept))
+    }
+
     /// Replaces the database at `db` with snapshot `id`, atomically: the
     /// snapshot is unpacked and checked beside the database first, the
     /// current database is checkpointed and kept as `db.replaced-TIME`, then

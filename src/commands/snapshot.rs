@@ -1,0 +1,148 @@
+//! `snapshot`: create, list, verify, restore, export, import, retain.
+
+use crate::config::Config;
+use crate::store::Store;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum SnapshotAction {
+    /// Make a snapshot of the database now.
+    Create,
+    /// The snapshots in the data directory, oldest first.
+    List,
+    /// Check a snapshot (size, SHA-256, SQLite integrity); exit 1 if damaged.
+    Verify { id: String },
+    /// Replace the database with a snapshot (atomic; the replaced file is kept).
+    Restore { id: String },
+    /// Write one self-contained bundle of a snapshot (default: a new one) for an air-gapped mirror.
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Verify and load a bundle; refuses one older than the data served unless --force.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete snapshots beyond the configured daily and weekly ones (never the last good one).
+    Retain,
+}
+
+/// An audit record for something done from the command line.
+pub fn cli_audit(db: &std::path::Path, event: &str, details: serde_json::Value) {
+    if let Ok(store) = Store::open(db) {
+        if let Err(e) = store.audit(event, Some("cli"), None, "ok", &details) {
+            tracing::error!(error = %e, event, "audit_write_failed");
+        }
+    }
+}
+
+pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
+    use crate::ops::snapshot::Snapshots;
+    let snaps = Snapshots::new(&cfg.data_dir);
+    let db = cfg.sqlite_path();
+    let show = |m: &crate::ops::snapshot::Manifest| {
+        println!(
+            "{}  run {}  {} standards in force  {:.1} MB ({:.1} MB compressed)  sha256 {}",
+            m.id,
+            m.run_id.map_or("-".into(), |r| r.to_string()),
+            m.counts.estandares_vigentes,
+            m.size as f64 / 1e6,
+            m.compressed_size as f64 / 1e6,
+            &m.sha256[..16]
+        )
+    };
+    match action {
+        SnapshotAction::Create => {
+            let store = Store::open_existing(&db)
+                .with_context(|| format!("no database at {}", db.display()))?;
+            let m = snaps.create(&store)?;
+            show(&m);
+        }
+        SnapshotAction::List => {
+            let all = snaps.list()?;
+            if all.is_empty() {
+                println!("no snapshots in {}", snaps.dir().display());
+            }
+            all.iter().for_each(show);
+        }
+        SnapshotAction::Verify { id } => match snaps.verify(&id) {
+            Ok(m) => {
+                print!("ok  ");
+                show(&m);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        SnapshotAction::Restore { id } => {
+            let (m, kept) = snaps.restore(&id, &db)?;
+            cli_audit(
+                &db,
+                "snapshot_restore",
+                serde_json::json!({"id": m.id, "run": m.run_id}),
+            );
+            println!(
+                "restored {} (run {}) into {}",
+                m.id,
+                m.run_id.unwrap_or(0),
+                db.display()
+            );
+            if let Some(k) = kept {
+                println!("the replaced database is kept as {}", k.display());
+            }
+        }
+        SnapshotAction::Export { file, id } => {
+            let id = match id {
+                Some(id) => id,
+                None => {
+                    let store = Store::open_existing(&db)
+                        .with_context(|| format!("no database at {}", db.display()))?;
+                    snaps.create(&store)?.id
+                }
+            };
+            let m = snaps.export(&id, &file)?;
+            println!(
+                "wrote {} (snapshot {}, run {})",
+                file.display(),
+                m.id,
+                m.run_id.unwrap_or(0)
+            );
+        }
+        SnapshotAction::Import { file, force } => {
+            let (m, kept) = snaps.load_bundle(&file, &db, force)?;
+            cli_audit(
+                &db,
+                "snapshot_import",
+                serde_json::json!({"id": m.id, "run": m.run_id, "file": file.display().to_string(), "forced": force}),
+            );
+            println!(
+                "imported {} (run {}, made {}) into {}",
+                m.id,
+                m.run_id.unwrap_or(0),
+                m.created_at,
+                db.display()
+            );
+            if let Some(k) = kept {
+                println!("the replaced database is kept as {}", k.display());
+            }
+        }
+        SnapshotAction::Retain => {
+            let deleted = snaps.retain(
+                cfg.snapshot_keep_daily as usize,
+                cfg.snapshot_keep_weekly as usize,
+            )?;
+            println!(
+                "deleted {} snapshots; {} kept",
+                deleted.len(),
+                snaps.list()?.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

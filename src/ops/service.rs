@@ -1,0 +1,122 @@
+//! The service's lifecycle: runtime, listener, scheduler, systemd
+//! readiness and watchdog, signals and a graceful stop.
+
+use crate::config::Config;
+use crate::store::Store;
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutdown_requested");
+}
+
+/// Serves the API and UI on `addr` until Ctrl-C or SIGTERM; `announce` gets
+/// the URL. With a daemon, the scheduler runs too, systemd is notified
+/// (`READY=1`, watchdog pings while the database answers) and a running
+/// harvest is stopped at a checkpoint before exit.
+pub fn serve(
+    cfg: &Config,
+    addr: SocketAddr,
+    daemon: Option<std::sync::Arc<crate::ops::daemon::DaemonState>>,
+    announce: impl FnOnce(&str),
+) -> Result<ExitCode> {
+    use crate::ops::daemon::Scheduler;
+    use std::time::Duration;
+    Store::open(&cfg.sqlite_path())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.api_workers as usize)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (API_HOST, API_PORT)"))?;
+        let local = listener.local_addr()?;
+        let mut state = crate::api::AppState::from_config(cfg);
+        if let Some(d) = &daemon {
+            state = state.with_daemon(d.clone());
+        }
+        let state = std::sync::Arc::new(state);
+        if let Some(d) = &daemon {
+            let s = state.clone();
+            d.set_on_replaced(Box::new(move || s.notice_replaced_database()));
+        }
+        let scheduler = match &daemon {
+            Some(d) => Some(
+                Scheduler::start(d.clone())
+                    .await
+                    .context("starting the scheduler")?,
+            ),
+            None => None,
+        };
+        tracing::info!(address = %local, "api_listening");
+        announce(&format!("http://{local}/"));
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        if let Some(interval) = sd_notify::watchdog_enabled() {
+            let s = state.clone();
+            tokio::spawn(async move {
+                let every = interval / 2;
+                loop {
+                    tokio::time::sleep(every).await;
+                    // Only a database that answers keeps the watchdog fed.
+                    if s.read(|r| r.published_run()).await.is_ok() {
+                        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                    }
+                }
+            });
+        }
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let d2 = daemon.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+            if let Some(d) = &d2 {
+                if d.stop_harvest() {
+                    tracing::info!("harvest_stopping_at_checkpoint");
+                }
+            }
+            let _ = stop_tx.send(());
+        });
+        // In-flight requests get a deadline once the stop is asked for.
+        let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+        let notify = stopping.clone();
+        let server = crate::api::serve(state, listener, async move {
+            let _ = stop_rx.await;
+            notify.notify_one();
+        });
+        tokio::select! {
+            _ = server => {}
+            _ = async {
+                stopping.notified().await;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            } => tracing::warn!("in-flight requests did not finish within 10 s; stopping anyway"),
+        }
+        if let Some(d) = &daemon {
+            // Let a stopping harvest reach its checkpoint (it resumes on the next start).
+            if !d.harvest_idle(Duration::from_secs(30)).await {
+                tracing::warn!(
+                    "the harvest did not reach a checkpoint within 30 s; stopping anyway"
+                );
+            }
+        }
+        if let Some(s) = scheduler {
+            s.shutdown().await;
+        }
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
