@@ -6,6 +6,7 @@ use crate::assets::Assets;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use url::Url;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +107,8 @@ pub struct Section {
 #[serde(deny_unknown_fields)]
 pub struct Legacy {
     pub hub: String,
+    /// One listing by its component: a path with `{comp}`.
+    pub listing: String,
     pub follow: String,
     pub skip_components: Vec<String>,
     pub table_selector: String,
@@ -178,6 +181,12 @@ impl Registry {
                 self.committees.path
             ));
         }
+        if !self.legacy.listing.contains("{comp}") {
+            return Err(format!(
+                "legacy.listing must contain {{comp}}, got {:?}",
+                self.legacy.listing
+            ));
+        }
         if !self.detail.path.contains("{codigo}") {
             return Err(format!(
                 "detail.path must contain {{codigo}}, got {:?}",
@@ -204,12 +213,47 @@ impl Registry {
         Ok(())
     }
 
-    pub fn committee_path(&self, id: u32) -> String {
-        self.committees.path.replace("{id}", &id.to_string())
+    /// `base` (the site, `source.url`) joined with a path of this registry.
+    pub fn url(base: &Url, path: &str) -> Result<Url, url::ParseError> {
+        Url::parse(&format!("{}{path}", base.as_str().trim_end_matches('/')))
     }
 
-    pub fn detail_path(&self, codigo: &str) -> String {
-        self.detail.path.replace("{codigo}", codigo)
+    /// The catalogue of active standards (JSON).
+    pub fn catalogue_url(&self, base: &Url) -> Result<Url, url::ParseError> {
+        Registry::url(base, &self.catalogue.path)
+    }
+
+    /// One committee (JSON) by RENEC's id.
+    pub fn committee_url(&self, base: &Url, id: u32) -> Result<Url, url::ParseError> {
+        Registry::url(base, &self.committees.path.replace("{id}", &id.to_string()))
+    }
+
+    /// One standard's detail page (HTML).
+    pub fn detail_url(&self, base: &Url, codigo: &str) -> Result<Url, url::ParseError> {
+        Registry::url(base, &self.detail.path.replace("{codigo}", codigo))
+    }
+
+    /// Whether `url` is a standard's detail page (its path fits `detail.path`).
+    pub fn is_detail_url(&self, url: &Url) -> bool {
+        let (prefix, suffix) = self
+            .detail
+            .path
+            .split_once("{codigo}")
+            .unwrap_or((self.detail.path.as_str(), ""));
+        let path = url.path();
+        path.len() > prefix.len() + suffix.len()
+            && path.starts_with(prefix)
+            && path.ends_with(suffix)
+    }
+
+    /// The legacy hub, where the breadth-first walk of listings starts.
+    pub fn hub_url(&self, base: &Url) -> Result<Url, url::ParseError> {
+        Registry::url(base, &self.legacy.hub)
+    }
+
+    /// The legacy listing of one component (`ESLINACT`, `MARCA`, …).
+    pub fn listing_url(&self, base: &Url, comp: &str) -> Result<Url, url::ParseError> {
+        Registry::url(base, &self.legacy.listing.replace("{comp}", comp))
     }
 }
 
@@ -220,10 +264,27 @@ mod tests {
     #[test]
     fn embedded_registry_is_valid() {
         let r = Registry::embedded();
-        assert_eq!(r.committee_path(7), "/CONOCERBACKCITAS/comites/7");
+        let base = Url::parse("https://conocer.gob.mx/").unwrap();
         assert_eq!(
-            r.detail_path("EC0002"),
-            "/acciones_movil/renec_v2/competencia/EC0002"
+            r.committee_url(&base, 7).unwrap().as_str(),
+            "https://conocer.gob.mx/CONOCERBACKCITAS/comites/7"
+        );
+        let detail = r.detail_url(&base, "EC0002").unwrap();
+        assert_eq!(
+            detail.as_str(),
+            "https://conocer.gob.mx/acciones_movil/renec_v2/competencia/EC0002"
+        );
+        assert!(r.is_detail_url(&detail));
+        assert!(!r.is_detail_url(&r.catalogue_url(&base).unwrap()));
+        assert_eq!(
+            r.listing_url(&base, "MARCA").unwrap().as_str(),
+            "https://conocer.gob.mx/RENEC/controlador.do?comp=MARCA"
+        );
+        // A site under a path prefix keeps it.
+        let prefixed = Url::parse("http://127.0.0.1:8088/espejo/").unwrap();
+        assert_eq!(
+            r.hub_url(&prefixed).unwrap().as_str(),
+            "http://127.0.0.1:8088/espejo/RENEC/controlador.do?comp=IR"
         );
         assert_eq!(r.legacy.listings["MARCA"], "marca");
     }

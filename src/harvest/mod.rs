@@ -308,10 +308,10 @@ impl Recorder<'_> {
 }
 
 impl Harvest<'_> {
-    fn url(&self, path: &str) -> Result<Url, HarvestError> {
-        let text = format!("{}{}", self.base.as_str().trim_end_matches('/'), path);
-        Url::parse(&text).map_err(|e| HarvestError::BadUrl {
-            url: text,
+    /// A URL the registry built from the site's base, or the error naming both.
+    fn checked(&self, made: Result<Url, url::ParseError>) -> Result<Url, HarvestError> {
+        made.map_err(|e| HarvestError::BadUrl {
+            url: self.base.to_string(),
             message: e.to_string(),
         })
     }
@@ -414,7 +414,7 @@ impl Harvest<'_> {
     }
 
     fn catalogue(&mut self) -> Result<Option<catalogue::Catalogue>, HarvestError> {
-        let url = self.url(&self.registry.catalogue.path)?;
+        let url = self.checked(self.registry.catalogue_url(&self.base))?;
         self.progress.begin("catalogue", 1);
         let page = self
             .fetch_pages("catalogue", std::slice::from_ref(&url))?
@@ -484,7 +484,7 @@ impl Harvest<'_> {
             let ids: Vec<u32> = (next..next + batch).collect();
             let urls = ids
                 .iter()
-                .map(|id| self.url(&self.registry.committee_path(*id)))
+                .map(|id| self.checked(self.registry.committee_url(&self.base, *id)))
                 .collect::<Result<Vec<_>, _>>()?;
             let answers = self.fetch_pages("committees", &urls)?;
             for ((id, url), page) in ids.iter().zip(&urls).zip(answers) {
@@ -555,7 +555,7 @@ impl Harvest<'_> {
     ) -> Result<BTreeMap<String, (String, detail::DetailPage)>, HarvestError> {
         let urls = codes
             .iter()
-            .map(|c| self.url(&self.registry.detail_path(c)))
+            .map(|c| self.checked(self.registry.detail_url(&self.base, c)))
             .collect::<Result<Vec<_>, _>>()?;
         self.progress.begin("detail", codes.len() as u64);
         let answers = self.fetch_pages("detail", &urls)?;
@@ -597,7 +597,7 @@ impl Harvest<'_> {
     /// same host, robots obeyed; rows of the inactive, historic and brand listings.
     fn legacy(&mut self) -> Result<LegacyHarvest, HarvestError> {
         let reg = &self.registry.legacy;
-        let hub = self.url(&reg.hub)?;
+        let hub = self.checked(self.registry.hub_url(&self.base))?;
         let mut queue = vec![hub.clone()];
         let mut seen: HashSet<Url> = HashSet::from([hub]);
         let mut inventory = Vec::new();
@@ -715,11 +715,9 @@ impl Harvest<'_> {
         let base = self.base.clone();
         let registry = self.registry;
         let detail_url = |code: &str| {
-            format!(
-                "{}{}",
-                base.as_str().trim_end_matches('/'),
-                registry.detail_path(code)
-            )
+            registry
+                .detail_url(&base, code)
+                .map_or_else(|_| String::new(), String::from)
         };
         let listing_url = |tipo: Tipo| {
             let comp = registry
@@ -728,12 +726,9 @@ impl Harvest<'_> {
                 .iter()
                 .find(|(_, kind)| Tipo::from_listing(kind) == Some(tipo))
                 .map_or("", |(c, _)| c.as_str());
-            let hub = format!(
-                "{}{}",
-                base.as_str().trim_end_matches('/'),
-                registry.legacy.hub
-            );
-            hub.replace("comp=IR", &format!("comp={comp}"))
+            registry
+                .listing_url(&base, comp)
+                .map_or_else(|_| String::new(), String::from)
         };
         let catalogue_duplicates = harvested
             .catalogue

@@ -266,16 +266,11 @@ impl DaemonState {
         let base = url::Url::parse(&self.cfg.source_url)?;
         let fetcher = Fetcher::new(FetchSettings::from_config(&self.cfg));
         fetcher.install_robots(&fetcher.fetch_one(Fetcher::robots_request(&base)))?;
-        let catalogue = format!(
-            "{}{}",
-            self.cfg.source_url.trim_end_matches('/'),
-            self.registry.catalogue.path
-        );
-        let mut urls = vec![catalogue];
+        let mut urls = vec![self.registry.catalogue_url(&base)?.to_string()];
         urls.extend(
             validators
                 .keys()
-                .filter(|u| u.contains("/competencia/"))
+                .filter(|u| url::Url::parse(u).is_ok_and(|u| self.registry.is_detail_url(&u)))
                 .take(10)
                 .cloned(),
         );
