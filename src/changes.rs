@@ -1,21 +1,9 @@
 //! Change reports built from diff documents (`store::diff`): the Markdown
 //! report of `renec-harvester diff`, and the Atom and JSON feeds.
 
+use crate::entity::{diff_kinds, Kind};
 use serde_json::Value;
 use std::fmt::Write as _;
-
-const KIND_NAMES: [(&str, &str); 10] = [
-    ("ec", "Estándares"),
-    ("certificadores", "Certificadores"),
-    ("centros", "Ofertas de capacitación"),
-    ("comites", "Comités"),
-    ("sectores", "Sectores"),
-    ("ec_certificador", "Estándar–certificador"),
-    ("ec_centro", "Estándar–capacitación"),
-    ("comite_ec", "Comité–estándar"),
-    ("certificador_estado", "Certificador–entidad federativa"),
-    ("ec_ocupacion", "Estándar–ocupación"),
-];
 
 fn s(v: &Value) -> String {
     match v {
@@ -27,24 +15,24 @@ fn s(v: &Value) -> String {
 
 /// One line describing an entry of a diff (entity or link).
 fn describe(kind: &str, e: &Value, ui: &str) -> String {
-    let ec = |code: &Value| format!("[{}]({ui}/#/ec/{})", s(code), s(code));
+    let page = |k: Kind| format!("{ui}/#/{}", k.info().ui);
+    let ec = |code: &Value| format!("[{}]({}/{})", s(code), page(Kind::Ec), s(code));
+    let named = |k: Kind| format!("[{}]({}/{})", s(&e["nombre"]), page(k), s(&e["id"]));
+    match Kind::from_plural(kind) {
+        Some(Kind::Ec) => return format!("{} {}", ec(&e["clave"]), s(&e["titulo"])),
+        Some(Kind::Comite) => return format!("{} (id {})", named(Kind::Comite), s(&e["id"])),
+        Some(Kind::Sector) => return s(&e["nombre"]),
+        Some(k) => return named(k),
+        None => {}
+    }
     match kind {
-        "ec" => format!("{} {}", ec(&e["clave"]), s(&e["titulo"])),
-        "certificadores" => format!("[{}]({ui}/#/certificador/{})", s(&e["nombre"]), s(&e["id"])),
-        "centros" => format!("[{}]({ui}/#/centro/{})", s(&e["nombre"]), s(&e["id"])),
-        "comites" => format!(
-            "[{}]({ui}/#/comite/{}) (id {})",
-            s(&e["nombre"]),
-            s(&e["id"]),
-            s(&e["id"])
-        ),
-        "sectores" => s(&e["nombre"]),
         "ec_certificador" => format!("{} — {}", ec(&e["ec"]), s(&e["certificador"])),
         "ec_centro" => format!("{} — {}", ec(&e["ec"]), s(&e["centro"])),
         "comite_ec" => format!("{} — {}", s(&e["comite"]), ec(&e["ec"])),
         "certificador_estado" => format!(
-            "[{}]({ui}/#/certificador/{}) — {}",
+            "[{}]({}/{}) — {}",
             s(&e["certificador"]),
+            page(Kind::Certificador),
             s(&e["certificador_id"]),
             e["estado"]
                 .as_str()
@@ -63,7 +51,7 @@ pub fn markdown(doc: &Value, ui: &str) -> String {
         s(&doc["from_run"]),
         s(&doc["to_run"])
     );
-    for (kind, title) in KIND_NAMES {
+    for (kind, title) in diff_kinds() {
         let n = |f: &str| {
             doc[kind]
                 .get(f)
@@ -82,7 +70,7 @@ pub fn markdown(doc: &Value, ui: &str) -> String {
             n("removed")
         );
     }
-    for (kind, title) in KIND_NAMES {
+    for (kind, title) in diff_kinds() {
         for (field, heading) in [
             ("added", "altas"),
             ("removed", "bajas"),

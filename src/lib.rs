@@ -8,6 +8,7 @@ pub mod changes;
 pub mod commands;
 pub mod config;
 pub mod crawl;
+pub mod entity;
 pub mod harvest;
 pub mod metrics;
 pub mod model;

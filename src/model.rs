@@ -91,7 +91,7 @@ pub struct Certifier {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Offering {
+pub struct Centro {
     pub id: String,
     pub nombre: String,
 }
@@ -139,7 +139,7 @@ pub struct Dataset {
     pub certificadores: Vec<Certifier>,
     /// (certificador_id, published spelling)
     pub certificador_alias: Vec<(String, String)>,
-    pub centros: Vec<Offering>,
+    pub centros: Vec<Centro>,
     /// (ec_clave, certificador_id)
     pub ec_certificador: Vec<(String, String)>,
     /// (ec_clave, certificador_id, estado_inegi): where a body certifies a

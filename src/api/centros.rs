@@ -1,12 +1,22 @@
 //! `/api/v1/centros`: training offerings ("¿En dónde puedo capacitarme?").
 
 use super::error::ApiError;
+use super::params::Params;
 use super::{estandares, list_reply, Reply, Request};
-use crate::store::read::NameSort;
+use crate::store::read::{CentroFilter, NameSort};
+
+/// The filters of a list of training offerings.
+pub fn filter(p: &Params) -> Result<CentroFilter, ApiError> {
+    Ok(CentroFilter {
+        q: p.text("q"),
+        ec: p.text("ec").map(|c| crate::normalize::clean(&c)),
+        min_ec: p.int("min_ec", 0, 100_000)?,
+    })
+}
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = &req.params;
-    let f = super::certificadores::filter(p)?;
+    let f = filter(p)?;
     let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
     let page = p.page()?;
     let run = req.run_for(p).await?;

@@ -4,6 +4,7 @@
 use super::error::ApiError;
 use super::{Reply, Request};
 use crate::changes::{atom_feed, json_feed, markdown, FeedEntry};
+use crate::entity::{belongs_to, diff_kinds, Kind};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -65,8 +66,9 @@ pub async fn diff(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     })
 }
 
-pub async fn history(req: &Request<'_>, kind: &'static str, key: &str) -> Result<Reply, ApiError> {
-    let key = if kind == "ec" {
+pub async fn history(req: &Request<'_>, what: Kind, key: &str) -> Result<Reply, ApiError> {
+    let kind = what.plural();
+    let key = if what == Kind::Ec {
         crate::normalize::clean(key)
     } else {
         key.to_string()
@@ -82,19 +84,6 @@ pub async fn history(req: &Request<'_>, kind: &'static str, key: &str) -> Result
     }
 }
 
-const KINDS: [&str; 10] = [
-    "ec",
-    "certificadores",
-    "centros",
-    "comites",
-    "sectores",
-    "ec_certificador",
-    "ec_centro",
-    "comite_ec",
-    "certificador_estado",
-    "ec_ocupacion",
-];
-
 /// Keeps the parts of a diff a subscriber asked for: the entity kind (and
 /// its links), and with a sector or state the changes of standards in that
 /// scope; with a state, also the bodies that start or stop certifying there.
@@ -104,13 +93,8 @@ fn filter_diff(
     scope: Option<&BTreeSet<String>>,
     estado: Option<&str>,
 ) -> Value {
-    for kind in KINDS {
-        let keep_kind = match entity {
-            None => true,
-            Some("ec") => kind.starts_with("ec") || kind == "comite_ec",
-            Some("certificadores") => kind == "certificadores" || kind == "certificador_estado",
-            Some(e) => kind == e,
-        };
+    for (kind, _) in diff_kinds() {
+        let keep_kind = entity.is_none_or(|e| belongs_to(kind, e));
         let Some(obj) = doc.get_mut(kind).and_then(Value::as_object_mut) else {
             continue;
         };
@@ -137,8 +121,8 @@ fn filter_diff(
 }
 
 fn has_changes(doc: &Value) -> bool {
-    KINDS.iter().any(|k| {
-        doc[*k].as_object().is_some_and(|o| {
+    diff_kinds().any(|(k, _)| {
+        doc[k].as_object().is_some_and(|o| {
             o.values()
                 .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
         })
@@ -147,7 +131,8 @@ fn has_changes(doc: &Value) -> bool {
 
 pub async fn feed(req: &Request<'_>, atom: bool) -> Result<Reply, ApiError> {
     let p = &req.params;
-    let entity = p.one_of("entity", &KINDS)?;
+    let kinds: Vec<&str> = diff_kinds().map(|(k, _)| k).collect();
+    let entity = p.one_of("entity", &kinds)?;
     let sector = p.text("sector");
     let estado = p.estado()?;
     let limit = p.int("limit", 1, 50)?.unwrap_or(20) as usize;

@@ -3,8 +3,11 @@
 //! optional byte-order mark (`?bom=1`) for spreadsheets.
 
 use super::error::ApiError;
-use super::{certificadores, comites, estandares, Reply, Request};
-use crate::store::read::{CertFilter, ComiteFilter, EcSort, NameSort, Order, PageReq, ReadStore};
+use super::{centros, certificadores, comites, estandares, Reply, Request};
+use crate::entity::Kind;
+use crate::store::read::{
+    CentroFilter, CertFilter, ComiteFilter, EcSort, NameSort, Order, PageReq, ReadStore,
+};
 use bytes::Bytes;
 use warp::http::{header, HeaderValue};
 use warp::Reply as _;
@@ -21,7 +24,7 @@ enum Format {
 enum Query {
     Ec(crate::store::read::EcFilter),
     Certificadores(CertFilter),
-    Centros(CertFilter),
+    Centros(CentroFilter),
     Comites(ComiteFilter),
     Sectores,
 }
@@ -105,30 +108,8 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
-/// What an export carries.
-#[derive(Clone, Copy)]
-pub enum Entity {
-    Ec,
-    Certificadores,
-    Centros,
-    Comites,
-    Sectores,
-}
-
-impl Entity {
-    fn name(self) -> &'static str {
-        match self {
-            Entity::Ec => "ec",
-            Entity::Certificadores => "certificadores",
-            Entity::Centros => "centros",
-            Entity::Comites => "comites",
-            Entity::Sectores => "sectores",
-        }
-    }
-}
-
-pub async fn export(req: &Request<'_>, what: Entity, format: &str) -> Result<Reply, ApiError> {
-    let entity = what.name();
+pub async fn export(req: &Request<'_>, what: Kind, format: &str) -> Result<Reply, ApiError> {
+    let entity = what.plural();
     let format = match format {
         "csv" => Format::Csv,
         "json" => Format::Json,
@@ -144,11 +125,11 @@ pub async fn export(req: &Request<'_>, what: Entity, format: &str) -> Result<Rep
     };
     let p = &req.params;
     let query = match what {
-        Entity::Ec => Query::Ec(estandares::filter(p)?),
-        Entity::Certificadores => Query::Certificadores(certificadores::filter(p)?),
-        Entity::Centros => Query::Centros(certificadores::filter(p)?),
-        Entity::Comites => Query::Comites(comites::filter(p)?),
-        Entity::Sectores => Query::Sectores,
+        Kind::Ec => Query::Ec(estandares::filter(p)?),
+        Kind::Certificador => Query::Certificadores(certificadores::filter(p)?),
+        Kind::Centro => Query::Centros(centros::filter(p)?),
+        Kind::Comite => Query::Comites(comites::filter(p)?),
+        Kind::Sector => Query::Sectores,
     };
     let params = p;
 

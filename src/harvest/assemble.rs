@@ -3,7 +3,7 @@
 //! certifiers with stable ids and aliases, offerings, and every link.
 
 use crate::model::{
-    Certifier, Committee, DataIssue, Dataset, LegacyPageRecord, Offering, Sector, Standard, Tipo,
+    Centro, Certifier, Committee, DataIssue, Dataset, LegacyPageRecord, Sector, Standard, Tipo,
 };
 use crate::normalize::{codes::CodeClass, fold_key, names, phone, postal, states, EcCode};
 use crate::sources::catalogue::Catalogue;
@@ -417,7 +417,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     }
     d.centros = offering_spellings
         .into_iter()
-        .map(|(id, spellings)| Offering {
+        .map(|(id, spellings)| Centro {
             id,
             nombre: preferred_spelling(&spellings),
         })

@@ -6,15 +6,15 @@
 
 use super::Result;
 use super::Store;
+use crate::entity::{Kind, Link, LINKS as LINKS_NAMED};
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
 
 struct EntityKind {
-    /// Name in the diff document.
-    name: &'static str,
-    table: &'static str,
+    /// Its word (the diff document's key) and ledger table.
+    kind: Kind,
     /// Key column and its name in the document.
     key: (&'static str, &'static str),
     /// Display name column (`titulo`, `nombre`).
@@ -25,8 +25,7 @@ struct EntityKind {
 
 const ENTITIES: [EntityKind; 5] = [
     EntityKind {
-        name: "ec",
-        table: "estandares",
+        kind: Kind::Ec,
         key: ("clave", "clave"),
         display: "titulo",
         fields: &[
@@ -41,22 +40,19 @@ const ENTITIES: [EntityKind; 5] = [
         ],
     },
     EntityKind {
-        name: "certificadores",
-        table: "certificadores",
+        kind: Kind::Certificador,
         key: ("id", "id"),
         display: "nombre",
         fields: &["nombre", "tipo"],
     },
     EntityKind {
-        name: "centros",
-        table: "centros",
+        kind: Kind::Centro,
         key: ("id", "id"),
         display: "nombre",
         fields: &["nombre"],
     },
     EntityKind {
-        name: "comites",
-        table: "comites",
+        kind: Kind::Comite,
         key: ("id", "id"),
         display: "nombre",
         fields: &[
@@ -74,8 +70,7 @@ const ENTITIES: [EntityKind; 5] = [
         ],
     },
     EntityKind {
-        name: "sectores",
-        table: "sectores",
+        kind: Kind::Sector,
         key: ("id", "id"),
         display: "nombre",
         fields: &["nombre", "id_renec"],
@@ -83,46 +78,41 @@ const ENTITIES: [EntityKind; 5] = [
 ];
 
 struct LinkKind {
-    name: &'static str,
-    table: &'static str,
+    /// Its name (the diff document's key) and ledger table.
+    link: &'static Link,
     /// (column, name in the document) of both ends.
     ends: [(&'static str, &'static str); 2],
-    /// The end that has a display name: (which end, its name in the document, the table of names).
-    named: Option<(usize, &'static str, &'static str)>,
+    /// The end that has a display name: (which end, its name in the document, the kind that names it).
+    named: Option<(usize, &'static str, Kind)>,
 }
 
 const LINKS: [LinkKind; 5] = [
     LinkKind {
-        name: "ec_certificador",
-        table: "ec_certificador",
+        link: &LINKS_NAMED[0],
         ends: [("ec_clave", "ec"), ("certificador_id", "certificador_id")],
-        named: Some((1, "certificador", "certificadores")),
+        named: Some((1, "certificador", Kind::Certificador)),
     },
     LinkKind {
-        name: "ec_centro",
-        table: "ec_centro",
+        link: &LINKS_NAMED[1],
         ends: [("ec_clave", "ec"), ("centro_id", "centro_id")],
-        named: Some((1, "centro", "centros")),
+        named: Some((1, "centro", Kind::Centro)),
     },
     LinkKind {
-        name: "comite_ec",
-        table: "comite_ec",
+        link: &LINKS_NAMED[2],
         ends: [("comite_id", "comite_id"), ("ec_clave", "ec")],
-        named: Some((0, "comite", "comites")),
+        named: Some((0, "comite", Kind::Comite)),
     },
     // The states where a body certifies (any standard): pairs, not rows per standard.
     LinkKind {
-        name: "certificador_estado",
-        table: "ec_certificador_estado",
+        link: &LINKS_NAMED[3],
         ends: [
             ("certificador_id", "certificador_id"),
             ("estado_inegi", "estado"),
         ],
-        named: Some((0, "certificador", "certificadores")),
+        named: Some((0, "certificador", Kind::Certificador)),
     },
     LinkKind {
-        name: "ec_ocupacion",
-        table: "ec_ocupacion",
+        link: &LINKS_NAMED[4],
         ends: [("ec_clave", "ec"), ("ocupacion", "ocupacion")],
         named: None,
     },
@@ -166,7 +156,7 @@ fn entity_rows_where(
     let sql = format!(
         "SELECT {} FROM {} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1{filter}",
         cols.join(", "),
-        k.table
+        k.kind.table()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = match key {
@@ -250,7 +240,7 @@ type LinkRows = BTreeMap<(String, String), [Value; 2]>;
 fn link_rows(conn: &Connection, l: &LinkKind, run: i64) -> Result<LinkRows> {
     let sql = format!(
         "SELECT {}, {} FROM {} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1",
-        l.ends[0].0, l.ends[1].0, l.table
+        l.ends[0].0, l.ends[1].0, l.link.table
     );
     read_links(conn, &sql, rusqlite::params![run])
 }
@@ -265,7 +255,7 @@ fn link_rows_where(
 ) -> Result<LinkRows> {
     let sql = format!(
         "SELECT {}, {} FROM {} WHERE {column} = ?2 AND first_seen_run <= ?1 AND last_seen_run >= ?1",
-        l.ends[0].0, l.ends[1].0, l.table
+        l.ends[0].0, l.ends[1].0, l.link.table
     );
     read_links(conn, &sql, rusqlite::params![run, key])
 }
@@ -288,9 +278,10 @@ fn read_links(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Re
 
 /// Display names of one end of a link kind as of a run (id → name).
 fn end_names(conn: &Connection, l: &LinkKind, run: i64) -> Result<BTreeMap<String, String>> {
-    let Some((_, _, table)) = l.named else {
+    let Some((_, _, kind)) = l.named else {
         return Ok(BTreeMap::new());
     };
+    let table = kind.table();
     let sql = format!("SELECT CAST(id AS TEXT), nombre FROM {table} WHERE first_seen_run <= ?1 AND last_seen_run >= ?1");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -340,10 +331,10 @@ pub(crate) fn diff_runs(conn: &Connection, from: i64, to: i64) -> Result<Json> {
     doc.insert("from_run".into(), json!(from));
     doc.insert("to_run".into(), json!(to));
     for k in &ENTITIES {
-        doc.insert(k.name.into(), entity_diff(conn, k, from, to)?);
+        doc.insert(k.kind.plural().into(), entity_diff(conn, k, from, to)?);
     }
     for l in &LINKS {
-        doc.insert(l.name.into(), link_diff(conn, l, from, to)?);
+        doc.insert(l.link.name.into(), link_diff(conn, l, from, to)?);
     }
     Ok(Json::Object(doc))
 }
@@ -370,8 +361,8 @@ pub fn summary(doc: &Json) -> Vec<(String, usize, usize, usize)> {
     let n = |v: &Json, f: &str| v.get(f).and_then(Json::as_array).map_or(0, Vec::len);
     ENTITIES
         .iter()
-        .map(|k| k.name)
-        .chain(LINKS.iter().map(|l| l.name))
+        .map(|k| k.kind.plural())
+        .chain(LINKS.iter().map(|l| l.link.name))
         .map(|name| {
             let v = &doc[name];
             (
@@ -402,7 +393,7 @@ type Snapshot = (
 /// One entity's history: every published run in which it or one of its
 /// links changed, with the change (`kind` is `ec`, `certificadores` or `comites`).
 pub(crate) fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option<Vec<Json>>> {
-    let Some(k) = ENTITIES.iter().find(|k| k.name == kind) else {
+    let Some(k) = ENTITIES.iter().find(|k| k.kind.plural() == kind) else {
         return Ok(None);
     };
     let (key_text, row_key) = if kind == "comites" {
@@ -429,7 +420,7 @@ pub(crate) fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option
                 Some((column, _)) => link_rows_where(conn, l, run, column, &row_key)?,
                 None => LinkRows::new(),
             };
-            links.insert(l.name, touching);
+            links.insert(l.link.name, touching);
         }
         ever |= row.is_some();
         let mut change = Map::new();
@@ -454,9 +445,9 @@ pub(crate) fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option
         for l in LINKS.iter() {
             let before = previous
                 .as_ref()
-                .and_then(|p| p.2.get(l.name))
+                .and_then(|p| p.2.get(l.link.name))
                 .unwrap_or(&empty);
-            let after = &links[l.name];
+            let after = &links[l.link.name];
             let prev_run = previous.as_ref().map_or(run, |p| p.0);
             let (names_now, names_then) = (end_names(conn, l, run)?, end_names(conn, l, prev_run)?);
             let added: Vec<Json> = only_in(after, before)
@@ -466,7 +457,10 @@ pub(crate) fn history(conn: &Connection, kind: &str, key: &str) -> Result<Option
                 .map(|e| link_entry(l, e, &names_then))
                 .collect();
             if !added.is_empty() || !removed.is_empty() {
-                change.insert(l.name.into(), json!({"added": added, "removed": removed}));
+                change.insert(
+                    l.link.name.into(),
+                    json!({"added": added, "removed": removed}),
+                );
             }
         }
         if !change.is_empty() {

@@ -24,10 +24,21 @@ pub struct CentroDetail {
     pub last_seen_run: i64,
 }
 
+/// Which training offerings a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CentroFilter {
+    /// Words of the offering's title.
+    pub q: Option<String>,
+    /// Offerings for this standard.
+    pub ec: Option<String>,
+    /// Offerings for at least this many standards.
+    pub min_ec: Option<i64>,
+}
+
 pub(super) fn list_centros(
     c: &Connection,
     run: i64,
-    f: &CertFilter,
+    f: &CentroFilter,
     sort: (NameSort, Order),
     page: PageReq,
 ) -> Result<Page<NamedSummary>> {

@@ -12,10 +12,10 @@ pub struct CertFilter {
     pub q: Option<String>,
     pub ec: Option<String>,
     pub min_ec: Option<i64>,
-    /// `ECE` or `OC` (certifiers only).
+    /// `ECE` or `OC`.
     pub tipo: Option<String>,
     /// Two-digit INEGI code: bodies that certify (the `ec` standard, when
-    /// given) in that state (certifiers only).
+    /// given) in that state.
     pub estado: Option<String>,
 }
 

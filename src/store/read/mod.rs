@@ -16,7 +16,7 @@ mod runs;
 mod search;
 mod sectores;
 
-pub use centros::{CentroDetail, NamedSummary};
+pub use centros::{CentroDetail, CentroFilter, NamedSummary};
 pub use certificadores::{CertDetail, CertFilter, CertLink, CertSummary, EstadoCount, TipoSummary};
 pub use comites::{ComiteDetail, ComiteFilter, ComiteSummary};
 pub use estados::{EstadoRef, EstadoSummary};
@@ -60,7 +60,7 @@ pub trait ReadStore: Send + Sync {
     fn list_centros(
         &self,
         run: i64,
-        f: &CertFilter,
+        f: &CentroFilter,
         sort: (NameSort, Order),
         page: PageReq,
     ) -> Result<Page<NamedSummary>>;
@@ -146,7 +146,7 @@ impl ReadStore for SqliteReader {
     fn list_centros(
         &self,
         run: i64,
-        f: &CertFilter,
+        f: &CentroFilter,
         sort: (NameSort, Order),
         page: PageReq,
     ) -> Result<Page<NamedSummary>> {
