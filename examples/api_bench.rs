@@ -26,7 +26,7 @@ fn server_config(data_dir: &Path, cache: bool) -> Config {
         data_dir: data_dir.to_path_buf(),
         api_workers: 2,
         rate_limit_per_second: 0,
-        cache_capacity: if cache { 10_000 } else { 0 },
+        cache_mb: if cache { 64 } else { 0 },
         ..Config::defaults()
     }
 }

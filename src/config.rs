@@ -87,10 +87,10 @@ macro_rules! config_table {
 }
 
 config_table! {
-    /// Database. A `postgres://` URL names the PostgreSQL server to sync to;
-    /// `sqlite://PATH` or a plain path names the SQLite file (default: renec.sqlite3 in the data directory).
+    /// Database: `sqlite://PATH` or a path ending in .sqlite3, .sqlite or .db names the SQLite file
+    /// (default: renec.sqlite3 in the data directory). PostgreSQL is not supported yet.
     database_url: String = "",
-        key "storage.database_url", env "DATABASE_URL", rule string, secret true;
+        key "storage.database_url", env "DATABASE_URL", rule database_url, secret true;
     /// Directory of the SQLite file and the snapshots.
     data_dir: PathBuf = "./data",
         key "storage.data_dir", env "RENEC_DATA_DIR", rule path, secret false;
@@ -112,7 +112,7 @@ config_table! {
         key "api.public_url", env "RENEC_PUBLIC_URL", rule opt_http_url, secret false;
     /// Origins allowed by CORS, comma-separated (empty: none).
     cors_origins: Vec<String> = "",
-        key "api.cors_origins", env "CORS_ORIGINS", rule list, secret false;
+        key "api.cors_origins", env "CORS_ORIGINS", rule origins, secret false;
     /// Requests per second one client may make to the API (0: no limit); loopback clients are never limited.
     rate_limit_per_second: u32 = "50",
         key "api.rate_limit_per_second", env "API_RATE_LIMIT", rule |v| int_range(v, 0, 100000), secret false;
@@ -131,9 +131,9 @@ config_table! {
     /// /ready fails when the published data is older than this many hours (1 to 8760).
     ready_max_age_hours: u32 = "336",
         key "api.ready_max_age_hours", env "API_READY_MAX_AGE_HOURS", rule |v| int_range(v, 1, 8760), secret false;
-    /// Answers kept in the in-memory cache (0 turns the cache off).
-    cache_capacity: u64 = "10000",
-        key "api.cache_capacity", env "API_CACHE_CAPACITY", rule |v| int_range(v, 0, 10_000_000), secret false;
+    /// Megabytes of answers the in-memory response cache may hold (0 turns the cache off).
+    cache_mb: u64 = "64",
+        key "api.cache_mb", env "API_CACHE_MB", rule |v| int_range(v, 0, 65_536), secret false;
     /// /metrics only for loopback clients, unless a token is set.
     metrics_loopback_only: bool = "false",
         key "metrics.loopback_only", env "PROMETHEUS_LOOPBACK_ONLY", rule boolean, secret false;
@@ -260,6 +260,45 @@ fn list(v: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+fn database_url(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    let lower = v.to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        return Err("names a PostgreSQL server, which this version does not support yet; leave it empty (SQLite in the data directory) or give sqlite://PATH".into());
+    }
+    let path = v.strip_prefix("sqlite://").unwrap_or(v);
+    let sqlite_file = [".sqlite3", ".sqlite", ".db"]
+        .iter()
+        .any(|ext| path.to_ascii_lowercase().ends_with(ext));
+    if v.is_empty()
+        || (!path.contains("://") && sqlite_file)
+        || (v.starts_with("sqlite://") && !path.is_empty())
+    {
+        Ok(v.to_string())
+    } else {
+        Err("must be empty (SQLite in the data directory), sqlite://PATH, or a path ending in .sqlite3, .sqlite or .db".into())
+    }
+}
+
+/// CORS origins: `*`, or origins such as `https://tablero.example.org` (scheme, host, optional port).
+fn origins(v: &str) -> Result<Vec<String>, String> {
+    let items = list(v)?;
+    for o in &items {
+        let ok = o == "*"
+            || url::Url::parse(o).is_ok_and(|u| {
+                (u.scheme() == "http" || u.scheme() == "https")
+                    && u.has_host()
+                    && u.path() == "/"
+                    && !o.ends_with('/')
+                    && u.query().is_none()
+            });
+        if !ok {
+            return Err(format!("{o:?} is not an origin: give * or origins such as https://tablero.example.org (scheme, host and optional port, no path), comma-separated"));
+        }
+    }
+    Ok(items)
+}
+
 fn boolean(v: &str) -> Result<bool, String> {
     match v.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
@@ -292,11 +331,10 @@ fn port(v: &str) -> Result<u16, String> {
 
 fn host(v: &str) -> Result<String, String> {
     let v = v.trim();
-    let ok = !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-    ok.then(|| v.to_string())
-        .ok_or_else(|| "must be an IP address or host name such as 127.0.0.1 or 0.0.0.0".into())
+    let bare = v.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>()
+        .map(|_| bare.to_string())
+        .map_err(|_| "must be an IP address to listen on, such as 127.0.0.1, 0.0.0.0 or ::".into())
 }
 
 fn http_url(v: &str) -> Result<String, String> {
@@ -428,6 +466,26 @@ impl Config {
         Config::build(file.as_deref().zip(text.as_deref()), &env)
     }
 
+    /// Variables of the production guide that this product replaces, present
+    /// in the environment: each with what to use instead (warned at start).
+    pub fn replaced_variables() -> Vec<(String, &'static str)> {
+        std::env::vars()
+            .map(|(k, _)| k)
+            .filter_map(|k| {
+                let instead = if k.starts_with("REDIS_") {
+                    "the built-in response cache (API_CACHE_MB)"
+                } else if k == "SENTRY_DSN" {
+                    "the JSON log on stdout (journald) and /metrics"
+                } else if k == "GRAFANA_URL" {
+                    "nothing here: Grafana reads /metrics through Prometheus"
+                } else {
+                    return None;
+                };
+                Some((k, instead))
+            })
+            .collect()
+    }
+
     /// Defaults, then the file's text, then the environment. Pure: tests
     /// feed text and a map instead of touching the process.
     pub fn build(
@@ -535,19 +593,21 @@ impl Config {
         )
     }
 
-    /// A value as it may be shown: secrets redacted (a URL keeps its scheme and host).
+    /// A value as it may be shown: secrets redacted (a URL keeps only its scheme, host and port).
     pub fn shown_value(&self, spec: &OptionSpec) -> String {
         let v = self.value_text(spec.key);
         if !spec.secret || v.is_empty() {
             return v;
         }
+        // A URL keeps its scheme, host and port: its path, query and
+        // credentials may all be the secret (a Slack hook's path is).
         match url::Url::parse(&v) {
-            Ok(mut u) if u.has_host() => {
-                if u.password().is_some() {
-                    let _ = u.set_password(Some("REDACTED"));
-                }
-                u.to_string()
-            }
+            Ok(u) if u.has_host() => format!(
+                "{}://{}{}/… (redacted)",
+                u.scheme(),
+                u.host_str().unwrap_or(""),
+                u.port().map(|p| format!(":{p}")).unwrap_or_default()
+            ),
             _ => "(redacted)".into(),
         }
     }
@@ -703,18 +763,18 @@ mod tests {
     #[test]
     fn secrets_are_redacted_and_have_a_file_twin() {
         let dir = tempfile::tempdir().unwrap();
-        let secret = dir.path().join("db");
-        std::fs::write(&secret, "postgres://renec:s3cret@db.internal/renec\n").unwrap();
+        let secret = dir.path().join("hook");
+        std::fs::write(&secret, "https://hooks.example/services/T0/s3cret\n").unwrap();
         let c = Config::build(
             None,
-            &env_of(&[("DATABASE_URL_FILE", secret.to_str().unwrap())]),
+            &env_of(&[("RENEC_WEBHOOK_URL_FILE", secret.to_str().unwrap())]),
         )
         .unwrap();
-        assert_eq!(c.database_url, "postgres://renec:s3cret@db.internal/renec");
+        assert_eq!(c.webhook_url, "https://hooks.example/services/T0/s3cret");
         let dump = c.dump();
         assert!(!dump.contains("s3cret"), "{dump}");
         assert!(
-            dump.contains("postgres://renec:REDACTED@db.internal/renec"),
+            dump.contains("https://hooks.example/… (redacted)"),
             "{dump}"
         );
         assert_eq!(c.sqlite_path(), PathBuf::from("./data/renec.sqlite3"));

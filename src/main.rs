@@ -131,6 +131,7 @@ enum ConfigAction {
 }
 
 fn main() -> ExitCode {
+    commands::quiet_on_broken_pipe();
     let cli = Cli::parse();
     let cfg = match Config::from_process(cli.config.as_deref()) {
         Ok(c) => c,
@@ -144,6 +145,9 @@ fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| cfg.log_level.clone());
     commands::init_logging(&level);
+    for (name, instead) in Config::replaced_variables() {
+        tracing::warn!(variable = %name, "{name} is not used by this product; use {instead}");
+    }
     let result = match cli.command {
         Command::Harvest { no_progress, json } => {
             commands::harvest::run_harvest(&cfg, !no_progress && !json, json)

@@ -133,8 +133,8 @@ fn build() -> Metrics {
         api_errors_total: counter_vec(
             &r,
             "api_errors_total",
-            "API answers with an error status",
-            &["route", "code"],
+            "API answers with a server error (5xx), by route and status; client errors are in api_requests_total by status",
+            &["route", "status"],
         ),
         spider_requests_total: counter_vec(
             &r,
@@ -232,7 +232,7 @@ mod tests {
             .with_label_values(&["/api/v1/ec", "GET", "200"])
             .inc();
         m.api_errors_total
-            .with_label_values(&["/api/v1/ec", "invalid_parameter"])
+            .with_label_values(&["/api/v1/ec", "500"])
             .inc();
         m.spider_requests_total.with_label_values(&["detail"]).inc();
         m.spider_items_scraped_total

@@ -45,7 +45,7 @@ fn keys_roles_admin_actions_and_audit() {
         .env("RENEC_SOURCE_URL", site.base_url())
         .env("DOWNLOAD_DELAY", "0")
         .env("API_PORT", "0")
-        .env("DATABASE_URL", "postgres://renec:s3creto@db.example/renec")
+        .env("RENEC_WEBHOOK_URL", "http://127.0.0.1:9/hooks/s3creto")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -101,7 +101,7 @@ fn keys_roles_admin_actions_and_audit() {
     let (_, config) = common::call("GET", &url("/api/v1/admin/config"), Some(&admin));
     let text = config.to_string();
     assert!(
-        text.contains("storage.database_url") && !text.contains("s3creto"),
+        text.contains("notify.webhook_url") && !text.contains("s3creto"),
         "secrets are redacted"
     );
     assert_eq!(

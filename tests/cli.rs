@@ -41,21 +41,58 @@ fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
         !dir.path().join("d").exists(),
         "nothing may be created before the configuration is valid"
     );
+    // Values that used to be accepted and then ignored or misused.
+    for (var, value, says) in [
+        ("DATABASE_URL", "mysql://u@db/renec", "sqlite://PATH"),
+        ("DATABASE_URL", "garbage", "sqlite://PATH"),
+        (
+            "DATABASE_URL",
+            "postgres://u@db/renec",
+            "does not support yet",
+        ),
+        ("API_HOST", "999.1.1.1", "must be an IP address"),
+        ("CORS_ORIGINS", "not-a-url", "is not an origin"),
+    ] {
+        let out = common::bin()
+            .args(["config", "check"])
+            .env(var, value)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{var}={value}: {err}");
+        assert!(
+            err.contains(var) && err.contains(says),
+            "{var}={value}: {err}"
+        );
+    }
 }
 
 #[test]
 fn config_check_redacts_secrets() {
     let dir = tempfile::tempdir().unwrap();
+    let token = "s3cr3tT0ken";
     let out = common::bin()
         .args(["config", "check"])
-        .env("DATABASE_URL", "postgres://renec:hunter2@db.example/renec")
+        .env(
+            "RENEC_WEBHOOK_URL",
+            format!("https://hooks.slack.com/services/T0/B0/{token}"),
+        )
+        .env("PROMETHEUS_TOKEN", token)
         .env("CONCURRENT_REQUESTS", "8")
         .current_dir(dir.path())
         .output()
         .unwrap();
-    let (stdout, _) = text(&out);
-    assert!(out.status.success());
-    assert!(!stdout.contains("hunter2"), "{stdout}");
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stdout.contains(token) && !stderr.contains(token),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("https://hooks.slack.com/… (redacted)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(
             "crawl.concurrent_requests = \"8\"    # CONCURRENT_REQUESTS (env CONCURRENT_REQUESTS)"

@@ -94,7 +94,7 @@ pub async fn metrics(req: &Request<'_>) -> Result<Reply, ApiError> {
     let allowed =
         token_ok || (st.metrics_token.is_empty() && (!st.metrics_loopback_only || loopback));
     if !allowed {
-        tracing::warn!(auth_failed = true, client_ip = ?req.client.map(|c| c.ip()), "metrics_refused");
+        tracing::warn!(auth_failed = true, client_ip = %req.client.map(|c| c.ip().to_string()).unwrap_or_default(), "metrics_refused");
         return Err(ApiError {
             status: StatusCode::FORBIDDEN,
             code: "forbidden",

@@ -166,9 +166,21 @@ impl AppState {
 
     /// State over any store (a PostgreSQL reader, in tests a fake).
     pub fn new(store: Arc<dyn ReadStore>, cfg: &Config) -> AppState {
-        let cache = (cfg.cache_capacity > 0).then(|| {
+        // Every route's server-error series exists from the start, at 0,
+        // so that error ratios and alerts have a series to read.
+        for route in routes::ROUTES {
+            crate::metrics::metrics()
+                .api_errors_total
+                .with_label_values(&[route.path, "500"]);
+        }
+        // Bounded by bytes (key and body), not entries: large list pages
+        // cannot grow the process past the budget.
+        let cache = (cfg.cache_mb > 0).then(|| {
             moka::future::Cache::builder()
-                .max_capacity(cfg.cache_capacity)
+                .weigher(|key: &String, v: &Cached| {
+                    u32::try_from(key.len() + v.body.len()).unwrap_or(u32::MAX)
+                })
+                .max_capacity(cfg.cache_mb * 1024 * 1024)
                 .time_to_idle(std::time::Duration::from_secs(3600))
                 .build()
         });
@@ -624,7 +636,7 @@ async fn handle(
             })
         })
     {
-        tracing::warn!(rate_limited = true, client_ip = ?client.map(|c| c.ip()), path = %path, "rate_limited");
+        tracing::warn!(rate_limited = true, client_ip = %client.map(|c| c.ip().to_string()).unwrap_or_default(), path = %path, "rate_limited");
         ("rate_limit", http::rate_limited(wait))
     } else {
         dispatch(&state, &method, &path, query.as_deref(), &headers, client).await
@@ -647,15 +659,9 @@ async fn handle(
             status_text.as_str(),
         ])
         .inc();
-    if status >= 400 {
-        let code = response
-            .headers()
-            .get("x-error-code")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("error")
-            .to_string();
+    if status >= 500 {
         m.api_errors_total
-            .with_label_values(&[template, code.as_str()])
+            .with_label_values(&[template, status_text.as_str()])
             .inc();
     }
     state.update_pool_gauges();
@@ -665,7 +671,7 @@ async fn handle(
         path = %path,
         status,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
-        client_ip = ?client.map(|c| c.ip()),
+        client_ip = %client.map(|c| c.ip().to_string()).unwrap_or_default(),
         "http_request"
     );
     Ok(response)

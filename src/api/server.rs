@@ -132,6 +132,10 @@ where
                 .api_requests_total
                 .with_label_values(&["panic", crate::metrics::method_label(&method), "500"])
                 .inc();
+            crate::metrics::metrics()
+                .api_errors_total
+                .with_label_values(&["panic", "500"])
+                .inc();
             Ok(super::http::error_response(&ApiError::internal(
                 "the server failed while answering this request",
             )))

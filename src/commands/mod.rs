@@ -31,9 +31,9 @@ pub fn serve(cfg: &crate::config::Config, offline: bool) -> Result<ExitCode> {
 }
 
 pub fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::new(format!(
-        "{level},tokio_cron_scheduler=warn,ureq=warn,rustls=warn"
-    ));
+    // The product's own events at `level`; dependencies (the HTML parser,
+    // hyper, the scheduler…) only at warn, so debug stays readable.
+    let filter = tracing_subscriber::EnvFilter::new(format!("warn,renec_harvester={level}"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -42,4 +42,24 @@ pub fn init_logging(level: &str) {
     } else {
         builder.json().flatten_event(true).init();
     }
+}
+
+/// `renec-harvester stats | head` closes the pipe early: printing then
+/// fails with "Broken pipe", which is not an error of the command. Such a
+/// failure ends the process quietly with exit 0; any other panic is
+/// reported as usual.
+pub fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

@@ -72,6 +72,21 @@ impl Request {
     }
 }
 
+/// Keeps an attempt, with one debug line per request tried (`--log-level debug`).
+fn push_logged(attempts: &mut Vec<Attempt>, url: &url::Url, a: Attempt) {
+    tracing::debug!(
+        url = %url,
+        attempt = a.attempt,
+        status = a.status.unwrap_or(0),
+        duration_ms = a.duration.as_secs_f64() * 1000.0,
+        bytes = a.bytes,
+        error = a.error.as_deref().unwrap_or(""),
+        will_retry = a.will_retry,
+        "http_attempt"
+    );
+    attempts.push(a);
+}
+
 /// One try of one request: a row of `harvest_events`.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -383,11 +398,11 @@ impl Fetcher {
                     if retryable_status(resp.status) && !last {
                         record.will_retry = true;
                         record.error = Some(format!("HTTP {}", resp.status));
-                        attempts.push(record);
+                        push_logged(&mut attempts, &req.url, record);
                         std::thread::sleep(self.backoff(attempt - 1, retry_after));
                         continue;
                     }
-                    attempts.push(record);
+                    push_logged(&mut attempts, &req.url, record);
                     let outcome = if resp.status == 304 {
                         Outcome::NotModified
                     } else if retryable_status(resp.status) {
@@ -408,7 +423,7 @@ impl Fetcher {
                 Exchange::Transport(error) => {
                     record.error = Some(error.clone());
                     record.will_retry = !last;
-                    attempts.push(record);
+                    push_logged(&mut attempts, &req.url, record);
                     if last {
                         let error = format!("{error} (after {attempt} attempts)");
                         return Fetched {
@@ -425,7 +440,7 @@ impl Fetcher {
                 }
                 Exchange::Fatal(error) => {
                     record.error = Some(error.clone());
-                    attempts.push(record);
+                    push_logged(&mut attempts, &req.url, record);
                     let outcome = Outcome::Failed {
                         status: None,
                         error,
