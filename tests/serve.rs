@@ -69,6 +69,17 @@ fn sigterm_checkpoints_restart_resumes_and_cron_harvests_again() {
         (run.id, pages)
     };
     assert!(!checkpointed.is_empty());
+    // Read while stopped, the run is not "running": it is interrupted, and resumable.
+    {
+        let cfg = renec_harvester::config::Config {
+            data_dir: dir.path().to_path_buf(),
+            ..renec_harvester::config::Config::defaults()
+        };
+        let api = common::Api::start(&cfg);
+        let (_, runs) = common::get_json(&format!("{}/api/v1/runs", api.base));
+        assert_eq!(runs["items"][0]["id"], run_id);
+        assert_eq!(runs["items"][0]["status"], "interrupted", "{runs}");
+    }
     let requests_before = {
         let conn = rusqlite::Connection::open(&db).unwrap();
         let mut stmt = conn

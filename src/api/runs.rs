@@ -3,10 +3,18 @@
 use super::error::ApiError;
 use super::{list_reply, Reply, Request};
 
+/// Whether a harvest runs now, in this process or another on the same data.
+fn harvest_live(req: &Request<'_>) -> bool {
+    req.state.daemon.as_ref().is_some_and(|d| d.harvest_running())
+        || crate::ops::lock::HarvestLock::held(&req.state.cfg.data_dir)
+}
+
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = &req.params;
     let page = p.page()?;
-    let result = req.state.read(move |s| s.list_runs(page)).await?;
+    let mut result = req.state.read(move |s| s.list_runs(page)).await?;
+    let live = harvest_live(req);
+    result.items = result.items.into_iter().map(|r| r.interrupted(live)).collect();
     Ok(list_reply("/api/v1/runs", p, page, result))
 }
 
@@ -15,7 +23,9 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
         ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}"))
     })?;
     match req.state.read(move |s| s.get_run(n)).await? {
-        Some(r) => Ok(Reply::Json(serde_json::to_value(r).expect("serializes"))),
+        Some(r) => Ok(Reply::Json(
+            serde_json::to_value(r.interrupted(harvest_live(req))).expect("serializes"),
+        )),
         None => Err(ApiError::not_found(format!("no run {id}"))),
     }
 }

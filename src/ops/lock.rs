@@ -52,6 +52,20 @@ impl HarvestLock {
     }
 }
 
+impl HarvestLock {
+    /// Whether a live process holds the lock of `data_dir`, read without
+    /// taking it (so a harvest starting at that moment is never refused):
+    /// the holder writes `pid N` and clears it when done; a crashed holder's
+    /// pid is no longer running.
+    pub fn held(data_dir: &Path) -> bool {
+        let text = std::fs::read_to_string(data_dir.join("harvest.lock")).unwrap_or_default();
+        text.trim()
+            .strip_prefix("pid ")
+            .and_then(|p| p.parse::<u32>().ok())
+            .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+    }
+}
+
 impl Drop for HarvestLock {
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
@@ -72,7 +86,9 @@ mod tests {
             err.contains(&format!("pid {}", std::process::id())),
             "{err}"
         );
+        assert!(HarvestLock::held(dir.path()));
         drop(first);
+        assert!(!HarvestLock::held(dir.path()));
         HarvestLock::acquire(dir.path()).unwrap();
     }
 }

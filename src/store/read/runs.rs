@@ -8,6 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct RunView {
     pub id: i64,
+    /// `running`, `published`, `held`, `failed`, or `interrupted` (see [`RunView::interrupted`]).
     pub status: String,
     pub started_at: String,
     pub finished_at: Option<String>,
@@ -23,6 +24,18 @@ pub struct RunView {
     /// Pages obtained so far by source, while the run is running.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<std::collections::BTreeMap<String, i64>>,
+}
+
+impl RunView {
+    /// A run recorded as running while no harvest holds the lock was
+    /// stopped (SIGTERM, a crash): it shows as `interrupted`, and the next
+    /// harvest resumes it.
+    pub fn interrupted(mut self, harvest_holds_lock: bool) -> RunView {
+        if self.status == "running" && !harvest_holds_lock {
+            self.status = "interrupted".into();
+        }
+        self
+    }
 }
 
 pub(super) fn run_view(r: &rusqlite::Row) -> rusqlite::Result<RunView> {
