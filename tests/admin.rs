@@ -96,6 +96,18 @@ fn keys_roles_admin_actions_and_audit() {
     }
     let (status, snap) = common::call("POST", &url("/api/v1/admin/snapshots"), Some(&admin));
     assert_eq!(status, 201, "{snap}");
+    // A second one right away is refused: one a minute at most.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let again = agent
+        .post(&url("/api/v1/admin/snapshots"))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .send_empty()
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 429);
+    assert!(again.headers().contains_key("retry-after"));
     let (_, snaps) = common::call("GET", &url("/api/v1/admin/snapshots"), Some(&admin));
     assert_eq!(snaps["items"][0]["id"], snap["id"]);
     let (_, config) = common::call("GET", &url("/api/v1/admin/config"), Some(&admin));
@@ -109,12 +121,11 @@ fn keys_roles_admin_actions_and_audit() {
         200
     );
 
-    // Wrong keys: 401, then slowed down to 429.
-    let statuses: Vec<u16> = (0..8)
-        .map(|_| common::call("GET", &url("/api/v1/admin/audit"), Some("rh_00000000_nope")).0)
-        .collect();
-    assert_eq!(statuses[0], 401);
-    assert!(statuses.contains(&429), "{statuses:?}");
+    // A wrong key: 401 (and an audit row).
+    assert_eq!(
+        common::call("GET", &url("/api/v1/admin/audit"), Some("rh_00000000_nope")).0,
+        401
+    );
 
     // Audit rows are written in the background: poll until every expected one is there.
     let expected = [
@@ -162,6 +173,20 @@ fn keys_roles_admin_actions_and_audit() {
             .all(|e| !e.to_string().contains(&admin)),
         "keys never reach the audit log"
     );
+
+    // Wrong keys in a row: 401, then 429 with Retry-After; while blocked,
+    // even the right key is refused (the limiter stops guessing).
+    let statuses: Vec<u16> = (0..8)
+        .map(|_| common::call("GET", &url("/api/v1/admin/audit"), Some("rh_00000000_nope")).0)
+        .collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let (status, headers, _) = common::get(
+        &url("/api/v1/admin/config"),
+        &[("Authorization", &format!("Bearer {admin}"))],
+    );
+    assert_eq!(status, 429);
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -6,6 +6,9 @@ use super::error::ApiError;
 use super::{Reply, Request};
 use warp::http::StatusCode;
 
+/// Seconds between two snapshots made through the API.
+const SNAPSHOT_EVERY_SECONDS: i64 = 60;
+
 fn conflict(message: &str) -> ApiError {
     ApiError {
         status: StatusCode::CONFLICT,
@@ -75,15 +78,41 @@ pub async fn snapshots(req: &Request<'_>, create: bool) -> Result<Reply, ApiErro
     let actor = req.actor();
     let (data_dir, db) = (req.state.cfg.data_dir.clone(), req.state.cfg.sqlite_path());
     if create {
-        let m = tokio::task::spawn_blocking(move || {
-            let store = crate::store::Store::open(&db).map_err(|e| e.to_string())?;
-            crate::ops::snapshot::Snapshots::new(&data_dir)
-                .create(&store)
-                .map_err(|e| e.to_string())
+        use crate::ops::snapshot::{SnapshotError, Snapshots};
+        let made = tokio::task::spawn_blocking(move || {
+            let snaps = Snapshots::new(&data_dir);
+            // One snapshot a minute at most: a key holder cannot fill the disk.
+            let newest = snaps.list()?.into_iter().map(|m| m.created_at).max();
+            let age = newest
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| chrono::Utc::now().signed_duration_since(t).num_seconds());
+            if let Some(age) = age.filter(|a| *a < SNAPSHOT_EVERY_SECONDS) {
+                return Ok(Err(SNAPSHOT_EVERY_SECONDS - age.max(0)));
+            }
+            let store = crate::store::Store::open(&db)?;
+            snaps.create(&store).map(Ok)
         })
         .await
-        .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
+        let m = match made {
+            Ok(Ok(m)) => m,
+            Ok(Err(wait)) => {
+                let e = ApiError {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    code: "rate_limited",
+                    message: format!("a snapshot was made less than {SNAPSHOT_EVERY_SECONDS} s ago; try again in {wait} s"),
+                    parameter: None,
+                };
+                let mut r = super::http::error_response(&e);
+                r.headers_mut()
+                    .insert(warp::http::header::RETRY_AFTER, wait.max(1).into());
+                return Ok(Reply::Raw(r));
+            }
+            Err(SnapshotError::NothingPublished) => {
+                return Err(conflict(&SnapshotError::NothingPublished.to_string()))
+            }
+            Err(e) => return Err(ApiError::internal(e)),
+        };
         req.state.audit(
             "snapshot_create",
             Some(actor),

@@ -59,6 +59,9 @@ pub struct AppState {
     writer: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
     /// Failed key checks per client (brute force is slowed down).
     auth_failures: DefaultKeyedRateLimiter<IpAddr>,
+    /// Addresses past the failed-key limit, and until when every key they
+    /// present (even a right one) is refused.
+    auth_blocked: std::sync::Mutex<std::collections::HashMap<IpAddr, Instant>>,
     require_key: bool,
 }
 
@@ -205,6 +208,7 @@ impl AppState {
             daemon: None,
             cfg: cfg.clone(),
             writer: None,
+            auth_blocked: std::sync::Mutex::new(std::collections::HashMap::new()),
             auth_failures: RateLimiter::keyed(
                 Quota::per_minute(NonZeroU32::new(10).expect("non-zero"))
                     .allow_burst(NonZeroU32::new(5).expect("non-zero")),
@@ -239,6 +243,14 @@ impl AppState {
         let run = self.read(|s| s.published_run()).await?.map(|(id, _)| id);
         *cached = (run, Some(Instant::now()));
         Ok(run)
+    }
+
+    /// How long key checks from `ip` stay refused (None: not blocked).
+    fn auth_blocked_for(&self, ip: IpAddr) -> Option<std::time::Duration> {
+        let mut blocked = self.auth_blocked.lock().expect("auth lock");
+        let now = Instant::now();
+        blocked.retain(|_, until| *until > now);
+        blocked.get(&ip).map(|until| *until - now)
     }
 
     fn update_pool_gauges(&self) {
@@ -382,6 +394,13 @@ async fn authorize(
         message,
         parameter: None,
     };
+    if let Some(wait) = state.auth_blocked_for(ip) {
+        return Err(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many failed key checks from this address; no key is checked from it for {} more seconds", wait.as_secs().max(1)),
+        ));
+    }
     let Some(key) = presented else {
         return Err(refuse(StatusCode::UNAUTHORIZED, "unauthorized", format!("{method} {path} needs an API key: `Authorization: Bearer rh_…` (create one with `renec-harvester apikey create NAME --role {}`)", if admin { "admin" } else { "read" })));
     };
@@ -396,11 +415,21 @@ async fn authorize(
                 "refused",
                 serde_json::json!({"path": path, "reason": "unknown or revoked key"}),
             );
-            if state.auth_failures.check_key(&ip).is_err() {
+            if let Err(not_until) = state.auth_failures.check_key(&ip) {
+                let wait = not_until
+                    .wait_time_from(governor::clock::Clock::now(
+                        &governor::clock::DefaultClock::default(),
+                    ))
+                    .max(std::time::Duration::from_secs(60));
+                state
+                    .auth_blocked
+                    .lock()
+                    .expect("auth lock")
+                    .insert(ip, Instant::now() + wait);
                 return Err(refuse(
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limited",
-                    "too many failed key checks from this address; wait a minute".into(),
+                    format!("too many failed key checks from this address; no key is checked from it for {} seconds", wait.as_secs()),
                 ));
             }
             Err(refuse(
@@ -504,6 +533,13 @@ async fn dispatch(
                 r.headers_mut().insert(
                     warp::http::header::WWW_AUTHENTICATE,
                     warp::http::HeaderValue::from_static("Bearer"),
+                );
+            }
+            let ip = client.map_or(IpAddr::from([0, 0, 0, 0]), |c| c.ip());
+            if let Some(wait) = state.auth_blocked_for(ip) {
+                r.headers_mut().insert(
+                    warp::http::header::RETRY_AFTER,
+                    warp::http::HeaderValue::from(wait.as_secs().max(1)),
                 );
             }
             return ("auth", r);

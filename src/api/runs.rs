@@ -5,7 +5,10 @@ use super::{list_reply, Reply, Request};
 
 /// Whether a harvest runs now, in this process or another on the same data.
 fn harvest_live(req: &Request<'_>) -> bool {
-    req.state.daemon.as_ref().is_some_and(|d| d.harvest_running())
+    req.state
+        .daemon
+        .as_ref()
+        .is_some_and(|d| d.harvest_running())
         || crate::ops::lock::HarvestLock::held(&req.state.cfg.data_dir)
 }
 
@@ -14,7 +17,11 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let page = p.page()?;
     let mut result = req.state.read(move |s| s.list_runs(page)).await?;
     let live = harvest_live(req);
-    result.items = result.items.into_iter().map(|r| r.interrupted(live)).collect();
+    result.items = result
+        .items
+        .into_iter()
+        .map(|r| r.interrupted(live))
+        .collect();
     Ok(list_reply("/api/v1/runs", p, page, result))
 }
 

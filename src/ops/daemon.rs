@@ -303,7 +303,13 @@ impl DaemonState {
     fn snapshot_blocking(&self) -> Result<String, JobError> {
         let store = Store::open(&self.cfg.sqlite_path())?;
         let snaps = Snapshots::new(&self.cfg.data_dir);
-        let m = snaps.create(&store)?;
+        let m = match snaps.create(&store) {
+            Err(super::snapshot::SnapshotError::NothingPublished) => {
+                // The first harvest has not published yet: nothing to keep.
+                return Ok("skipped: no published run yet".into());
+            }
+            other => other?,
+        };
         tracing::info!(snapshot = %m.id, "snapshot_created");
         let deleted = snaps.retain(
             self.cfg.snapshot_keep_daily as usize,

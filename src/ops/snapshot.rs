@@ -33,6 +33,10 @@ pub struct Manifest {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
+    #[error(
+        "the database has no published run yet: there is nothing worth a snapshot (harvest first)"
+    )]
+    NothingPublished,
     #[error("snapshot {0} does not exist (see `renec-harvester snapshot list`)")]
     NotFound(String),
     #[error("snapshot {id} is corrupt: {reason}")]
@@ -120,13 +124,11 @@ impl Snapshots {
             "creating the snapshot directory",
             std::fs::create_dir_all(&self.dir),
         )?;
-        let published = store.last_published_run()?;
+        let Some(published) = store.last_published_run()? else {
+            return Err(SnapshotError::NothingPublished);
+        };
         let now = chrono::Utc::now();
-        let id = format!(
-            "{}-r{}",
-            now.format("%Y%m%dT%H%M%S%.3fZ"),
-            published.unwrap_or(0)
-        );
+        let id = format!("{}-r{}", now.format("%Y%m%dT%H%M%S%.3fZ"), published);
         let raw = self.dir.join(format!(".{id}.sqlite3.tmp"));
         let _ = std::fs::remove_file(&raw);
         store.copy_into(&raw)?;
@@ -607,6 +609,22 @@ mod tests {
         junk.truncate(600);
         std::fs::write(&bundle, junk).unwrap();
         assert!(other.import(&bundle, None, false).is_err());
+    }
+
+    #[test]
+    fn a_database_with_no_published_run_is_not_snapshotted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("renec.sqlite3")).unwrap();
+        let snaps = Snapshots::new(dir.path());
+        assert!(matches!(
+            snaps.create(&store),
+            Err(SnapshotError::NothingPublished)
+        ));
+        assert!(snaps.list().unwrap().is_empty());
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("snapshots"))
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]
