@@ -185,7 +185,7 @@ fn main() -> ExitCode {
             port,
             two_states,
         } => commands::demo::demo(cfg, &site, data_dir, port, two_states),
-        Command::Serve { offline } => commands::serve(&cfg, offline),
+        Command::Serve { offline } => commands::serve(&cfg, offline, cli.config.clone()),
     };
     match result {
         Ok(code) => code,

@@ -155,3 +155,65 @@ fn sigterm_checkpoints_restart_resumes_and_cron_harvests_again() {
         .unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// SIGHUP reloads the configuration instead of killing the service: a new
+/// log level applies, other changed keys are named as needing a restart, a
+/// broken file is refused and the service keeps running on the old one.
+#[test]
+fn sighup_reloads_the_configuration_and_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[api]\nlog_level = \"info\"\n").unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut cmd = common::bin_in(dir.path());
+    cmd.args(["--config", config.to_str().unwrap(), "serve", "--offline"])
+        .env_remove("API_LOG_LEVEL")
+        .env("API_PORT", "0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut child = cmd.spawn().unwrap();
+    let line = {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        lines.next().unwrap().unwrap()
+    };
+    let url = line
+        .trim_start_matches("serving ")
+        .trim_end_matches('/')
+        .to_string();
+    let hup = |child: &std::process::Child| {
+        Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .unwrap();
+    };
+    std::fs::write(
+        &config,
+        "[api]\nlog_level = \"debug\"\nrate_limit_per_second = 7\n",
+    )
+    .unwrap();
+    hup(&child);
+    common::wait_until("the reload logged", Duration::from_secs(20), || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("configuration_reloaded")
+    });
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("api.log_level") && text.contains("api.rate_limit_per_second"),
+        "{text}"
+    );
+    std::fs::write(&config, "[api]\nlog_level = \"loud\"\n").unwrap();
+    hup(&child);
+    common::wait_until("the refusal logged", Duration::from_secs(20), || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("configuration_reload_refused")
+    });
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP must not stop the service"
+    );
+    assert_eq!(common::get_json(&format!("{url}/health")).0, 200);
+    common::stop(child);
+}

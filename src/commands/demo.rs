@@ -90,6 +90,10 @@ pub fn demo(
             println!("{url}");
             let _ = std::io::Write::flush(&mut std::io::stdout());
         },
+        {
+            let same = cfg.clone();
+            Box::new(move || Ok(same.clone()))
+        },
     )?;
     Ok(code)
 }

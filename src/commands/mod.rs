@@ -15,7 +15,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// `serve`: the API, the UI and the scheduler on API_HOST:API_PORT.
-pub fn serve(cfg: &crate::config::Config, offline: bool) -> Result<ExitCode> {
+pub fn serve(
+    cfg: &crate::config::Config,
+    offline: bool,
+    config_file: Option<std::path::PathBuf>,
+) -> Result<ExitCode> {
     let ip: std::net::IpAddr = cfg
         .api_host
         .parse()
@@ -27,20 +31,46 @@ pub fn serve(cfg: &crate::config::Config, offline: bool) -> Result<ExitCode> {
         std::net::SocketAddr::new(ip, cfg.api_port),
         Some(daemon),
         |url| println!("serving {url}"),
+        Box::new(move || crate::config::Config::from_process(config_file.as_deref())),
     )
 }
 
+/// The product's own events at `level`; dependencies (the HTML parser,
+/// hyper, the scheduler…) only at warn, so debug stays readable.
+fn log_filter(level: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::new(format!("warn,renec_harvester={level}"))
+}
+
+type SetLevel = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+static SET_LEVEL: std::sync::OnceLock<SetLevel> = std::sync::OnceLock::new();
+
+/// Logs to stderr: text on a terminal, JSON lines otherwise (journald).
 pub fn init_logging(level: &str) {
-    // The product's own events at `level`; dependencies (the HTML parser,
-    // hyper, the scheduler…) only at warn, so debug stays readable.
-    let filter = tracing_subscriber::EnvFilter::new(format!("warn,renec_harvester={level}"));
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter(level))
         .with_writer(std::io::stderr);
     if std::io::stderr().is_terminal() {
-        builder.with_target(false).init();
+        let builder = builder.with_target(false).with_filter_reloading();
+        let handle = builder.reload_handle();
+        let _ = SET_LEVEL.set(Box::new(move |l| {
+            handle.reload(log_filter(l)).map_err(|e| e.to_string())
+        }));
+        builder.init();
     } else {
-        builder.json().flatten_event(true).init();
+        let builder = builder.json().flatten_event(true).with_filter_reloading();
+        let handle = builder.reload_handle();
+        let _ = SET_LEVEL.set(Box::new(move |l| {
+            handle.reload(log_filter(l)).map_err(|e| e.to_string())
+        }));
+        builder.init();
+    }
+}
+
+/// Changes the log level of a running process (SIGHUP reloads).
+pub fn set_log_level(level: &str) -> Result<(), String> {
+    match SET_LEVEL.get() {
+        Some(set) => set(level),
+        None => Err("logging is not initialised".into()),
     }
 }
 

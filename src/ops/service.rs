@@ -28,11 +28,54 @@ pub async fn shutdown_signal() {
 /// the URL. With a daemon, the scheduler runs too, systemd is notified
 /// (`READY=1`, watchdog pings while the database answers) and a running
 /// harvest is stopped at a checkpoint before exit.
+/// Reads the configuration again (SIGHUP).
+pub type Reload = Box<dyn Fn() -> Result<Config, crate::config::ConfigError> + Send + Sync>;
+
+/// SIGHUP: reads the configuration again; applies what can change without a
+/// restart (the log level) and names every other changed key as needing one.
+/// A configuration that does not load is refused and the running one kept.
+pub fn reload(running: &Config, reload: &Reload) {
+    let new = match reload() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "configuration_reload_refused: the running configuration stays");
+            return;
+        }
+    };
+    let changed: Vec<&str> = crate::config::OPTIONS
+        .iter()
+        .map(|o| o.key)
+        .filter(|k| running.value_text(k) != new.value_text(k))
+        .collect();
+    let mut applied = Vec::new();
+    let mut needs_restart = Vec::new();
+    for key in &changed {
+        if *key == "api.log_level" {
+            match crate::commands::set_log_level(&new.log_level) {
+                Ok(()) => applied.push(*key),
+                Err(e) => tracing::error!(error = %e, "log_level_not_applied"),
+            }
+        } else {
+            needs_restart.push(*key);
+        }
+    }
+    if needs_restart.is_empty() {
+        tracing::info!(applied = ?applied, "configuration_reloaded: applied {applied:?}; nothing else changed");
+    } else {
+        tracing::warn!(
+            applied = ?applied,
+            needs_restart = ?needs_restart,
+            "configuration_reloaded: applied {applied:?}; restart the service (systemctl restart renec-harvester) to apply {needs_restart:?}"
+        );
+    }
+}
+
 pub fn serve(
     cfg: &Config,
     addr: SocketAddr,
     daemon: Option<std::sync::Arc<crate::ops::daemon::DaemonState>>,
     announce: impl FnOnce(&str),
+    reloader: Reload,
 ) -> Result<ExitCode> {
     use crate::ops::daemon::Scheduler;
     use std::time::Duration;
@@ -79,6 +122,20 @@ pub fn serve(
                 }
             });
         }
+        #[cfg(unix)]
+        {
+            let running = cfg.clone();
+            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .context("installing the SIGHUP handler")?;
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("sighup_received");
+                    reload(&running, &reloader);
+                }
+            });
+        }
+        #[cfg(not(unix))]
+        drop(reloader);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let d2 = daemon.clone();
         tokio::spawn(async move {
