@@ -3,7 +3,7 @@
 
 use prometheus::{
     Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    Opts, Registry, TextEncoder,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use std::sync::OnceLock;
 
@@ -27,6 +27,7 @@ pub struct Metrics {
     pub job_last_run: GaugeVec,
     pub job_last_success: GaugeVec,
     pub last_run_held: IntGauge,
+    pub run_items: IntGaugeVec,
 }
 
 /// The `method` label of a request: the standard methods by name, any
@@ -102,7 +103,7 @@ fn build() -> Metrics {
             "renec_job_last_run_timestamp_seconds",
             "When each scheduled job last ran (Unix time)",
         ),
-        &["job"],
+        &["name"],
     )
     .expect("valid metric");
     r.register(Box::new(job_last_run.clone()))
@@ -112,12 +113,23 @@ fn build() -> Metrics {
             "renec_job_last_success",
             "1 when the job's last run succeeded, 0 when it failed",
         ),
-        &["job"],
+        &["name"],
     )
     .expect("valid metric");
     r.register(Box::new(job_last_success.clone()))
         .expect("unique metric");
+    let run_items = IntGaugeVec::new(
+        Opts::new(
+            "renec_run_items",
+            "Entities and links of the latest finished run, by entity",
+        ),
+        &["entity"],
+    )
+    .expect("valid metric");
+    r.register(Box::new(run_items.clone()))
+        .expect("unique metric");
     Metrics {
+        run_items,
         last_run_held: gauge(
             "renec_last_run_held",
             "1 when the latest finished run was held by its quality checks",
@@ -145,8 +157,8 @@ fn build() -> Metrics {
         spider_items_scraped_total: counter_vec(
             &r,
             "spider_items_scraped_total",
-            "Items stored by published or held runs",
-            &["entity"],
+            "Pages whose parser understood them, by source, counted as they are parsed (divide by spider_requests_total for a success rate)",
+            &["source"],
         ),
         spider_retries_total: counter_vec(
             &r,
@@ -236,7 +248,7 @@ mod tests {
             .inc();
         m.spider_requests_total.with_label_values(&["detail"]).inc();
         m.spider_items_scraped_total
-            .with_label_values(&["estandares"])
+            .with_label_values(&["detail"])
             .inc();
         m.spider_retries_total.with_label_values(&["detail"]).inc();
         m.spider_response_status_total

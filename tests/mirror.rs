@@ -39,6 +39,14 @@ fn probe_harvests_only_after_a_change() {
         job(&url, "probe")["last_result"].is_string()
     });
     assert_eq!(job(&url, "probe")["last_result"], "ok: no change");
+    // The job metrics the dashboard and RenecJobFailed read, labelled by name.
+    let (_, _, metrics) = common::get(&format!("{url}/metrics"), &[]);
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.contains("renec_job_last_success{name=\"probe\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("renec_job_last_run_timestamp_seconds{name=\"probe\"}"));
     site.replace_corpus(evolve(&corpus).0);
     common::wait_until(
         "a harvest started by the probe",

@@ -46,7 +46,7 @@ pub async fn start_harvest(req: &Request<'_>) -> Result<Reply, ApiError> {
         return Err(conflict("a harvest is already running"));
     }
     let dd = d.clone();
-    tokio::task::spawn_blocking(move || dd.harvest_blocking());
+    tokio::task::spawn_blocking(move || dd.harvest_now());
     req.state.audit(
         "spider_start",
         Some(actor),

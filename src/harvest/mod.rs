@@ -307,6 +307,15 @@ impl Recorder<'_> {
     }
 }
 
+/// One more page of `source` that its parser understood, counted at once
+/// (`spider_items_scraped_total{source}`, beside `spider_requests_total`).
+fn understood(source: &'static str) {
+    crate::metrics::metrics()
+        .spider_items_scraped_total
+        .with_label_values(&[source])
+        .inc();
+}
+
 impl Harvest<'_> {
     /// A URL the registry built from the site's base, or the error naming both.
     fn checked(&self, made: Result<Url, url::ParseError>) -> Result<Url, HarvestError> {
@@ -445,6 +454,9 @@ impl Harvest<'_> {
             }
             _ => None,
         };
+        if parsed.is_some() {
+            understood("catalogue");
+        }
         let coverage = match &parsed {
             Some(c) => Coverage {
                 expected: c.reported as u64,
@@ -518,6 +530,9 @@ impl Harvest<'_> {
                     }
                     Page::Failed => None,
                 };
+                if answer.is_some() {
+                    understood("committees");
+                }
                 match answer {
                     Some(committees::CommitteeAnswer::Found(rec)) => {
                         coverage.covered += 1;
@@ -568,6 +583,7 @@ impl Harvest<'_> {
                     content_type,
                 } => {
                     let html = decode::decode(&body, content_type.as_deref());
+                    understood("detail");
                     out.insert(
                         code.clone(),
                         (url.to_string(), detail::parse(&html, &self.registry.detail)),
@@ -628,6 +644,7 @@ impl Harvest<'_> {
                 let html = decode::decode(&body, content_type.as_deref());
                 let parsed = legacy::parse(&html, url, reg);
                 if status == 200 {
+                    understood("legacy");
                     pages_cov.covered += 1;
                     let comp = legacy::component(url).unwrap_or_default();
                     if reg.listings.contains_key(&comp) {
@@ -804,9 +821,7 @@ impl Harvest<'_> {
         let issues = self.store.issue_summary(run_id)?;
         let m = crate::metrics::metrics();
         for (name, n) in report.counts.entries() {
-            m.spider_items_scraped_total
-                .with_label_values(&[name])
-                .inc_by(n.max(0) as u64);
+            m.run_items.with_label_values(&[name]).set(n);
         }
         tracing::info!(
             run_id,

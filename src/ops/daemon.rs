@@ -213,6 +213,20 @@ impl DaemonState {
         job.next_run = next;
     }
 
+    /// A harvest asked for outside the schedule (the admin API): run like
+    /// the scheduled one and recorded as the `harvest` job's last run.
+    pub fn harvest_now(self: &Arc<Self>) -> Result<String, JobError> {
+        let result = self.harvest_blocking();
+        self.record(
+            "harvest",
+            match &result {
+                Ok(t) => format!("ok: {t}"),
+                Err(e) => format!("error: {e}"),
+            },
+        );
+        result
+    }
+
     /// Runs one harvest to its end on this thread (blocking). Refused when
     /// one is already running here or in another process.
     pub fn harvest_blocking(self: &Arc<Self>) -> Result<String, JobError> {
