@@ -654,7 +654,7 @@ fn metrics_carry_the_dashboard_names() {
 fn with_require_key_reads_need_a_key() {
     let f = fixture(|c| c.require_key = true);
     let key = {
-        let store = renec_harvester::store::Store::open(&f.cfg.sqlite_path()).unwrap();
+        let store = renec_harvester::store::local::LocalStore::for_config(&f.cfg).unwrap();
         store
             .create_key("tablero", renec_harvester::store::keys::Role::Read)
             .unwrap()

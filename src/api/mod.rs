@@ -56,7 +56,7 @@ pub struct AppState {
     pub daemon: Option<Arc<crate::ops::daemon::DaemonState>>,
     pub cfg: Config,
     /// A read-write connection for API keys and the audit log.
-    writer: Option<Arc<std::sync::Mutex<crate::store::Store>>>,
+    writer: Option<Arc<std::sync::Mutex<crate::store::local::LocalStore>>>,
     /// Failed key checks per client (brute force is slowed down).
     auth_failures: DefaultKeyedRateLimiter<IpAddr>,
     /// Addresses past the failed-key limit, and until when every key they
@@ -75,9 +75,13 @@ impl AppState {
         let mut state = AppState::new(reader.clone(), cfg);
         state.reader = Some(reader);
         state.db_path = Some(cfg.sqlite_path());
-        state.writer = crate::store::Store::open(&cfg.sqlite_path())
-            .ok()
-            .map(|s| Arc::new(std::sync::Mutex::new(s)));
+        state.writer = match crate::store::local::LocalStore::for_config(cfg) {
+            Ok(s) => Some(Arc::new(std::sync::Mutex::new(s))),
+            Err(e) => {
+                tracing::error!(error = %e, "local_store_unavailable: API keys and the audit log cannot be used");
+                None
+            }
+        };
         state
     }
 

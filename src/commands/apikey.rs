@@ -1,7 +1,6 @@
 //! `apikey`: create, list and revoke the keys of the API.
 
 use crate::config::Config;
-use crate::store::Store;
 use anyhow::{Context, Result};
 use std::process::ExitCode;
 
@@ -21,7 +20,7 @@ pub enum ApikeyAction {
 
 pub fn apikey(cfg: &Config, action: ApikeyAction) -> Result<ExitCode> {
     use crate::store::keys;
-    let store = Store::open(&cfg.sqlite_path())?;
+    let store = crate::store::local::LocalStore::for_config(cfg)?;
     let c = &store;
     match action {
         ApikeyAction::Create { name, role } => {

@@ -33,12 +33,28 @@ pub enum SnapshotAction {
 }
 
 /// An audit record for something done from the command line.
-pub fn cli_audit(db: &std::path::Path, event: &str, details: serde_json::Value) {
-    if let Ok(store) = Store::open(db) {
-        if let Err(e) = store.audit(event, Some("cli"), None, "ok", &details) {
-            tracing::error!(error = %e, event, "audit_write_failed");
-        }
+pub fn cli_audit(cfg: &Config, event: &str, details: serde_json::Value) {
+    let written = crate::store::local::LocalStore::for_config(cfg)
+        .and_then(|local| local.audit(event, Some("cli"), None, "ok", &details));
+    if let Err(e) = written {
+        tracing::error!(error = %e, event, "audit_write_failed");
     }
+}
+
+/// Before the database file is swapped: no running service may be serving
+/// it (its connections would stay on the old file) and no harvest may be
+/// writing it. Holds the harvest lock until the swap is done.
+fn nobody_else_uses(cfg: &Config) -> Result<crate::ops::lock::HarvestLock> {
+    if let Some(pid) = crate::ops::lock::ServiceMarker::running(&cfg.data_dir) {
+        anyhow::bail!(
+            "a running service (pid {pid}) serves {}; stop it first (systemctl stop renec-harvester), then restore or import, then start it again; on an offline mirror, drop the bundle into {}/inbox/ instead and the service loads it itself",
+            cfg.data_dir.display(),
+            cfg.data_dir.display()
+        );
+    }
+    crate::ops::lock::HarvestLock::acquire(&cfg.data_dir).context(
+        "a harvest is writing this database; wait for it to end (or stop it), then restore",
+    )
 }
 
 pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
@@ -81,9 +97,10 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
             }
         },
         SnapshotAction::Restore { id } => {
+            let _quiet = nobody_else_uses(cfg)?;
             let (m, kept) = snaps.restore(&id, &db)?;
             cli_audit(
-                &db,
+                cfg,
                 "snapshot_restore",
                 serde_json::json!({"id": m.id, "run": m.run_id}),
             );
@@ -115,9 +132,10 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
             );
         }
         SnapshotAction::Import { file, force } => {
+            let _quiet = nobody_else_uses(cfg)?;
             let (m, kept) = snaps.load_bundle(&file, &db, force)?;
             cli_audit(
-                &db,
+                cfg,
                 "snapshot_import",
                 serde_json::json!({"id": m.id, "run": m.run_id, "file": file.display().to_string(), "forced": force}),
             );

@@ -10,6 +10,7 @@ use super::lock::HarvestLock;
 use super::snapshot::Snapshots;
 use crate::config::Config;
 use crate::registry::Registry;
+use crate::store::local::LocalStore;
 use crate::store::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -89,8 +90,10 @@ impl DaemonState {
     }
 
     fn audit(&self, event: &str, outcome: &str, details: serde_json::Value) {
-        if let Ok(store) = Store::open(&self.cfg.sqlite_path()) {
-            let _ = store.audit(event, Some("scheduler"), None, outcome, &details);
+        let written = LocalStore::for_config(&self.cfg)
+            .and_then(|local| local.audit(event, Some("scheduler"), None, outcome, &details));
+        if let Err(e) = written {
+            tracing::error!(error = %e, event, "audit_write_failed");
         }
     }
 
@@ -114,7 +117,7 @@ impl DaemonState {
             .collect();
         let text = serde_json::to_string(&values).expect("serializes");
         let hash = hex::encode(Sha256::digest(text.as_bytes()));
-        let Ok(store) = Store::open(&self.cfg.sqlite_path()) else {
+        let Ok(store) = LocalStore::for_config(&self.cfg) else {
             return;
         };
         let before: BTreeMap<String, String> = store
@@ -198,8 +201,8 @@ impl DaemonState {
         job.last_run = Some(now_text());
         job.last_result = Some(result);
         drop(jobs);
-        if let Ok(store) = Store::open(&self.cfg.sqlite_path()) {
-            let _ = store.set_state(&format!("job_last_run:{name}"), &now_text());
+        if let Ok(local) = LocalStore::for_config(&self.cfg) {
+            let _ = local.set_state(&format!("job_last_run:{name}"), &now_text());
         }
     }
 
@@ -352,6 +355,8 @@ impl DaemonState {
             return Ok("no inbox".into());
         };
         let snaps = Snapshots::new(&self.cfg.data_dir);
+        // No harvest writes while the file is swapped; readers reopen after.
+        let _lock = HarvestLock::acquire(&self.cfg.data_dir)?;
         let mut loaded = Vec::new();
         for e in entries.flatten() {
             let path = e.path();
@@ -467,6 +472,7 @@ impl Scheduler {
         }
         d.audit_configuration();
         let store = Store::open(&d.cfg.sqlite_path())?;
+        let local = LocalStore::for_config(&d.cfg)?;
         let mut missed = Vec::new();
         for (name, expr, job) in jobs {
             let dd = d.clone();
@@ -489,10 +495,13 @@ impl Scheduler {
                 .map(|t| t.to_rfc3339());
             d.set_next(name, &expr, next);
             // A schedule missed while the service was down runs once at start.
-            let last: Option<chrono::DateTime<chrono::Utc>> = store
-                .state(&format!("job_last_run:{name}"))
+            // (An older version kept the time in the data database.)
+            let key = format!("job_last_run:{name}");
+            let last: Option<chrono::DateTime<chrono::Utc>> = local
+                .state(&key)
                 .ok()
                 .flatten()
+                .or_else(|| store.state(&key).ok().flatten())
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
                 .map(|t| t.with_timezone(&chrono::Utc));
             if let (Some(last), Ok(previous)) = (last, cron.find_previous_occurrence(&now, false)) {

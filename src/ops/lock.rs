@@ -73,6 +73,39 @@ impl Drop for HarvestLock {
     }
 }
 
+/// Says that a `serve` process holds this data directory: `serve.pid` with
+/// its pid, removed when it stops (a crashed process's pid is not running).
+/// Commands that would swap the database under it refuse while it runs.
+pub struct ServiceMarker {
+    path: std::path::PathBuf,
+}
+
+impl ServiceMarker {
+    pub fn claim(data_dir: &Path) -> std::io::Result<ServiceMarker> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join("serve.pid");
+        std::fs::write(&path, std::process::id().to_string())?;
+        Ok(ServiceMarker { path })
+    }
+
+    /// The pid of a running `serve` on `data_dir`, if any.
+    pub fn running(data_dir: &Path) -> Option<u32> {
+        std::fs::read_to_string(data_dir.join("serve.pid"))
+            .ok()?
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|pid| *pid != std::process::id())
+            .filter(|pid| Path::new(&format!("/proc/{pid}")).exists())
+    }
+}
+
+impl Drop for ServiceMarker {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

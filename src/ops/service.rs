@@ -80,6 +80,9 @@ pub fn serve(
     use crate::ops::daemon::Scheduler;
     use std::time::Duration;
     Store::open(&cfg.sqlite_path())?;
+    // While it runs, `snapshot restore` and `import` refuse to swap the file.
+    let _marker = crate::ops::lock::ServiceMarker::claim(&cfg.data_dir)
+        .with_context(|| format!("cannot write {}/serve.pid", cfg.data_dir.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cfg.api_workers as usize)
         .enable_all()

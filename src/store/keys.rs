@@ -1,6 +1,7 @@
-//! API keys (stored as a salted SHA-256, never the secret) and the audit log.
+//! API keys (stored as a salted SHA-256, never the secret) and the audit
+//! log, in the machine's local store (see `local`).
 
-use super::Store;
+use super::local::LocalStore;
 use super::{now_text, Result};
 use rand::Rng;
 use rusqlite::{params, OptionalExtension};
@@ -50,7 +51,7 @@ fn digest(salt: &str, secret: &str) -> String {
     hex::encode(Sha256::digest(format!("{salt}:{secret}").as_bytes()))
 }
 
-impl Store {
+impl LocalStore {
     /// Creates a key; returns the full secret (`rh_PREFIX_SECRET`), shown once.
     pub fn create_key(&self, name: &str, role: Role) -> Result<String> {
         let conn = &self.conn;
@@ -187,12 +188,11 @@ pub struct AuditEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
 
     #[test]
     fn keys_are_checked_revoked_and_never_stored_in_clear() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("k.sqlite3")).unwrap();
+        let store = LocalStore::open(dir.path(), &dir.path().join("renec.sqlite3")).unwrap();
         let c = &store;
         let secret = c.create_key("ops", Role::Admin).unwrap();
         assert!(secret.starts_with("rh_"));

@@ -11,13 +11,15 @@
 //! - `stats`: counts and the quality checks' queries
 //! - `diff`: what changed between runs, and histories
 //! - `search_index`: the full-text index of the published run
-//! - `keys`: API keys and the audit log
+//! - `keys`: API keys and the audit log, on the machine's [`local::LocalStore`]
+//!   (`local.sqlite3`, never in snapshots)
 //! - `maintenance`: pruning, compaction, copies and facts of database files
 //! - `read/`: the API's read-only queries, one file per entity
 
 pub mod diff;
 pub mod keys;
 pub mod ledger;
+pub mod local;
 pub mod maintenance;
 pub mod migrate;
 pub mod pages;
