@@ -7,6 +7,8 @@
 //! manifest is written last, so a snapshot without one is incomplete and
 //! ignored (a crash never leaves a partial snapshot that looks whole).
 
+mod bundle;
+
 use crate::store::stats::Counts;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
@@ -90,6 +92,31 @@ fn sha256_file(path: &Path) -> Result<(String, u64)> {
         size += n as u64;
     }
     Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// How many copies of replaced databases a data directory keeps.
+pub const KEEP_REPLACED: usize = 3;
+
+/// Deletes all but the newest `keep` copies `NAME.replaced-…` in `dir`.
+fn prune_replaced(dir: &Path, name: &str, keep: usize) {
+    let prefix = format!("{name}.replaced-");
+    let mut copies: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&prefix))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    copies.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    let extra = copies.len().saturating_sub(keep);
+    for old in copies.into_iter().take(extra) {
+        let _ = std::fs::remove_file(old);
+    }
 }
 
 fn fsync(path: &Path) -> Result<()> {
@@ -268,28 +295,6 @@ impl Snapshots {
         r
     }
 
-    /// Verifies a bundle, keeps it as a snapshot and swaps it in as the
-    /// database at `db`, marked as the bundle served: what `snapshot import`
-    /// and an offline mirror's inbox both do. Refuses a bundle older than
-    /// the data served unless `force`. Returns its manifest and the kept copy
-    /// of the replaced database.
-    pub fn load_bundle(
-        &self,
-        file: &Path,
-        db: &Path,
-        force: bool,
-    ) -> Result<(Manifest, Option<PathBuf>)> {
-        let current = if db.exists() {
-            Store::open(db)?.last_published_run()?
-        } else {
-            None
-        };
-        let m = self.import(file, current, force)?;
-        let (_, kept) = self.restore(&m.id, db)?;
-        Snapshots::mark_served(db, &m)?;
-        Ok((m, kept))
-    }
-
     /// Replaces the database at `db` with snapshot `id`, atomically: the
     /// snapshot is unpacked and checked beside the database first, the
     /// current database is checkpointed and kept as `db.replaced-TIME`, then
@@ -327,13 +332,27 @@ impl Snapshots {
         let kept = if db.exists() {
             // Fold the WAL into the file so the kept copy is whole.
             crate::store::maintenance::checkpoint_file(db);
-            let kept = dir.join(format!(
-                "{}.replaced-{}",
-                db.file_name()
-                    .map_or("renec.sqlite3".into(), |n| n.to_string_lossy().to_string()),
-                chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
-            ));
-            io("keeping the replaced database", std::fs::copy(db, &kept))?;
+            let name = db
+                .file_name()
+                .map_or("renec.sqlite3".into(), |n| n.to_string_lossy().to_string());
+            // Milliseconds and, if need be, a counter: two restores in the
+            // same second never overwrite each other's kept copy.
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
+            let mut kept = dir.join(format!("{name}.replaced-{stamp}"));
+            let mut n = 1;
+            while kept.exists() {
+                kept = dir.join(format!("{name}.replaced-{stamp}-{n}"));
+                n += 1;
+            }
+            if let Err(e) = std::fs::copy(db, &kept) {
+                let _ = std::fs::remove_file(&kept);
+                let _ = std::fs::remove_file(&staged);
+                return Err(SnapshotError::Io {
+                    context: "keeping the replaced database".into(),
+                    source: e,
+                });
+            }
+            prune_replaced(dir, &name, KEEP_REPLACED);
             Some(kept)
         } else {
             None
@@ -346,101 +365,6 @@ impl Snapshots {
             std::fs::rename(&staged, db),
         )?;
         Ok((m, kept))
-    }
-
-    /// Records in the restored database which bundle it serves (shown by the UI and `/api/v1/stats`).
-    pub fn mark_served(db: &Path, m: &Manifest) -> Result<()> {
-        let store = Store::open(db)?;
-        let v = serde_json::json!({"id": m.id, "created_at": m.created_at, "run_id": m.run_id})
-            .to_string();
-        store.set_state("served_bundle", &v)?;
-        Ok(())
-    }
-
-    /// Writes one self-contained bundle (a tar of the manifest and the compressed database).
-    pub fn export(&self, id: &str, file: &Path) -> Result<Manifest> {
-        let m = self.verify(id)?;
-        let tmp = file.with_extension("partial");
-        {
-            let out = io(format!("writing {}", tmp.display()), File::create(&tmp))?;
-            let mut tar = tar::Builder::new(BufWriter::new(out));
-            io(
-                "bundling the manifest",
-                tar.append_path_with_name(self.manifest_path(id), "manifest.json"),
-            )?;
-            io(
-                "bundling the database",
-                tar.append_path_with_name(self.data_path(id), "renec.sqlite3.zst"),
-            )?;
-            let mut w = io("finishing the bundle", tar.into_inner())?;
-            io("flushing", w.flush())?;
-        }
-        fsync(&tmp)?;
-        io("placing the bundle", std::fs::rename(&tmp, file))?;
-        Ok(m)
-    }
-
-    /// Reads a bundle into this data directory's snapshots (verified), refusing
-    /// one older than `current_run` unless `force`; returns its manifest.
-    pub fn import(&self, file: &Path, current_run: Option<i64>, force: bool) -> Result<Manifest> {
-        let bad = |reason: String| SnapshotError::BadBundle {
-            file: file.display().to_string(),
-            reason,
-        };
-        let f = File::open(file).map_err(|e| bad(e.to_string()))?;
-        io(
-            "creating the snapshot directory",
-            std::fs::create_dir_all(&self.dir),
-        )?;
-        let staging = self.dir.join(".import.tmp");
-        let _ = std::fs::remove_dir_all(&staging);
-        io("staging", std::fs::create_dir_all(&staging))?;
-        let mut archive = tar::Archive::new(BufReader::new(f));
-        let mut seen = Vec::new();
-        for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
-            let mut entry = entry.map_err(|e| bad(e.to_string()))?;
-            let name = entry
-                .path()
-                .map_err(|e| bad(e.to_string()))?
-                .to_string_lossy()
-                .to_string();
-            if name != "manifest.json" && name != "renec.sqlite3.zst" {
-                return Err(bad(format!("unexpected member {name:?}")));
-            }
-            io("unpacking", entry.unpack(staging.join(&name)))?;
-            seen.push(name);
-        }
-        if seen.len() != 2 {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(bad(
-                "it must hold manifest.json and renec.sqlite3.zst".into()
-            ));
-        }
-        let m: Manifest = serde_json::from_slice(&io(
-            "reading the manifest",
-            std::fs::read(staging.join("manifest.json")),
-        )?)
-        .map_err(|e| bad(format!("manifest unreadable: {e}")))?;
-        if let (Some(current), Some(bundle)) = (current_run, m.run_id) {
-            if bundle < current && !force {
-                let _ = std::fs::remove_dir_all(&staging);
-                return Err(SnapshotError::Older {
-                    bundle,
-                    bundle_at: m.created_at.clone(),
-                    current,
-                });
-            }
-        }
-        io(
-            "placing the data",
-            std::fs::rename(staging.join("renec.sqlite3.zst"), self.data_path(&m.id)),
-        )?;
-        io(
-            "placing the manifest",
-            std::fs::rename(staging.join("manifest.json"), self.manifest_path(&m.id)),
-        )?;
-        let _ = std::fs::remove_dir_all(&staging);
-        self.verify(&m.id).inspect_err(|_| self.delete(&m.id))
     }
 
     fn delete(&self, id: &str) {
@@ -487,163 +411,4 @@ impl Snapshots {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn store_with_data(dir: &Path) -> Store {
-        let store = Store::open(&dir.join("renec.sqlite3")).unwrap();
-        store.conn.execute("INSERT INTO runs (id, status, started_at, finished_at, binary_version, source_url) VALUES (1, 'published', 'x', '2026-01-01T00:00:00Z', 'x', 'x')", []).unwrap();
-        store.conn.execute("INSERT INTO sectores (id, nombre, first_seen_run, last_seen_run) VALUES ('a', 'Agua', 1, 1)", []).unwrap();
-        store
-    }
-
-    #[test]
-    fn create_verify_corrupt_and_restore() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = store_with_data(dir.path());
-        let snaps = Snapshots::new(dir.path());
-        let m = snaps.create(&store).unwrap();
-        assert_eq!(m.run_id, Some(1));
-        assert_eq!(m.counts.sectores, 1);
-        assert_eq!(snaps.list().unwrap(), vec![m.clone()]);
-        snaps.verify(&m.id).unwrap();
-
-        // Change the live database, then restore the snapshot over it.
-        store.conn.execute("DELETE FROM sectores", []).unwrap();
-        drop(store);
-        let db = dir.path().join("renec.sqlite3");
-        let (_, kept) = snaps.restore(&m.id, &db).unwrap();
-        assert!(kept.unwrap().exists());
-        let back = Store::open(&db).unwrap();
-        assert_eq!(back.current_counts().unwrap().sectores, 1);
-
-        // One flipped byte is caught.
-        let path = snaps.data_path(&m.id);
-        let mut bytes = std::fs::read(&path).unwrap();
-        let mid = bytes.len() / 2;
-        bytes[mid] ^= 0x55;
-        std::fs::write(&path, &bytes).unwrap();
-        let err = snaps.verify(&m.id).unwrap_err().to_string();
-        assert!(err.contains("corrupt"), "{err}");
-        // A truncated one too.
-        std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
-        assert!(snaps.verify(&m.id).is_err());
-        // And a failed restore leaves the database untouched.
-        assert!(snaps.restore(&m.id, &db).is_err());
-        assert_eq!(
-            Store::open(&db).unwrap().current_counts().unwrap().sectores,
-            1
-        );
-    }
-
-    #[test]
-    fn a_snapshot_of_an_older_schema_is_migrated_when_restored() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = store_with_data(dir.path());
-        // Back to schema version 2 (before certifier types and states).
-        crate::store::migrate::back_to(&store.conn, 2).unwrap();
-        let snaps = Snapshots::new(dir.path());
-        let m = snaps.create(&store).unwrap();
-        assert_eq!(m.schema_version, 2);
-        let db = dir.path().join("restored.sqlite3");
-        snaps.restore(&m.id, &db).unwrap();
-        // Read without Store::open, which would migrate by itself.
-        let raw = rusqlite::Connection::open(&db).unwrap();
-        assert_eq!(
-            crate::store::migrate::current_version(&raw).unwrap(),
-            crate::store::migrate::SCHEMA_VERSION
-        );
-        let n: i64 = raw
-            .query_row(
-                "SELECT count(*) FROM v_current_sectores, v_current_ec_certificador_estado",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 0);
-        let sectores: i64 = raw
-            .query_row("SELECT count(*) FROM v_current_sectores", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(sectores, 1);
-    }
-
-    #[test]
-    fn a_snapshot_cut_short_is_never_listed() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = store_with_data(dir.path());
-        let snaps = Snapshots::new(dir.path());
-        let m = snaps.create(&store).unwrap();
-        // As if the process died before writing the manifest, and during compression.
-        std::fs::copy(
-            snaps.data_path(&m.id),
-            snaps.data_path("20990101T000000.000Z-r9"),
-        )
-        .unwrap();
-        std::fs::write(
-            snaps.dir().join(".20990101T000001.000Z-r9.sqlite3.zst.tmp"),
-            b"partial",
-        )
-        .unwrap();
-        assert_eq!(snaps.list().unwrap(), vec![m]);
-    }
-
-    #[test]
-    fn export_and_import_between_data_dirs() {
-        let a = tempfile::tempdir().unwrap();
-        let store = store_with_data(a.path());
-        let snaps = Snapshots::new(a.path());
-        let m = snaps.create(&store).unwrap();
-        let bundle = a.path().join("bundle.tar");
-        snaps.export(&m.id, &bundle).unwrap();
-
-        let b = tempfile::tempdir().unwrap();
-        let other = Snapshots::new(b.path());
-        let imported = other.import(&bundle, None, false).unwrap();
-        assert_eq!(imported, m);
-        assert!(matches!(
-            other.import(&bundle, Some(5), false),
-            Err(SnapshotError::Older { .. })
-        ));
-        other.import(&bundle, Some(5), true).unwrap();
-        let mut junk = std::fs::read(&bundle).unwrap();
-        junk.truncate(600);
-        std::fs::write(&bundle, junk).unwrap();
-        assert!(other.import(&bundle, None, false).is_err());
-    }
-
-    #[test]
-    fn a_database_with_no_published_run_is_not_snapshotted() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("renec.sqlite3")).unwrap();
-        let snaps = Snapshots::new(dir.path());
-        assert!(matches!(
-            snaps.create(&store),
-            Err(SnapshotError::NothingPublished)
-        ));
-        assert!(snaps.list().unwrap().is_empty());
-        let left: Vec<_> = std::fs::read_dir(dir.path().join("snapshots"))
-            .map(|d| d.flatten().map(|e| e.file_name()).collect())
-            .unwrap_or_default();
-        assert!(left.is_empty(), "{left:?}");
-    }
-
-    #[test]
-    fn retention_keeps_daily_and_weekly_and_never_the_last_good_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = store_with_data(dir.path());
-        let snaps = Snapshots::new(dir.path());
-        let ids: Vec<String> = (0..5).map(|_| snaps.create(&store).unwrap().id).collect();
-        let deleted = snaps.retain(2, 0).unwrap();
-        assert_eq!(deleted, ids[..3].to_vec());
-        assert_eq!(snaps.list().unwrap().len(), 2);
-        // When every snapshot retention would keep is damaged, the newest good one stays.
-        let good = snaps.create(&store).unwrap().id;
-        let bad: Vec<String> = (0..2).map(|_| snaps.create(&store).unwrap().id).collect();
-        for id in &bad {
-            std::fs::write(snaps.data_path(id), b"damaged").unwrap();
-        }
-        let deleted = snaps.retain(2, 0).unwrap();
-        assert!(!deleted.contains(&good), "{deleted:?}");
-        assert!(snaps.list().unwrap().iter().any(|m| m.id == good));
-    }
-}
+mod tests;
