@@ -1,10 +1,9 @@
-//! `serve` as a long-running service: the API and UI, plus a scheduler
-//! (tokio-cron-scheduler, in the configured time zone) that runs the weekly
-//! harvest, the daily freshness probe, the daily snapshot and the nightly
-//! retention. A harvest also starts when the database has no data yet or an
-//! interrupted run is waiting, and a schedule missed while the machine was
-//! off runs once at start. Offline mirrors never crawl: they load bundles
-//! dropped into `DATA_DIR/inbox/`.
+//! What `serve` does besides answering requests, shared by the scheduler
+//! (`scheduler.rs`), the admin API and the stop path: the jobs themselves
+//! (harvest, freshness probe, snapshot, retention, an offline mirror's
+//! inbox), whether a harvest runs and how to stop it, and the jobs' last
+//! results. Offline mirrors never crawl: they load bundles dropped into
+//! `DATA_DIR/inbox/`.
 
 use super::lock::HarvestLock;
 use super::snapshot::Snapshots;
@@ -174,7 +173,7 @@ impl DaemonState {
             .values()
             .cloned()
             .map(|mut j| {
-                if let (Some(cron), Some(tz)) = (parse_cron(&j.schedule), tz) {
+                if let (Some(cron), Some(tz)) = (super::scheduler::parse_cron(&j.schedule), tz) {
                     j.next_run = cron
                         .find_next_occurrence(&now.with_timezone(&tz), false)
                         .ok()
@@ -185,7 +184,7 @@ impl DaemonState {
             .collect()
     }
 
-    fn record(&self, name: &'static str, result: String) {
+    pub(super) fn record(&self, name: &'static str, result: String) {
         let m = crate::metrics::metrics();
         m.job_last_run
             .with_label_values(&[name])
@@ -206,7 +205,7 @@ impl DaemonState {
         }
     }
 
-    fn set_next(&self, name: &'static str, schedule: &str, next: Option<String>) {
+    pub(super) fn set_next(&self, name: &'static str, schedule: &str, next: Option<String>) {
         let mut jobs = self.jobs.lock().expect("lock");
         let job = jobs.entry(name).or_insert_with(|| JobInfo {
             name,
@@ -317,7 +316,7 @@ impl DaemonState {
         Ok(false)
     }
 
-    fn snapshot_blocking(&self) -> Result<String, JobError> {
+    pub(super) fn snapshot_blocking(&self) -> Result<String, JobError> {
         let store = Store::open(&self.cfg.sqlite_path())?;
         let snaps = Snapshots::new(&self.cfg.data_dir);
         let m = match snaps.create(&store) {
@@ -339,7 +338,7 @@ impl DaemonState {
         ))
     }
 
-    fn retention_blocking(&self) -> Result<String, JobError> {
+    pub(super) fn retention_blocking(&self) -> Result<String, JobError> {
         let store = Store::open(&self.cfg.sqlite_path())?;
         let (e, i, b) = store.prune(self.cfg.retention_events_days)?;
         store.optimize()?;
@@ -349,7 +348,7 @@ impl DaemonState {
     }
 
     /// Loads bundles dropped into `DATA_DIR/inbox/` (offline mirrors).
-    fn inbox_blocking(&self) -> Result<String, JobError> {
+    pub(super) fn inbox_blocking(&self) -> Result<String, JobError> {
         let inbox = self.cfg.data_dir.join("inbox");
         let Ok(entries) = std::fs::read_dir(&inbox) else {
             return Ok("no inbox".into());
@@ -389,147 +388,5 @@ impl DaemonState {
             }
         }
         Ok(format!("{} bundles loaded", loaded.len()))
-    }
-}
-
-type Job = fn(&Arc<DaemonState>) -> Result<String, JobError>;
-
-fn job_harvest(d: &Arc<DaemonState>) -> Result<String, JobError> {
-    d.harvest_blocking()
-}
-
-fn job_probe(d: &Arc<DaemonState>) -> Result<String, JobError> {
-    if d.probe_blocking()? {
-        d.harvest_blocking()
-            .map(|r| format!("the site changed: {r}"))
-    } else {
-        Ok("no change".into())
-    }
-}
-
-fn job_snapshot(d: &Arc<DaemonState>) -> Result<String, JobError> {
-    d.snapshot_blocking()
-}
-
-fn job_retention(d: &Arc<DaemonState>) -> Result<String, JobError> {
-    d.retention_blocking()
-}
-
-fn job_inbox(d: &Arc<DaemonState>) -> Result<String, JobError> {
-    d.inbox_blocking()
-}
-
-/// Runs a job on a blocking thread and records its result.
-async fn run_job(d: Arc<DaemonState>, name: &'static str, job: Job) {
-    let d2 = d.clone();
-    let result = tokio::task::spawn_blocking(move || job(&d2))
-        .await
-        .unwrap_or_else(|e| Err(JobError::Crashed(e.to_string())));
-    let text = match &result {
-        Ok(t) => format!("ok: {t}"),
-        Err(e) => format!("error: {e}"),
-    };
-    match &result {
-        Ok(_) => tracing::info!(job = name, result = %text, "job_finished"),
-        Err(_) => tracing::error!(job = name, result = %text, "job_failed"),
-    }
-    d.record(name, text);
-}
-
-fn parse_cron(expr: &str) -> Option<croner::Cron> {
-    croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(expr)
-        .ok()
-}
-
-/// The scheduler and its jobs; dropping it does not stop it (call `shutdown`).
-pub struct Scheduler {
-    inner: tokio_cron_scheduler::JobScheduler,
-}
-
-impl Scheduler {
-    pub async fn start(d: Arc<DaemonState>) -> Result<Scheduler, JobError> {
-        use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
-        let tz: chrono_tz::Tz =
-            d.cfg.timezone.parse().map_err(|_| {
-                JobError::Scheduler(format!("unknown time zone {}", d.cfg.timezone))
-            })?;
-        let sched = JobScheduler::new()
-            .await
-            .map_err(|e| JobError::Scheduler(e.to_string()))?;
-        let mut jobs: Vec<(&'static str, String, Job)> = vec![
-            ("snapshot", d.cfg.schedule_snapshot.clone(), job_snapshot),
-            ("retention", d.cfg.schedule_retention.clone(), job_retention),
-        ];
-        if d.offline {
-            jobs.push(("inbox", d.cfg.schedule_inbox.clone(), job_inbox));
-        } else {
-            jobs.push(("harvest", d.cfg.schedule_harvest.clone(), job_harvest));
-            jobs.push(("probe", d.cfg.schedule_probe.clone(), job_probe));
-        }
-        d.audit_configuration();
-        let store = Store::open(&d.cfg.sqlite_path())?;
-        let local = LocalStore::for_config(&d.cfg)?;
-        let mut missed = Vec::new();
-        for (name, expr, job) in jobs {
-            let dd = d.clone();
-            let cron_job = CronJob::new_async_tz(expr.as_str(), tz, move |_, _| {
-                let dd = dd.clone();
-                Box::pin(async move { run_job(dd, name, job).await })
-            })
-            .map_err(|e| JobError::Scheduler(format!("schedule of {name} ({expr}): {e}")))?;
-            sched
-                .add(cron_job)
-                .await
-                .map_err(|e| JobError::Scheduler(e.to_string()))?;
-            let cron = parse_cron(&expr).ok_or_else(|| {
-                JobError::Scheduler(format!("schedule of {name} ({expr}) is not valid"))
-            })?;
-            let now = chrono::Utc::now().with_timezone(&tz);
-            let next = cron
-                .find_next_occurrence(&now, false)
-                .ok()
-                .map(|t| t.to_rfc3339());
-            d.set_next(name, &expr, next);
-            // A schedule missed while the service was down runs once at start.
-            // (An older version kept the time in the data database.)
-            let key = format!("job_last_run:{name}");
-            let last: Option<chrono::DateTime<chrono::Utc>> = local
-                .state(&key)
-                .ok()
-                .flatten()
-                .or_else(|| store.state(&key).ok().flatten())
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| t.with_timezone(&chrono::Utc));
-            if let (Some(last), Ok(previous)) = (last, cron.find_previous_occurrence(&now, false)) {
-                if previous.with_timezone(&chrono::Utc) > last && name != "inbox" {
-                    missed.push((name, job));
-                }
-            }
-        }
-        // First start with an empty database, or an interrupted run: harvest now.
-        let needs_harvest = !d.offline
-            && (store.last_published_run().ok().flatten().is_none()
-                || store.unfinished_run().ok().flatten().is_some());
-        drop(store);
-        if needs_harvest && !missed.iter().any(|(n, _)| *n == "harvest") {
-            missed.insert(0, ("harvest", job_harvest as Job));
-        }
-        sched
-            .start()
-            .await
-            .map_err(|e| JobError::Scheduler(e.to_string()))?;
-        for (name, job) in missed {
-            tracing::info!(job = name, "job_catch_up");
-            tokio::spawn(run_job(d.clone(), name, job));
-        }
-        Ok(Scheduler { inner: sched })
-    }
-
-    pub async fn shutdown(mut self) {
-        let _ = self.inner.shutdown().await;
     }
 }

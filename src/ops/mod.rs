@@ -4,5 +4,6 @@ pub mod daemon;
 pub mod lock;
 pub mod maintain;
 pub mod notify;
+pub mod scheduler;
 pub mod service;
 pub mod snapshot;

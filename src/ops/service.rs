@@ -77,7 +77,7 @@ pub fn serve(
     announce: impl FnOnce(&str),
     reloader: Reload,
 ) -> Result<ExitCode> {
-    use crate::ops::daemon::Scheduler;
+    use crate::ops::scheduler::Scheduler;
     use std::time::Duration;
     Store::open(&cfg.sqlite_path())?;
     // While it runs, `snapshot restore` and `import` refuse to swap the file.

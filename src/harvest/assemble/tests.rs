@@ -1,0 +1,236 @@
+//! Assembling parsed sources: identities, conflicts, kinds and links.
+
+use super::*;
+use crate::sources::catalogue::CatalogueRow;
+use crate::sources::detail::CertifierRow;
+
+fn row(code: &str, sector: &str) -> CatalogueRow {
+    CatalogueRow {
+        codigo_raw: code.into(),
+        id: Some("1".into()),
+        titulo: Some(format!("Título {code}")),
+        nivel: Some("2".into()),
+        comite: Some("de Turismo".into()),
+        sector_id: Some("7".into()),
+        sector: Some(sector.into()),
+    }
+}
+
+fn page(certs: &[&str]) -> DetailPage {
+    DetailPage {
+        codigo: None,
+        titulo: Some("t".into()),
+        certificadores: certs.iter().map(|s| CertifierRow::named(s)).collect(),
+        ocupaciones: vec!["Cocinero".into(), "Cocinero".into()],
+        ..DetailPage::default()
+    }
+}
+
+#[test]
+fn builds_unique_keys_stable_certifier_ids_and_aliases() {
+    let mut details = BTreeMap::new();
+    details.insert(
+        "EC0001".to_string(),
+        (
+            "u1".to_string(),
+            page(&["Grupo Plentum, S.A. de C.V.", "ICEMéxico"]),
+        ),
+    );
+    details.insert(
+        "EC1571".to_string(),
+        ("u2".to_string(), page(&["GRUPO PLENTUM SA DE CV"])),
+    );
+    let h = Harvested {
+        catalogue: Some(Catalogue {
+            rows: vec![
+                row("EC0001", "TURISMO"),
+                row("EC1571 ", "TURISMO"),
+                row("EC0001", "TURISMO"),
+                row(" ", "X"),
+            ],
+            reported: 4,
+            rejected: vec![],
+        }),
+        committees: vec![CommitteeRecord {
+            id: 9,
+            nombre: Some("de Turismo".into()),
+            entidad: Some("Extranjero".into()),
+            codigo_postal: serde_json::json!(5500),
+            estandares: vec![
+                (Some("EC1571 ".into()), None),
+                (Some("ECM0001".into()), None),
+                (None, None),
+            ],
+            presidente: Some("Persona".into()),
+            ..CommitteeRecord::default()
+        }],
+        details,
+        legacy_rows: vec![
+            (
+                Tipo::Marca,
+                LegacyRow {
+                    codigo_raw: "ECM0001".into(),
+                    titulo: Some("Marca".into()),
+                    comite: None,
+                },
+            ),
+            (
+                Tipo::Inactivo,
+                LegacyRow {
+                    codigo_raw: "EC0001".into(),
+                    titulo: Some("Vieja".into()),
+                    comite: None,
+                },
+            ),
+        ],
+        ..Harvested::default()
+    };
+    let opts = AssembleOptions {
+        keep_person_fields: false,
+        detail_url: &|c| format!("d/{c}"),
+        listing_url: &|t| format!("l/{}", t.as_str()),
+    };
+    let d = assemble(h, &opts);
+    let codes: Vec<(&str, Tipo)> = d
+        .estandares
+        .iter()
+        .map(|e| (e.clave.as_str(), e.tipo))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            ("EC0001", Tipo::Vigente),
+            ("EC1571", Tipo::Vigente),
+            ("ECM0001", Tipo::Marca)
+        ]
+    );
+    let ec1571 = &d.estandares[1];
+    assert_eq!(ec1571.clave_publicada, "EC1571 ");
+    assert_eq!(ec1571.comite_id, Some(9));
+    assert_eq!(
+        ec1571.comite_nombre.as_deref(),
+        Some("Comité de Gestión por Competencias de Turismo")
+    );
+    assert_eq!(d.sectores.len(), 1);
+    assert_eq!(d.sectores[0].id_renec.as_deref(), Some("7"));
+    // One certifier for both spellings, both kept as aliases; the most frequent spelling wins (tie: smallest).
+    assert_eq!(d.certificadores.len(), 2);
+    let plentum = d
+        .certificadores
+        .iter()
+        .find(|c| c.nombre_key == "grupo plentum")
+        .unwrap();
+    assert_eq!(
+        d.certificador_alias
+            .iter()
+            .filter(|(id, _)| *id == plentum.id)
+            .count(),
+        2
+    );
+    assert_eq!(d.ec_certificador.len(), 3);
+    assert_eq!(d.ec_ocupacion.len(), 2);
+    assert_eq!(
+        d.comite_ec,
+        vec![(9, "EC1571".to_string()), (9, "ECM0001".to_string())]
+    );
+    let c = &d.comites[0];
+    assert_eq!(c.codigo_postal.as_deref(), Some("05500"));
+    assert_eq!(c.estado_inegi, None);
+    assert_eq!(c.presidente, None);
+    let problems: Vec<&str> = d.issues.iter().map(|i| i.problem.as_str()).collect();
+    assert!(
+        problems.contains(&"duplicate code in the catalogue"),
+        "{problems:?}"
+    );
+    assert!(problems.contains(&"empty standard code"), "{problems:?}");
+    assert!(
+        problems.contains(&"state is not a Mexican state (kept as published)"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn certifier_type_and_states_from_every_page() {
+    let cert = |nombre: &str, tipo: Option<&str>, estados: &[&str]| CertifierRow {
+        nombre: nombre.into(),
+        tipo: tipo.map(String::from),
+        estados: estados.iter().map(|s| s.to_string()).collect(),
+    };
+    let mut details = BTreeMap::new();
+    for (code, rows) in [
+        (
+            "EC0001",
+            vec![cert("ICEMéxico", Some("ECE"), &["JALISCO", "CDMX"])],
+        ),
+        (
+            "EC0002",
+            vec![cert(
+                "ICEMéxico",
+                Some("Entidad de Certificación y Evaluación"),
+                &["Jalisco"],
+            )],
+        ),
+        (
+            "EC0003",
+            vec![
+                cert("ICEMéxico", Some("OC"), &["Atlántida"]),
+                cert("Otro", Some("Centro"), &[]),
+            ],
+        ),
+    ] {
+        let page = DetailPage {
+            titulo: Some("t".into()),
+            certificadores: rows,
+            ..DetailPage::default()
+        };
+        details.insert(code.to_string(), (format!("d/{code}"), page));
+    }
+    let h = Harvested {
+        catalogue: Some(Catalogue {
+            rows: ["EC0001", "EC0002", "EC0003"]
+                .iter()
+                .map(|c| row(c, "X"))
+                .collect(),
+            reported: 3,
+            rejected: vec![],
+        }),
+        details,
+        ..Harvested::default()
+    };
+    let opts = AssembleOptions {
+        keep_person_fields: false,
+        detail_url: &|c| format!("d/{c}"),
+        listing_url: &|t| format!("l/{}", t.as_str()),
+    };
+    let d = assemble(h, &opts);
+    let ice = d
+        .certificadores
+        .iter()
+        .find(|c| c.nombre == "ICEMéxico")
+        .unwrap();
+    // Published as ECE twice (letters and words) and OC once: ECE, and the conflict is reported.
+    assert_eq!(ice.tipo.as_deref(), Some("ECE"));
+    let otro = d
+        .certificadores
+        .iter()
+        .find(|c| c.nombre == "Otro")
+        .unwrap();
+    assert_eq!(otro.tipo, None);
+    let states: Vec<(&str, &str)> = d
+        .ec_certificador_estado
+        .iter()
+        .map(|(e, _, s)| (e.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![("EC0001", "09"), ("EC0001", "14"), ("EC0002", "14")]
+    );
+    let problems: Vec<&str> = d.issues.iter().map(|i| i.problem.as_str()).collect();
+    for p in [
+        "certifier published with several types (the most frequent is kept)",
+        "certifier type not recognized (ECE or OC expected; ignored)",
+        "certifier state not recognized (ignored)",
+    ] {
+        assert!(problems.contains(&p), "{p}: {problems:?}");
+    }
+}
