@@ -10,7 +10,7 @@ mod bench_support;
 
 use renec_harvester::config::Config;
 use renec_harvester::registry::Registry;
-use renec_harvester::store::{diff, Store};
+use renec_harvester::store::Store;
 use renec_harvester::testsite::{generate::generate, TestSite};
 use std::time::Instant;
 
@@ -34,17 +34,15 @@ fn main() {
         renec_harvester::harvest::run(&cfg, &Registry::embedded(), &mut store, false).unwrap();
 
     let mut times = Vec::new();
-    let mut doc = serde_json::Value::Null;
+    let mut doc = None;
     for _ in 0..5 {
         let started = Instant::now();
-        doc = store.diff_runs(first.run_id, second.run_id).unwrap();
+        doc = Some(store.diff_runs(first.run_id, second.run_id).unwrap());
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
+    let doc = doc.expect("five diffs");
     times.sort_by(f64::total_cmp);
-    let changes: usize = diff::summary(&doc)
-        .iter()
-        .map(|(_, a, r, c)| a + r + c)
-        .sum();
+    let changes: usize = doc.summary().iter().map(|(_, a, r, c)| a + r + c).sum();
     let started = Instant::now();
     let history = store.history("ec", "EC0001").unwrap().unwrap();
     let history_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -2,6 +2,7 @@
 //! report of `renec-harvester diff`, and the Atom and JSON feeds.
 
 use crate::entity::{diff_kinds, Kind};
+use crate::store::diff::Diff;
 use serde_json::Value;
 use std::fmt::Write as _;
 
@@ -44,44 +45,32 @@ fn describe(kind: &str, e: &Value, ui: &str) -> String {
 }
 
 /// The Markdown report: a summary table of counts, then every change.
-pub fn markdown(doc: &Value, ui: &str) -> String {
+pub fn markdown(doc: &Diff, ui: &str) -> String {
     let ui = ui.trim_end_matches('/');
     let mut out = format!(
         "# Cambios en el RENEC: corrida {} → corrida {}\n\n| Tipo | Altas | Bajas | Cambios |\n|---|---:|---:|---:|\n",
-        s(&doc["from_run"]),
-        s(&doc["to_run"])
+        doc.from_run, doc.to_run
     );
     for (kind, title) in diff_kinds() {
-        let n = |f: &str| {
-            doc[kind]
-                .get(f)
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len)
-        };
-        let changed = if doc[kind].get("changed").is_some() {
-            n("changed").to_string()
+        let k = doc.kind(kind);
+        let (added, removed, changed) = k.counts();
+        let changed = if k.changed.is_some() {
+            changed.to_string()
         } else {
             "—".into()
         };
-        let _ = writeln!(
-            out,
-            "| {title} | {} | {} | {changed} |",
-            n("added"),
-            n("removed")
-        );
+        let _ = writeln!(out, "| {title} | {added} | {removed} | {changed} |");
     }
     for (kind, title) in diff_kinds() {
-        for (field, heading) in [
-            ("added", "altas"),
-            ("removed", "bajas"),
-            ("changed", "cambios"),
-        ] {
-            let Some(items) = doc[kind]
-                .get(field)
-                .and_then(Value::as_array)
-                .filter(|i| !i.is_empty())
-            else {
+        let k = doc.kind(kind);
+        for (field, items) in k.lists() {
+            if items.is_empty() {
                 continue;
+            }
+            let heading = match field {
+                "added" => "altas",
+                "removed" => "bajas",
+                _ => "cambios",
             };
             let _ = writeln!(out, "\n## {title}: {heading} ({})\n", items.len());
             for e in items {
@@ -101,12 +90,14 @@ pub fn markdown(doc: &Value, ui: &str) -> String {
 }
 
 /// A one-line summary of a diff ("3 estándares nuevos, 1 retirado, …").
-pub fn headline(doc: &Value) -> String {
+pub fn headline(doc: &Diff) -> String {
     let n = |kind: &str, f: &str| {
-        doc[kind]
-            .get(f)
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len)
+        let (a, r, c) = doc.kind(kind).counts();
+        match f {
+            "added" => a,
+            "removed" => r,
+            _ => c,
+        }
     };
     format!(
         "{} estándares nuevos, {} retirados, {} modificados; {} acreditaciones nuevas, {} retiradas; {} certificadores nuevos, {} comités nuevos, {} comités retirados",
@@ -125,7 +116,7 @@ pub fn headline(doc: &Value) -> String {
 pub struct FeedEntry {
     pub run: i64,
     pub finished_at: String,
-    pub diff: Value,
+    pub diff: Diff,
 }
 
 /// The id of a run's feed entry: its API URL, or a URN when `base` is empty
@@ -224,8 +215,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn doc() -> Value {
-        json!({
+    /// A diff as its JSON is published (the typed `Diff` reads it back).
+    fn doc() -> Diff {
+        serde_json::from_value(json!({
             "from_run": 1, "to_run": 2,
             "ec": {"added": [{"clave": "EC9000", "titulo": "Nuevo"}], "removed": [], "changed": [
                 {"clave": "EC0002", "titulo": "Otro", "fields": {"titulo": {"before": "Uno", "after": "Otro"}}}]},
@@ -238,7 +230,8 @@ mod tests {
             "comite_ec": {"added": [], "removed": []},
             "certificador_estado": {"added": [{"certificador_id": "cert-1", "certificador": "ICEMéxico", "estado": "14"}], "removed": []},
             "ec_ocupacion": {"added": [], "removed": []},
-        })
+        }))
+        .expect("the published shape of a diff")
     }
 
     #[test]

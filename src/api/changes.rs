@@ -5,6 +5,7 @@ use super::error::ApiError;
 use super::{Reply, Request};
 use crate::changes::{atom_feed, json_feed, markdown, FeedEntry};
 use crate::entity::{belongs_to, diff_kinds, Kind};
+use crate::store::diff::Diff;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -62,7 +63,7 @@ pub async fn diff(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
             markdown(&doc, &base_url(req)),
         )
     } else {
-        Reply::Json(doc)
+        Reply::Json(serde_json::to_value(&doc).expect("a diff serializes"))
     })
 }
 
@@ -88,20 +89,14 @@ pub async fn history(req: &Request<'_>, what: Kind, key: &str) -> Result<Reply, 
 /// its links), and with a sector or state the changes of standards in that
 /// scope; with a state, also the bodies that start or stop certifying there.
 fn filter_diff(
-    mut doc: Value,
+    mut doc: Diff,
     entity: Option<&str>,
     scope: Option<&BTreeSet<String>>,
     estado: Option<&str>,
-) -> Value {
-    for (kind, _) in diff_kinds() {
+) -> Diff {
+    for (kind, changes) in doc.kinds.iter_mut() {
         let keep_kind = entity.is_none_or(|e| belongs_to(kind, e));
-        let Some(obj) = doc.get_mut(kind).and_then(Value::as_object_mut) else {
-            continue;
-        };
-        for list in obj.values_mut() {
-            let Some(items) = list.as_array_mut() else {
-                continue;
-            };
+        for (_, items) in changes.lists_mut() {
             if !keep_kind {
                 items.clear();
             } else if kind == "certificador_estado" && scope.is_some() {
@@ -118,15 +113,6 @@ fn filter_diff(
         }
     }
     doc
-}
-
-fn has_changes(doc: &Value) -> bool {
-    diff_kinds().any(|(k, _)| {
-        doc[k].as_object().is_some_and(|o| {
-            o.values()
-                .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-        })
-    })
 }
 
 pub async fn feed(req: &Request<'_>, atom: bool) -> Result<Reply, ApiError> {
@@ -158,7 +144,7 @@ pub async fn feed(req: &Request<'_>, atom: bool) -> Result<Reply, ApiError> {
             None
         };
         let doc = filter_diff(doc, entity.as_deref(), scope.as_ref(), estado.as_deref());
-        if has_changes(&doc) {
+        if doc.has_changes() {
             entries.push(FeedEntry {
                 run: to,
                 finished_at: finished.unwrap_or_default(),

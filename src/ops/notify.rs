@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The message for a run (with its diff against the run before, when there is one).
-pub fn message(report: &Report, diff: Option<&Value>) -> Value {
+pub fn message(report: &Report, diff: Option<&crate::store::diff::Diff>) -> Value {
     let status = if report.published() {
         "publicada"
     } else {
@@ -32,7 +32,7 @@ pub fn message(report: &Report, diff: Option<&Value>) -> Value {
         .map(|(k, v)| (k.to_string(), json!((v.ratio() * 10000.0).round() / 100.0)))
         .collect();
     let summary = diff.map(|d| {
-        crate::store::diff::summary(d)
+        d.summary()
             .into_iter()
             .map(|(k, a, r, ch)| (k, json!({"added": a, "removed": r, "changed": ch})))
             .collect::<serde_json::Map<_, _>>()

@@ -9,8 +9,83 @@ use super::Store;
 use crate::entity::{Kind, Link, LINKS as LINKS_NAMED};
 use rusqlite::types::Value;
 use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
+
+/// What changed for one kind between two runs. Each entry is the entity or
+/// link as published (its fields depend on the kind: `clave` and `titulo`
+/// for standards, `id` and `nombre` for the others, both ends of a link);
+/// a changed entity carries `fields` with each field's `before` and `after`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KindChanges {
+    pub added: Vec<Json>,
+    pub removed: Vec<Json>,
+    /// Entities only (links are added or removed, never changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<Vec<Json>>,
+}
+
+impl KindChanges {
+    /// How many were added, removed and changed.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.added.len(),
+            self.removed.len(),
+            self.changed.as_ref().map_or(0, Vec::len),
+        )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts() == (0, 0, 0)
+    }
+
+    /// Every list of entries, with its name (`added`, `removed`, `changed`).
+    pub fn lists_mut(&mut self) -> impl Iterator<Item = (&'static str, &mut Vec<Json>)> {
+        [("added", &mut self.added), ("removed", &mut self.removed)]
+            .into_iter()
+            .chain(self.changed.as_mut().map(|c| ("changed", c)))
+    }
+
+    /// Every list of entries, with its name.
+    pub fn lists(&self) -> impl Iterator<Item = (&'static str, &Vec<Json>)> {
+        [("added", &self.added), ("removed", &self.removed)]
+            .into_iter()
+            .chain(self.changed.as_ref().map(|c| ("changed", c)))
+    }
+}
+
+/// What changed between two runs: every entity kind and link kind of
+/// `crate::entity`, by its word. Serialized as `{"from_run", "to_run",
+/// "ec": {...}, "certificadores": {...}, …}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diff {
+    pub from_run: i64,
+    pub to_run: i64,
+    #[serde(flatten)]
+    pub kinds: BTreeMap<String, KindChanges>,
+}
+
+impl Diff {
+    /// The changes of one kind (empty when the kind is unknown).
+    pub fn kind(&self, kind: &str) -> KindChanges {
+        self.kinds.get(kind).cloned().unwrap_or_default()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.kinds.values().any(|k| !k.is_empty())
+    }
+
+    /// Counts by kind: (kind, added, removed, changed), in the entity table's order.
+    pub fn summary(&self) -> Vec<(String, usize, usize, usize)> {
+        crate::entity::diff_kinds()
+            .map(|(name, _)| {
+                let (a, r, c) = self.kinds.get(name).map_or((0, 0, 0), KindChanges::counts);
+                (name.to_string(), a, r, c)
+            })
+            .collect()
+    }
+}
 
 struct EntityKind {
     /// Its word (the diff document's key) and ledger table.
@@ -208,7 +283,7 @@ fn changed_fields(k: &EntityKind, old: &[Value], new: &[Value]) -> Map<String, J
     fields
 }
 
-fn entity_diff(conn: &Connection, k: &EntityKind, from: i64, to: i64) -> Result<Json> {
+fn entity_diff(conn: &Connection, k: &EntityKind, from: i64, to: i64) -> Result<KindChanges> {
     let before = entity_rows(conn, k, from)?;
     let after = entity_rows(conn, k, to)?;
     let mut added = Vec::new();
@@ -232,7 +307,11 @@ fn entity_diff(conn: &Connection, k: &EntityKind, from: i64, to: i64) -> Result<
             removed.push(entity_entry(k, kv, vals));
         }
     }
-    Ok(json!({"added": added, "removed": removed, "changed": changed}))
+    Ok(KindChanges {
+        added,
+        removed,
+        changed: Some(changed),
+    })
 }
 
 type LinkRows = BTreeMap<(String, String), [Value; 2]>;
@@ -312,7 +391,7 @@ fn only_in<'a>(a: &'a LinkRows, b: &'a LinkRows) -> impl Iterator<Item = &'a [Va
         .map(|(_, v)| v)
 }
 
-fn link_diff(conn: &Connection, l: &LinkKind, from: i64, to: i64) -> Result<Json> {
+fn link_diff(conn: &Connection, l: &LinkKind, from: i64, to: i64) -> Result<KindChanges> {
     let before = link_rows(conn, l, from)?;
     let after = link_rows(conn, l, to)?;
     let (names_to, names_from) = (end_names(conn, l, to)?, end_names(conn, l, from)?);
@@ -322,25 +401,31 @@ fn link_diff(conn: &Connection, l: &LinkKind, from: i64, to: i64) -> Result<Json
     let removed: Vec<Json> = only_in(&before, &after)
         .map(|ends| link_entry(l, ends, &names_from))
         .collect();
-    Ok(json!({"added": added, "removed": removed}))
+    Ok(KindChanges {
+        added,
+        removed,
+        changed: None,
+    })
 }
 
 /// The diff document between runs `from` and `to`.
-pub(crate) fn diff_runs(conn: &Connection, from: i64, to: i64) -> Result<Json> {
-    let mut doc = Map::new();
-    doc.insert("from_run".into(), json!(from));
-    doc.insert("to_run".into(), json!(to));
+pub(crate) fn diff_runs(conn: &Connection, from: i64, to: i64) -> Result<Diff> {
+    let mut kinds = BTreeMap::new();
     for k in &ENTITIES {
-        doc.insert(k.kind.plural().into(), entity_diff(conn, k, from, to)?);
+        kinds.insert(k.kind.plural().to_string(), entity_diff(conn, k, from, to)?);
     }
     for l in &LINKS {
-        doc.insert(l.link.name.into(), link_diff(conn, l, from, to)?);
+        kinds.insert(l.link.name.to_string(), link_diff(conn, l, from, to)?);
     }
-    Ok(Json::Object(doc))
+    Ok(Diff {
+        from_run: from,
+        to_run: to,
+        kinds,
+    })
 }
 impl Store {
     /// The diff document between runs `from` and `to`.
-    pub fn diff_runs(&self, from: i64, to: i64) -> Result<Json> {
+    pub fn diff_runs(&self, from: i64, to: i64) -> Result<Diff> {
         diff_runs(&self.conn, from, to)
     }
 
@@ -354,25 +439,6 @@ impl Store {
     pub fn history(&self, kind: &str, key: &str) -> Result<Option<Vec<Json>>> {
         history(&self.conn, kind, key)
     }
-}
-
-/// Counts of a diff document: kind → (added, removed, changed).
-pub fn summary(doc: &Json) -> Vec<(String, usize, usize, usize)> {
-    let n = |v: &Json, f: &str| v.get(f).and_then(Json::as_array).map_or(0, Vec::len);
-    ENTITIES
-        .iter()
-        .map(|k| k.kind.plural())
-        .chain(LINKS.iter().map(|l| l.link.name))
-        .map(|name| {
-            let v = &doc[name];
-            (
-                name.to_string(),
-                n(v, "added"),
-                n(v, "removed"),
-                n(v, "changed"),
-            )
-        })
-        .collect()
 }
 
 /// The published runs, oldest first.

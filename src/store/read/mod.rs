@@ -86,7 +86,7 @@ pub trait ReadStore: Send + Sync {
     /// A value remembered in the database (`served_bundle`, …).
     fn state(&self, key: &str) -> Result<Option<String>>;
     /// The diff document between two runs (see `store::diff`).
-    fn diff(&self, from: i64, to: i64) -> Result<serde_json::Value>;
+    fn diff(&self, from: i64, to: i64) -> Result<crate::store::diff::Diff>;
     /// An entity's history (`ec`, `certificadores`, `comites`); None if never seen.
     fn history(&self, kind: &str, key: &str) -> Result<Option<Vec<serde_json::Value>>>;
     /// Codes of the standards of a sector and/or of committees in a state, as of a run.
@@ -212,7 +212,7 @@ impl ReadStore for SqliteReader {
         runs::state(&*self.lease()?, key)
     }
 
-    fn diff(&self, from: i64, to: i64) -> Result<serde_json::Value> {
+    fn diff(&self, from: i64, to: i64) -> Result<crate::store::diff::Diff> {
         runs::diff(&*self.lease()?, from, to)
     }
 

@@ -131,7 +131,7 @@ pub(super) fn counts(c: &Connection, run: i64) -> Result<crate::store::stats::Co
     crate::store::stats::counts_at(c, run)
 }
 
-pub(super) fn diff(c: &Connection, from: i64, to: i64) -> Result<serde_json::Value> {
+pub(super) fn diff(c: &Connection, from: i64, to: i64) -> Result<crate::store::diff::Diff> {
     crate::store::diff::diff_runs(c, from, to)
 }
 
