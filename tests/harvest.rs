@@ -276,3 +276,47 @@ fn a_hand_counted_registry_harvests_to_its_hand_counted_figures() {
         assert_eq!(got as u64, want, "{name}");
     }
 }
+
+/// The HTTP cache's rule lives in the fetch layer: a 304 for a page whose
+/// cached body the caller no longer holds is fetched again, unconditionally.
+#[test]
+fn a_304_without_a_stored_body_is_fetched_again_unconditionally() {
+    use renec_harvester::crawl::{Disposition, FetchSettings, Fetcher, Outcome, Request};
+    let site = site(generate(1, 141), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&site, dir.path());
+    let fetcher = Fetcher::new(FetchSettings::from_config(&cfg));
+    let base = url::Url::parse(&site.base_url()).unwrap();
+    fetcher
+        .install_robots(&fetcher.fetch_one(Fetcher::robots_request(&base)))
+        .unwrap();
+    let url = renec_harvester::registry::Registry::embedded()
+        .catalogue_url(&base)
+        .unwrap();
+    let first = fetcher.fetch_one(Request::new(url.clone()));
+    let Outcome::Response(r) = first.outcome else {
+        panic!("the catalogue answers")
+    };
+    let validators = renec_harvester::crawl::Validators {
+        etag: r.etag.clone(),
+        last_modified: r.last_modified.clone(),
+    };
+    assert!(validators.etag.is_some() || validators.last_modified.is_some());
+    let mut seen = Vec::new();
+    fetcher.fetch_all(
+        vec![Request {
+            url,
+            validators: Some(validators),
+        }],
+        |fetched| {
+            let not_modified = matches!(fetched.outcome, Outcome::NotModified);
+            seen.push((not_modified, fetched.request.validators.is_some()));
+            if not_modified {
+                Disposition::RefetchUnconditionally
+            } else {
+                Disposition::Done
+            }
+        },
+    );
+    assert_eq!(seen, vec![(true, true), (false, false)]);
+}

@@ -87,6 +87,15 @@ fn push_logged(attempts: &mut Vec<Attempt>, url: &url::Url, a: Attempt) {
     attempts.push(a);
 }
 
+/// What the caller of [`Fetcher::fetch_all`] makes of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    Done,
+    /// A 304 for a page whose cached body is gone: fetch it again without
+    /// validators (the HTTP cache's rule, kept in the fetch layer).
+    RefetchUnconditionally,
+}
+
 /// One try of one request: a row of `harvest_events`.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -459,7 +468,30 @@ impl Fetcher {
 
     /// Fetches every request on a pool of `concurrency` threads and hands
     /// each result to `on_result` on the calling thread, as it completes.
-    pub fn fetch_all(&self, requests: Vec<Request>, mut on_result: impl FnMut(Fetched)) {
+    ///
+    /// A conditional request answered 304 whose body the caller no longer
+    /// holds (`on_result` says `RefetchUnconditionally`) is fetched once
+    /// more without validators, and its answer handed over in turn.
+    pub fn fetch_all(
+        &self,
+        requests: Vec<Request>,
+        mut on_result: impl FnMut(Fetched) -> Disposition,
+    ) {
+        let mut again = Vec::new();
+        self.fetch_round(requests, |fetched| {
+            let conditional = fetched.request.validators.is_some();
+            let url = fetched.request.url.clone();
+            if matches!(on_result(fetched), Disposition::RefetchUnconditionally) && conditional {
+                again.push(Request::new(url));
+            }
+        });
+        self.fetch_round(again, |fetched| {
+            on_result(fetched);
+        });
+    }
+
+    /// One pass over `requests` on the worker pool.
+    fn fetch_round(&self, requests: Vec<Request>, mut on_result: impl FnMut(Fetched)) {
         if requests.is_empty() {
             return;
         }

@@ -3,6 +3,7 @@
 //! it arrives and committed in batches.
 
 use super::*;
+use crate::crawl::Disposition;
 
 /// Records answers as they arrive (split from `Harvest` so the worker pool
 /// can run while pages are written).
@@ -126,55 +127,50 @@ impl Harvest<'_> {
                 }),
             }
         }
-        let mut unconditional = Vec::new();
-        for round in 0..2 {
-            let batch = if round == 0 {
-                std::mem::take(&mut requests)
-            } else {
-                std::mem::take(&mut unconditional)
-            };
-            let fetcher = &self.fetcher;
-            let progress = &mut self.progress;
-            let mut recorder = Recorder {
-                store: &*self.store,
-                run_id: self.run.id,
-                summary: &mut self.summary,
-                issues: &mut self.issues,
-            };
-            let mut failure: Option<HarvestError> = None;
-            let mut since_commit = 0;
-            recorder.store.begin_batch()?;
-            fetcher.fetch_all(batch, |fetched| {
-                if failure.is_some() {
-                    return;
-                }
-                let url = fetched.request.url.clone();
-                match recorder.record(source, fetched) {
-                    Ok(Some(page)) => {
-                        got.insert(url.to_string(), page);
-                        progress.inc();
-                    }
-                    Ok(None) => unconditional.push(Request::new(url)),
-                    Err(e) => failure = Some(e),
-                }
-                since_commit += 1;
-                if since_commit >= CHECKPOINT_EVERY && failure.is_none() {
-                    since_commit = 0;
-                    let store = recorder.store;
-                    failure = store
-                        .commit_batch()
-                        .and_then(|_| store.begin_batch())
-                        .err()
-                        .map(Into::into);
-                }
-            });
-            recorder.store.commit_batch()?;
-            if let Some(e) = failure {
-                return Err(e);
+        let fetcher = &self.fetcher;
+        let progress = &mut self.progress;
+        let mut recorder = Recorder {
+            store: &*self.store,
+            run_id: self.run.id,
+            summary: &mut self.summary,
+            issues: &mut self.issues,
+        };
+        let mut failure: Option<HarvestError> = None;
+        let mut since_commit = 0;
+        recorder.store.begin_batch()?;
+        fetcher.fetch_all(requests, |fetched| {
+            if failure.is_some() {
+                return Disposition::Done;
             }
-            if unconditional.is_empty() {
-                break;
+            let url = fetched.request.url.clone();
+            let disposition = match recorder.record(source, fetched) {
+                Ok(Some(page)) => {
+                    got.insert(url.to_string(), page);
+                    progress.inc();
+                    Disposition::Done
+                }
+                // A 304 for a page whose body the cache no longer holds.
+                Ok(None) => Disposition::RefetchUnconditionally,
+                Err(e) => {
+                    failure = Some(e);
+                    Disposition::Done
+                }
+            };
+            since_commit += 1;
+            if since_commit >= CHECKPOINT_EVERY && failure.is_none() {
+                since_commit = 0;
+                let store = recorder.store;
+                failure = store
+                    .commit_batch()
+                    .and_then(|_| store.begin_batch())
+                    .err()
+                    .map(Into::into);
             }
+            disposition
+        });
+        recorder.store.commit_batch()?;
+        if let Some(e) = failure {
+            return Err(e);
         }
         Ok(urls
             .iter()
