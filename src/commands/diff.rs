@@ -1,7 +1,6 @@
 //! `diff`: what changed between two runs, as Markdown or JSON.
 
 use crate::config::Config;
-use crate::store::Store;
 use anyhow::{Context, Result};
 
 pub fn diff(
@@ -11,13 +10,7 @@ pub fn diff(
     format: &str,
     ui_url: Option<String>,
 ) -> Result<()> {
-    let path = cfg.sqlite_path();
-    let store = Store::open_existing(&path).with_context(|| {
-        format!(
-            "no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)",
-            path.display()
-        )
-    })?;
+    let store = super::existing_data(cfg)?;
     let published: Vec<i64> = store
         .published_runs()?
         .into_iter()

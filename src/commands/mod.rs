@@ -14,6 +14,17 @@ use anyhow::{Context, Result};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// The data database of `cfg`, which must exist (read commands).
+pub fn existing_data(cfg: &crate::config::Config) -> Result<crate::store::Store> {
+    let path = cfg.sqlite_path();
+    crate::store::Store::open_existing(&path).with_context(|| {
+        format!(
+            "no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)",
+            path.display()
+        )
+    })
+}
+
 /// `serve`: the API, the UI and the scheduler on API_HOST:API_PORT.
 pub fn serve(
     cfg: &crate::config::Config,

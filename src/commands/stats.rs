@@ -1,17 +1,10 @@
 //! `stats`: counts of the published data and the last run.
 
 use crate::config::Config;
-use crate::store::Store;
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 pub fn stats(cfg: &Config, json: bool) -> Result<()> {
-    let path = cfg.sqlite_path();
-    let store = Store::open_existing(&path).with_context(|| {
-        format!(
-            "no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)",
-            path.display()
-        )
-    })?;
+    let store = super::existing_data(cfg)?;
     let counts = store.current_counts()?;
     let last = store.last_run()?;
     let mut value = serde_json::to_value(&counts)?;
