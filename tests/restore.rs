@@ -37,6 +37,8 @@ fn a_restore_keeps_this_machines_keys_and_audit_and_waits_for_the_service_to_sto
     .to_string();
     let snapshot = ok(&cli(dir.path(), &["snapshot", "create"]));
     let id = snapshot.split_whitespace().next().unwrap().to_string();
+    let second = common::harvest(&common::config(&site, dir.path())).unwrap();
+    assert_eq!(second.run_id, 2);
     assert!(ok(&cli(dir.path(), &["apikey", "revoke", "j"])).contains("revoked j"));
     let k = ok(&cli(
         dir.path(),
@@ -100,6 +102,9 @@ fn a_restore_keeps_this_machines_keys_and_audit_and_waits_for_the_service_to_sto
         );
     }
     common::stop(child);
+    // Run ids never repeat: the snapshot held run 1, run 2 came after it.
+    let next = common::harvest(&common::config(&site, dir.path())).unwrap();
+    assert_eq!(next.run_id, 3, "run id 2 was given before the restore");
     // The snapshot carries no key at all.
     let data = rusqlite::Connection::open(dir.path().join("renec.sqlite3")).unwrap();
     let keys: i64 = data

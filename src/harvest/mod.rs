@@ -168,7 +168,13 @@ pub fn run_until(
     })?;
     let (run, resumed) = match store.unfinished_run()? {
         Some(run) => (run, true),
-        None => (store.create_run(&cfg.source_url)?, false),
+        None => {
+            // Run ids are the machine's: never reused after a restore.
+            let local = crate::store::local::LocalStore::for_config(cfg)?;
+            let run = store.create_run(&cfg.source_url, local.issued_run_id()?)?;
+            local.record_run_id(run.id)?;
+            (run, false)
+        }
     };
     tracing::info!(run_id = run.id, resumed, source_url = %cfg.source_url, "harvest_started");
     let checkpoint = if resumed {

@@ -122,6 +122,22 @@ impl LocalStore {
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
     }
 
+    /// The highest run id this machine ever gave (0: none yet).
+    pub fn issued_run_id(&self) -> Result<i64> {
+        Ok(self
+            .state("highest_run_id")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Remembers that run `id` was given.
+    pub fn record_run_id(&self, id: i64) -> Result<()> {
+        if id > self.issued_run_id()? {
+            self.set_state("highest_run_id", &id.to_string())?;
+        }
+        Ok(())
+    }
+
     /// A value this machine remembers (`job_last_run:harvest`, …).
     pub fn state(&self, key: &str) -> Result<Option<String>> {
         Ok(self

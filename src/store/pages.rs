@@ -222,7 +222,7 @@ mod tests {
     fn bodies_are_stored_once_compressed_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
-        let run = store.create_run("http://x").unwrap().id;
+        let run = store.create_run("http://x", 0).unwrap().id;
         let body = "Comité ".repeat(500).into_bytes();
         let page = PageRecord {
             run_id: run,
@@ -259,7 +259,7 @@ mod tests {
             store.validators().unwrap()["http://x/a"].etag.as_deref(),
             Some("\"v1\"")
         );
-        let next = store.create_run("http://x").unwrap().id;
+        let next = store.create_run("http://x", 0).unwrap().id;
         let reused = store
             .in_transaction(|tx| tx.put_not_modified(next, "detail", "http://x/a"))
             .unwrap()

@@ -67,14 +67,20 @@ impl Store {
         Ok(self.conn.query_row(&sql, [], run_info).optional()?)
     }
 
-    pub fn create_run(&self, source_url: &str) -> Result<RunInfo> {
+    /// Starts a run. Its id is above every id this database holds and above
+    /// `issued` (the highest id this machine ever gave, kept outside the
+    /// data): after a restore of an older snapshot, run ids never repeat.
+    pub fn create_run(&self, source_url: &str, issued: i64) -> Result<RunInfo> {
         let basis = self.last_published_run()?;
+        let held: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM runs", [], |r| r.get(0))?;
+        let id = held.max(issued) + 1;
         self.conn.execute(
-            "INSERT INTO runs (status, started_at, basis_run, binary_version, source_url) VALUES ('running', ?1, ?2, ?3, ?4)",
-            params![now_text(), basis, env!("CARGO_PKG_VERSION"), source_url],
+            "INSERT INTO runs (id, status, started_at, basis_run, binary_version, source_url) VALUES (?1, 'running', ?2, ?3, ?4, ?5)",
+            params![id, now_text(), basis, env!("CARGO_PKG_VERSION"), source_url],
         )?;
-        self.run(self.conn.last_insert_rowid())
-            .map(|r| r.expect("just inserted"))
+        self.run(id).map(|r| r.expect("just inserted"))
     }
 
     pub fn run(&self, id: i64) -> Result<Option<RunInfo>> {
