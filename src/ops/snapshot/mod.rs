@@ -158,13 +158,25 @@ impl Snapshots {
         let id = format!("{}-r{}", now.format("%Y%m%dT%H%M%S%.3fZ"), published);
         let raw = self.dir.join(format!(".{id}.sqlite3.tmp"));
         let _ = std::fs::remove_file(&raw);
-        store.copy_into(&raw)?;
-        let result = self.seal(
-            &id,
-            &raw,
-            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        );
+        let result = store.copy_into(&raw).map_err(Into::into).and_then(|()| {
+            self.seal(
+                &id,
+                &raw,
+                now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            )
+        });
         let _ = std::fs::remove_file(&raw);
+        if result.is_err() {
+            // A full disk or any other failure leaves nothing behind: no
+            // temporary file and no data file without its manifest.
+            for leftover in [
+                self.dir.join(format!(".{id}.sqlite3.zst.tmp")),
+                self.dir.join(format!(".{id}.json.tmp")),
+                self.data_path(&id),
+            ] {
+                let _ = std::fs::remove_file(leftover);
+            }
+        }
         result
     }
 
