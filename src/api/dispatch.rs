@@ -209,7 +209,7 @@ async fn dispatch(
             return ("auth", r);
         }
     };
-    let params = match Params::parse(query, route.params) {
+    let params = match Params::parse_groups(query, route.params) {
         Ok(p) => p,
         Err(e) => return (template, http::error_response(&e)),
     };

@@ -23,6 +23,12 @@ fn decode(part: &str) -> Result<String, ()> {
 impl Params {
     /// Parses a raw query string, accepting only `allowed` names.
     pub fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Params, ApiError> {
+        Params::parse_groups(raw, &[allowed])
+    }
+
+    /// Parses a raw query string, accepting only the names of `groups`
+    /// (a route's filters, its paging, …).
+    pub fn parse_groups(raw: Option<&str>, groups: &[&[&str]]) -> Result<Params, ApiError> {
         let mut values = BTreeMap::new();
         for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -40,12 +46,13 @@ impl Params {
                     ),
                 )
             })?;
-            if !allowed.contains(&key.as_str()) {
+            if !groups.iter().any(|g| g.contains(&key.as_str())) {
+                let accepted: Vec<&str> = groups.iter().flat_map(|g| g.iter().copied()).collect();
                 return Err(ApiError::bad_parameter(
                     &key,
                     format!(
                         "unknown parameter `{key}`; this endpoint accepts: {}",
-                        allowed.join(", ")
+                        accepted.join(", ")
                     ),
                 ));
             }

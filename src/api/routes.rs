@@ -49,7 +49,8 @@ pub struct Route {
     pub verb: Verb,
     /// `/api/v1/ec/{clave}`; a `{…}` may sit inside a segment (`ec.{format}`).
     pub path: &'static str,
-    pub params: &'static [&'static str],
+    /// The query parameters it accepts, in groups (filters, paging…).
+    pub params: &'static [&'static [&'static str]],
     /// Answers belong to the published run: cached and revalidated by ETag.
     pub cached: bool,
     pub access: Access,
@@ -79,8 +80,9 @@ macro_rules! route {
     };
 }
 
-/// A list of standards: its filters, sort and paging.
-const EC_LIST: &[&str] = &[
+// The parameters of each route, in groups: an entity's filters, then how
+// a list pages (or `bom` for an export of the whole list).
+const EC_FILTERS: &[&str] = &[
     "q",
     "sector",
     "nivel",
@@ -92,43 +94,20 @@ const EC_LIST: &[&str] = &[
     "estado",
     "include_retired",
     "as_of",
-    "sort",
-    "limit",
-    "offset",
-    "cursor",
 ];
-const CERT_EXPORT: &[&str] = &["q", "ec", "min_ec", "tipo", "estado", "as_of", "bom"];
-const CERT_LIST: &[&str] = &[
-    "q", "ec", "min_ec", "tipo", "estado", "as_of", "sort", "limit", "offset", "cursor",
-];
-const CENTRO_EXPORT: &[&str] = &["q", "ec", "min_ec", "as_of", "bom"];
-const CENTRO_LIST: &[&str] = &[
-    "q", "ec", "min_ec", "as_of", "sort", "limit", "offset", "cursor",
-];
-const COMITE_EXPORT: &[&str] = &["q", "estado", "ec", "min_ec", "as_of", "bom"];
-const COMITE_LIST: &[&str] = &[
-    "q", "estado", "ec", "min_ec", "as_of", "sort", "limit", "offset", "cursor",
-];
-const SECTOR_LIST: &[&str] = &["q", "as_of", "limit", "offset", "cursor"];
-const SECTOR_EXPORT: &[&str] = &["q", "as_of", "bom"];
-const EC_EXPORT: &[&str] = &[
-    "q",
-    "sector",
-    "nivel",
-    "comite",
-    "vigente",
-    "tipo",
-    "certificador",
-    "centro",
-    "estado",
-    "include_retired",
-    "as_of",
-    "bom",
-];
-const AS_OF: &[&str] = &["as_of"];
+const CERT_FILTERS: &[&str] = &["q", "ec", "min_ec", "tipo", "estado", "as_of"];
+const CENTRO_FILTERS: &[&str] = &["q", "ec", "min_ec", "as_of"];
+const COMITE_FILTERS: &[&str] = &["q", "estado", "ec", "min_ec", "as_of"];
+const SECTOR_FILTERS: &[&str] = &["q", "as_of"];
+/// Paging of a list (a cursor or an offset).
 const PAGE: &[&str] = &["limit", "offset", "cursor"];
-const FEED: &[&str] = &["entity", "sector", "estado", "limit"];
-const NONE: &[&str] = &[];
+/// Paging of a list that can be sorted.
+const SORTED: &[&str] = &["sort", "limit", "offset", "cursor"];
+/// An export's byte-order mark.
+const BOM: &[&str] = &["bom"];
+const AS_OF: &[&[&str]] = &[&["as_of"]];
+const FEED: &[&[&str]] = &[&["entity", "sector", "estado", "limit"]];
+const NONE: &[&[&str]] = &[];
 
 /// Every route, in matching order (a literal segment before a `{…}` one).
 pub static ROUTES: &[Route] = &[
@@ -136,45 +115,45 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/ready", NONE, cached: false, Open, h!(|r, _| health::ready(r))),
     route!(Get "/metrics", NONE, cached: false, Open, h!(|r, _| health::metrics(r))),
     route!(Get "/api/v1/openapi.json", NONE, cached: false, Open, h!(|_r, _| async { Ok(http::openapi()) })),
-    route!(Get "/api/v1/ec", EC_LIST, cached: true, Read, h!(|r, _| estandares::list(r))),
+    route!(Get "/api/v1/ec", &[EC_FILTERS, SORTED], cached: true, Read, h!(|r, _| estandares::list(r))),
     route!(Get "/api/v1/ec/{clave}", AS_OF, cached: true, Read, h!(|r, a| estandares::get(r, &a[0]))),
     route!(Get "/api/v1/ec/{clave}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, Kind::Ec, &a[0]))),
-    route!(Get "/api/v1/certificadores", CERT_LIST, cached: true, Read, h!(|r, _| certificadores::list(r))),
+    route!(Get "/api/v1/certificadores", &[CERT_FILTERS, SORTED], cached: true, Read, h!(|r, _| certificadores::list(r))),
     route!(Get "/api/v1/certificadores/tipos", AS_OF, cached: true, Read, h!(|r, _| certificadores::types(r))),
     route!(Get "/api/v1/certificadores/{id}", AS_OF, cached: true, Read, h!(|r, a| certificadores::get(r, &a[0]))),
-    route!(Get "/api/v1/certificadores/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| certificadores::standards(r, &a[0]))),
+    route!(Get "/api/v1/certificadores/{id}/estandares", &[EC_FILTERS, SORTED], cached: true, Read, h!(|r, a| certificadores::standards(r, &a[0]))),
     route!(Get "/api/v1/certificadores/{id}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, Kind::Certificador, &a[0]))),
-    route!(Get "/api/v1/centros", CENTRO_LIST, cached: true, Read, h!(|r, _| centros::list(r))),
+    route!(Get "/api/v1/centros", &[CENTRO_FILTERS, SORTED], cached: true, Read, h!(|r, _| centros::list(r))),
     route!(Get "/api/v1/centros/{id}", AS_OF, cached: true, Read, h!(|r, a| centros::get(r, &a[0]))),
-    route!(Get "/api/v1/centros/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| centros::standards(r, &a[0]))),
-    route!(Get "/api/v1/comites", COMITE_LIST, cached: true, Read, h!(|r, _| comites::list(r))),
+    route!(Get "/api/v1/centros/{id}/estandares", &[EC_FILTERS, SORTED], cached: true, Read, h!(|r, a| centros::standards(r, &a[0]))),
+    route!(Get "/api/v1/comites", &[COMITE_FILTERS, SORTED], cached: true, Read, h!(|r, _| comites::list(r))),
     route!(Get "/api/v1/comites/{id}", AS_OF, cached: true, Read, h!(|r, a| comites::get(r, &a[0]))),
-    route!(Get "/api/v1/comites/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| comites::standards(r, &a[0]))),
+    route!(Get "/api/v1/comites/{id}/estandares", &[EC_FILTERS, SORTED], cached: true, Read, h!(|r, a| comites::standards(r, &a[0]))),
     route!(Get "/api/v1/comites/{id}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, Kind::Comite, &a[0]))),
-    route!(Get "/api/v1/sectores", SECTOR_LIST, cached: true, Read, h!(|r, _| sectores::list(r))),
+    route!(Get "/api/v1/sectores", &[SECTOR_FILTERS, PAGE], cached: true, Read, h!(|r, _| sectores::list(r))),
     route!(Get "/api/v1/sectores/{id}", AS_OF, cached: true, Read, h!(|r, a| sectores::get(r, &a[0]))),
-    route!(Get "/api/v1/sectores/{id}/estandares", EC_LIST, cached: true, Read, h!(|r, a| sectores::standards(r, &a[0]))),
+    route!(Get "/api/v1/sectores/{id}/estandares", &[EC_FILTERS, SORTED], cached: true, Read, h!(|r, a| sectores::standards(r, &a[0]))),
     route!(Get "/api/v1/estados", AS_OF, cached: true, Read, h!(|r, _| estados::list(r))),
-    route!(Get "/api/v1/search", &["q", "limit", "offset", "cursor"], cached: true, Read, h!(|r, _| search::search(r))),
-    route!(Get "/api/v1/graph", &["sector", "estado", "certifica_en"], cached: true, Read, h!(|r, _| search::graph(r))),
+    route!(Get "/api/v1/search", &[&["q"], PAGE], cached: true, Read, h!(|r, _| search::search(r))),
+    route!(Get "/api/v1/graph", &[&["sector", "estado", "certifica_en"]], cached: true, Read, h!(|r, _| search::graph(r))),
     route!(Get "/api/v1/stats", NONE, cached: true, Read, h!(|r, _| runs::stats(r))),
-    route!(Get "/api/v1/runs", PAGE, cached: false, Read, h!(|r, _| runs::list(r))),
+    route!(Get "/api/v1/runs", &[PAGE], cached: false, Read, h!(|r, _| runs::list(r))),
     route!(Get "/api/v1/runs/{id}", NONE, cached: false, Read, h!(|r, a| runs::get(r, &a[0]))),
-    route!(Get "/api/v1/runs/{id}/diff", &["against", "format"], cached: false, Read, h!(|r, a| changes::diff(r, &a[0]))),
+    route!(Get "/api/v1/runs/{id}/diff", &[&["against", "format"]], cached: false, Read, h!(|r, a| changes::diff(r, &a[0]))),
     route!(Get "/api/v1/changes.json", FEED, cached: true, Read, h!(|r, _| changes::feed(r, false))),
     route!(Get "/api/v1/changes.atom", FEED, cached: true, Read, h!(|r, _| changes::feed(r, true))),
     route!(Get "/api/v1/scheduler", NONE, cached: false, Read, h!(|r, _| runs::scheduler(r))),
-    route!(Get "/api/v1/export/ec.{format}", EC_EXPORT, cached: false, Read, h!(|r, a| export::export(r, Kind::Ec, &a[0]))),
-    route!(Get "/api/v1/export/certificadores.{format}", CERT_EXPORT, cached: false, Read, h!(|r, a| export::export(r, Kind::Certificador, &a[0]))),
-    route!(Get "/api/v1/export/centros.{format}", CENTRO_EXPORT, cached: false, Read, h!(|r, a| export::export(r, Kind::Centro, &a[0]))),
-    route!(Get "/api/v1/export/comites.{format}", COMITE_EXPORT, cached: false, Read, h!(|r, a| export::export(r, Kind::Comite, &a[0]))),
-    route!(Get "/api/v1/export/sectores.{format}", SECTOR_EXPORT, cached: false, Read, h!(|r, a| export::export(r, Kind::Sector, &a[0]))),
+    route!(Get "/api/v1/export/ec.{format}", &[EC_FILTERS, BOM], cached: false, Read, h!(|r, a| export::export(r, Kind::Ec, &a[0]))),
+    route!(Get "/api/v1/export/certificadores.{format}", &[CERT_FILTERS, BOM], cached: false, Read, h!(|r, a| export::export(r, Kind::Certificador, &a[0]))),
+    route!(Get "/api/v1/export/centros.{format}", &[CENTRO_FILTERS, BOM], cached: false, Read, h!(|r, a| export::export(r, Kind::Centro, &a[0]))),
+    route!(Get "/api/v1/export/comites.{format}", &[COMITE_FILTERS, BOM], cached: false, Read, h!(|r, a| export::export(r, Kind::Comite, &a[0]))),
+    route!(Get "/api/v1/export/sectores.{format}", &[SECTOR_FILTERS, BOM], cached: false, Read, h!(|r, a| export::export(r, Kind::Sector, &a[0]))),
     route!(Post "/api/v1/admin/harvest", NONE, cached: false, Admin, h!(|r, _| admin::start_harvest(r))),
     route!(Post "/api/v1/admin/harvest/stop", NONE, cached: false, Admin, h!(|r, _| admin::stop_harvest(r))),
     route!(Get "/api/v1/admin/snapshots", NONE, cached: false, Admin, h!(|r, _| admin::snapshots(r, false))),
     route!(Post "/api/v1/admin/snapshots", NONE, cached: false, Admin, h!(|r, _| admin::snapshots(r, true))),
     route!(Get "/api/v1/admin/config", NONE, cached: false, Admin, h!(|r, _| admin::config(r))),
-    route!(Get "/api/v1/admin/audit", PAGE, cached: false, Admin, h!(|r, _| admin::audit(r))),
+    route!(Get "/api/v1/admin/audit", &[PAGE], cached: false, Admin, h!(|r, _| admin::audit(r))),
 ];
 
 /// What a path and method found.
@@ -318,7 +297,11 @@ mod tests {
                 (
                     r.verb.as_str().to_string(),
                     r.path.to_string(),
-                    r.params.iter().map(|p| p.to_string()).collect(),
+                    r.params
+                        .iter()
+                        .flat_map(|g| g.iter())
+                        .map(|p| p.to_string())
+                        .collect(),
                     captures,
                 )
             })

@@ -342,8 +342,10 @@ impl DaemonState {
         let store = Store::open(&self.cfg.sqlite_path())?;
         let (e, i, b) = store.prune(self.cfg.retention_events_days)?;
         store.optimize()?;
+        let audit =
+            LocalStore::for_config(&self.cfg)?.prune_audit(self.cfg.retention_audit_days)?;
         Ok(format!(
-            "pruned {e} events, {i} data issues, {b} page bodies"
+            "pruned {e} events, {i} data issues, {b} page bodies, {audit} audit records"
         ))
     }
 
@@ -388,5 +390,37 @@ impl DaemonState {
             }
         }
         Ok(format!("{} bundles loaded", loaded.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `retention.audit_days` is applied by the nightly retention job.
+    #[test]
+    fn retention_prunes_audit_records_older_than_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config {
+            data_dir: dir.path().to_path_buf(),
+            retention_audit_days: 30,
+            ..Config::defaults()
+        };
+        let local = LocalStore::for_config(&cfg).unwrap();
+        local
+            .conn
+            .execute_batch(
+                "INSERT INTO audit_log (at, event, outcome) VALUES ('2001-01-01T00:00:00.000Z', 'old', 'ok');",
+            )
+            .unwrap();
+        local
+            .audit("recent", None, None, "ok", &serde_json::json!({}))
+            .unwrap();
+        let d = DaemonState::new(cfg, Registry::embedded(), true);
+        let said = d.retention_blocking().unwrap();
+        assert!(said.ends_with("1 audit records"), "{said}");
+        let (left, total) = local.audit_entries(10, 0).unwrap();
+        assert_eq!(total, 1);
+        assert_eq!(left[0].event, "recent");
     }
 }

@@ -68,8 +68,13 @@ pub struct Diff {
 
 impl Diff {
     /// The changes of one kind (empty when the kind is unknown).
-    pub fn kind(&self, kind: &str) -> KindChanges {
-        self.kinds.get(kind).cloned().unwrap_or_default()
+    pub fn kind(&self, kind: &str) -> &KindChanges {
+        static NONE: KindChanges = KindChanges {
+            added: Vec::new(),
+            removed: Vec::new(),
+            changed: None,
+        };
+        self.kinds.get(kind).unwrap_or(&NONE)
     }
 
     pub fn has_changes(&self) -> bool {
