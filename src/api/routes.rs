@@ -178,17 +178,15 @@ fn segment(template: &str, seg: &str) -> Option<Option<String>> {
 
 /// The `{…}` values when `segs` (decoded) match `template`.
 fn matches(template: &str, segs: &[String]) -> Option<Vec<String>> {
-    let parts: Vec<&str> = template.trim_matches('/').split('/').collect();
-    if parts.len() != segs.len() {
-        return None;
-    }
+    // No allocation for the routes that do not match (every request tries several).
+    let mut parts = template.trim_matches('/').split('/');
     let mut values = Vec::new();
-    for (t, s) in parts.iter().zip(segs) {
-        if let Some(v) = segment(t, s)? {
+    for s in segs {
+        if let Some(v) = segment(parts.next()?, s)? {
             values.push(v);
         }
     }
-    Some(values)
+    parts.next().is_none().then_some(values)
 }
 
 /// The route of a request (HEAD is answered as GET).
