@@ -16,7 +16,7 @@ if ! command -v musl-gcc >/dev/null || ! command -v file >/dev/null; then
   echo "== installing musl-tools (ring, SQLite and zstd compile C) and file"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools file >/dev/null
 fi
-if ! rustup target list --installed | grep -qx "$target"; then
+if ! grep -qx "$target" <<<"$(rustup target list --installed)"; then
   echo "== adding the $target target"
   rustup target add "$target"
 fi
@@ -25,11 +25,11 @@ echo "== static release binary"
 CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target "$target" --bin renec-harvester
 bin="target/$target/release/renec-harvester"
 file "$bin" | tee "$out/binary-file.txt"
-if ! file "$bin" | grep -q "statically linked\|static-pie linked"; then
+if ! grep -q "statically linked\|static-pie linked" "$out/binary-file.txt"; then
   echo "error: $bin is not statically linked" >&2
   exit 1
 fi
-if ldd "$bin" 2>&1 | grep -q "=>"; then
+if grep -q "=>" <<<"$(ldd "$bin" 2>&1 || true)"; then
   echo "error: ldd lists shared libraries for $bin" >&2
   exit 1
 fi

@@ -5,8 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/packages
-deb=$(ls "$out"/renec-harvester_*.deb | head -1)
-rpm=$(ls "$out"/renec-harvester-*.rpm | head -1)
+# No "| head" or "| grep -q" here: with pipefail, a reader that stops early
+# kills the writer with SIGPIPE and the script exits 141 (it did in CI).
+debs=("$out"/renec-harvester_*.deb)
+rpms=("$out"/renec-harvester-*.rpm)
+deb=${debs[0]}
+rpm=${rpms[0]}
+[[ -f $deb && -f $rpm ]] || { echo "error: no .deb or .rpm in $out: run packaging/build.sh first" >&2; exit 1; }
 
 need=()
 command -v lintian >/dev/null || need+=(lintian)
@@ -33,7 +38,8 @@ echo "== rpm -qip / -qlp"
 rpm -qip "$rpm"
 rpm -qlp "$rpm" | tee "$out/rpm-contents.txt"
 grep -q "^/usr/bin/renec-harvester$" "$out/rpm-contents.txt"
-rpm -qp --configfiles "$rpm" | grep -q "/etc/renec-harvester/config.toml"
+rpm -qp --configfiles "$rpm" >"$out/rpm-configfiles.txt"
+grep -q "/etc/renec-harvester/config.toml" "$out/rpm-configfiles.txt" || { echo "error: config.toml is not a config file in the .rpm" >&2; exit 1; }
 
 echo "== the installed binary, from a throwaway root, against the test site"
 root=$(mktemp -d)
