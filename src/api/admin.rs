@@ -113,6 +113,15 @@ pub async fn snapshots(req: &Request<'_>, create: bool) -> Result<Reply, ApiErro
             }
             Err(e) => return Err(ApiError::internal(e)),
         };
+        // The off-machine copy follows on its own thread (an upload may
+        // take minutes); a failure is logged and retried by the next snapshot.
+        let cfg = req.state.cfg.clone();
+        tokio::task::spawn_blocking(move || {
+            let snaps = Snapshots::new(&cfg.data_dir);
+            if let Err(e) = crate::ops::snapshot::remote::back_up(&cfg, &snaps) {
+                tracing::error!(error = %e, "snapshot_backup_failed");
+            }
+        });
         req.state.audit(
             "snapshot_create",
             Some(actor),

@@ -1,6 +1,7 @@
 //! `snapshot`: create, list, verify, restore, export, import, retain.
 
 use crate::config::Config;
+use crate::ops::snapshot::remote;
 use crate::store::Store;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -8,14 +9,24 @@ use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
 pub enum SnapshotAction {
-    /// Make a snapshot of the database now.
+    /// Make a snapshot of the database now (and upload it when S3_BUCKET is set).
     Create,
-    /// The snapshots in the data directory, oldest first.
-    List,
+    /// The snapshots in the data directory (or, with --remote, in the S3 bucket), oldest first.
+    List {
+        #[arg(long)]
+        remote: bool,
+    },
     /// Check a snapshot (size, SHA-256, SQLite integrity); exit 1 if damaged.
     Verify { id: String },
-    /// Replace the database with a snapshot (atomic; the replaced file is kept).
-    Restore { id: String },
+    /// Replace the database with a snapshot (atomic; the replaced file is kept);
+    /// --remote fetches it from the S3 bucket first.
+    Restore {
+        id: String,
+        #[arg(long)]
+        remote: bool,
+    },
+    /// Upload to the S3 bucket every snapshot it lacks, then apply retention there.
+    Upload,
     /// Write one self-contained bundle of a snapshot (default: a new one) for an air-gapped mirror.
     Export {
         file: PathBuf,
@@ -28,7 +39,8 @@ pub enum SnapshotAction {
         #[arg(long)]
         force: bool,
     },
-    /// Delete snapshots beyond the configured daily and weekly ones (never the last good one).
+    /// Delete snapshots beyond the configured daily and weekly ones (never the last good one),
+    /// here and in the S3 bucket.
     Retain,
 }
 
@@ -57,6 +69,29 @@ fn nobody_else_uses(cfg: &Config) -> Result<crate::ops::lock::HarvestLock> {
     )
 }
 
+/// The S3 bucket, or an error saying how to configure one.
+fn need_remote(cfg: &Config) -> Result<remote::Remote> {
+    remote::Remote::from_config(cfg)?.context(
+        "no S3 bucket is configured: set S3_BUCKET (backup.s3_bucket), AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, and S3_ENDPOINT for an S3-compatible store",
+    )
+}
+
+fn print_backup(done: Option<remote::BackedUp>) {
+    if let Some(b) = done {
+        println!(
+            "off-machine copy {}: {} uploaded{}, {} deleted by retention",
+            b.target,
+            b.uploaded.len(),
+            if b.uploaded.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", b.uploaded.join(", "))
+            },
+            b.deleted.len()
+        );
+    }
+}
+
 pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
     use crate::ops::snapshot::Snapshots;
     let snaps = Snapshots::new(&cfg.data_dir);
@@ -78,13 +113,27 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
                 .with_context(|| format!("no database at {}", db.display()))?;
             let m = snaps.create(&store)?;
             show(&m);
+            snaps.verify(&m.id)?;
+            print_backup(remote::back_up(cfg, &snaps)?);
         }
-        SnapshotAction::List => {
+        SnapshotAction::List { remote: false } => {
             let all = snaps.list()?;
             if all.is_empty() {
                 println!("no snapshots in {}", snaps.dir().display());
             }
             all.iter().for_each(show);
+        }
+        SnapshotAction::List { remote: true } => {
+            let bucket = need_remote(cfg)?;
+            let all = bucket.list()?;
+            if all.is_empty() {
+                println!("no snapshots in {}", bucket.describe());
+            }
+            all.iter().for_each(show);
+        }
+        SnapshotAction::Upload => {
+            need_remote(cfg)?;
+            print_backup(remote::back_up(cfg, &snaps)?);
         }
         SnapshotAction::Verify { id } => match snaps.verify(&id) {
             Ok(m) => {
@@ -96,8 +145,21 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         },
-        SnapshotAction::Restore { id } => {
+        SnapshotAction::Restore { id, remote } => {
             let _quiet = nobody_else_uses(cfg)?;
+            if remote {
+                let bucket = need_remote(cfg)?;
+                if snaps.verify(&id).is_err() {
+                    let m = bucket.download(&snaps, &id)?;
+                    println!(
+                        "fetched {} ({:.1} MB) from {} into {}; it verifies",
+                        m.id,
+                        m.compressed_size as f64 / 1e6,
+                        bucket.describe(),
+                        snaps.dir().display()
+                    );
+                }
+            }
             let (m, kept) = snaps.restore(&id, &db)?;
             cli_audit(
                 cfg,
@@ -160,6 +222,7 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
                 deleted.len(),
                 snaps.list()?.len()
             );
+            print_backup(remote::back_up(cfg, &snaps)?);
         }
     }
     Ok(ExitCode::SUCCESS)

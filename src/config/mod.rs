@@ -229,6 +229,28 @@ config_table! {
     /// Time zone of the schedules (IANA name).
     timezone: String = "America/Mexico_City",
         key "schedule.timezone", env "RENEC_TIMEZONE", rule time_zone, secret false;
+    /// S3 bucket for off-machine copies of the snapshots: each snapshot is uploaded after it
+    /// verifies and retention applies there too (empty: no off-machine copies).
+    s3_bucket: String = "",
+        key "backup.s3_bucket", env "S3_BUCKET", rule s3_bucket, secret false;
+    /// Region of the bucket (signs the requests; picks the AWS endpoint when no endpoint is set).
+    s3_region: String = "us-east-1",
+        key "backup.s3_region", env "AWS_REGION", rule s3_region, secret false;
+    /// Endpoint of an S3-compatible store (`https://minio.example.org:9000`), path-style; empty: AWS.
+    s3_endpoint: String = "",
+        key "backup.s3_endpoint", env "S3_ENDPOINT", rule opt_http_url, secret false;
+    /// Folder (key prefix) of the snapshots in the bucket.
+    s3_prefix: String = "renec-harvester/snapshots/",
+        key "backup.s3_prefix", env "S3_PREFIX", rule string, secret false;
+    /// Access key id for the bucket.
+    aws_access_key_id: String = "",
+        key "backup.aws_access_key_id", env "AWS_ACCESS_KEY_ID", rule string, secret false;
+    /// Secret access key for the bucket.
+    aws_secret_access_key: String = "",
+        key "backup.aws_secret_access_key", env "AWS_SECRET_ACCESS_KEY", rule string, secret true;
+    /// Snapshots larger than this many MiB are uploaded in parts of this size (5 to 512).
+    s3_part_mb: u32 = "16",
+        key "backup.s3_part_mb", env "S3_PART_MB", rule |v| int_range(v, 5, 512), secret false;
     /// A Slack-compatible webhook told about each run (published or held); empty: none.
     webhook_url: String = "",
         key "notify.webhook_url", env "RENEC_WEBHOOK_URL", rule opt_http_url, secret true;
@@ -396,6 +418,23 @@ impl Config {
                 value: "(redacted)".into(),
                 rule: "must be a valid postgres:// URL, a sqlite:// URL or a file path".into(),
             });
+        }
+        if !self.s3_bucket.is_empty() {
+            for (name, value) in [
+                ("AWS_ACCESS_KEY_ID", &self.aws_access_key_id),
+                ("AWS_SECRET_ACCESS_KEY", &self.aws_secret_access_key),
+            ] {
+                if value.is_empty() {
+                    return Err(ConfigError::Invalid {
+                        name: name.into(),
+                        value: String::new(),
+                        rule: format!(
+                            "must be set when S3_BUCKET is ({:?}): the off-machine copies need credentials",
+                            self.s3_bucket
+                        ),
+                    });
+                }
+            }
         }
         Ok(())
     }

@@ -65,6 +65,33 @@ pub(super) fn origins(v: &str) -> Result<Vec<String>, String> {
     Ok(items)
 }
 
+pub(super) fn s3_bucket(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    let ok = v.is_empty()
+        || ((3..=63).contains(&v.len())
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && v.as_bytes()[0].is_ascii_alphanumeric()
+            && v.as_bytes()[v.len() - 1].is_ascii_alphanumeric());
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err("must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens, starting and ending with a letter or digit (empty: no off-machine copies)".into())
+    }
+}
+
+pub(super) fn s3_region(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        Ok(v.to_string())
+    } else {
+        Err("must be a region name such as us-east-1 or mx-central-1".into())
+    }
+}
+
 pub(super) fn boolean(v: &str) -> Result<bool, String> {
     match v.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),

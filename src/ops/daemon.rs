@@ -331,8 +331,17 @@ impl DaemonState {
             self.cfg.snapshot_keep_daily as usize,
             self.cfg.snapshot_keep_weekly as usize,
         )?;
+        let remote = match super::snapshot::remote::back_up(&self.cfg, &snaps)? {
+            Some(b) => format!(
+                "; {} uploaded to {}, {} deleted there",
+                b.uploaded.len(),
+                b.target,
+                b.deleted.len()
+            ),
+            None => String::new(),
+        };
         Ok(format!(
-            "snapshot {} ({} old ones deleted)",
+            "snapshot {} ({} old ones deleted{remote})",
             m.id,
             deleted.len()
         ))

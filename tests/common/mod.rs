@@ -138,6 +138,11 @@ pub fn bin() -> std::process::Command {
         "RENEC_DATA_DIR",
         "RENEC_SOURCE_URL",
         "CONCURRENT_REQUESTS",
+        "S3_BUCKET",
+        "S3_ENDPOINT",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
     ] {
         cmd.env_remove(var);
     }

@@ -8,6 +8,7 @@
 //! ignored (a crash never leaves a partial snapshot that looks whole).
 
 mod bundle;
+pub mod remote;
 
 use crate::store::stats::Counts;
 use crate::store::Store;
@@ -53,6 +54,8 @@ pub enum SnapshotError {
     },
     #[error("the bundle was written by schema version {found}, newer than this binary's {supported}; upgrade renec-harvester")]
     TooNew { found: i64, supported: i64 },
+    #[error("off-machine copy: {0}")]
+    Remote(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -388,20 +391,8 @@ impl Snapshots {
     /// `weekly` ISO weeks; deletes the rest, but never the last good one.
     /// Returns the ids deleted.
     pub fn retain(&self, daily: usize, weekly: usize) -> Result<Vec<String>> {
-        use chrono::Datelike;
         let all = self.list()?;
-        let mut keep: std::collections::BTreeSet<String> =
-            all.iter().rev().take(daily).map(|m| m.id.clone()).collect();
-        let mut weeks = std::collections::BTreeSet::new();
-        for m in all.iter().rev() {
-            let Ok(t) = chrono::DateTime::parse_from_rfc3339(&m.created_at) else {
-                continue;
-            };
-            let week = (t.iso_week().year(), t.iso_week().week());
-            if weeks.len() < weekly && weeks.insert(week) {
-                keep.insert(m.id.clone());
-            }
-        }
+        let mut keep = kept_by_retention(&all, daily, weekly);
         // Never delete the only good snapshot: when none of those kept
         // verifies, keep the newest one that does.
         if !keep.iter().any(|id| self.verify(id).is_ok()) {
@@ -420,6 +411,30 @@ impl Snapshots {
         }
         Ok(deleted)
     }
+}
+
+/// The retention rule, for the local folder and the remote copy alike: of
+/// `all` (oldest first), the ids of the newest `daily` and of the newest of
+/// each of the last `weekly` ISO weeks.
+pub fn kept_by_retention(
+    all: &[Manifest],
+    daily: usize,
+    weekly: usize,
+) -> std::collections::BTreeSet<String> {
+    use chrono::Datelike;
+    let mut keep: std::collections::BTreeSet<String> =
+        all.iter().rev().take(daily).map(|m| m.id.clone()).collect();
+    let mut weeks = std::collections::BTreeSet::new();
+    for m in all.iter().rev() {
+        let Ok(t) = chrono::DateTime::parse_from_rfc3339(&m.created_at) else {
+            continue;
+        };
+        let week = (t.iso_week().year(), t.iso_week().week());
+        if weeks.len() < weekly && weeks.insert(week) {
+            keep.insert(m.id.clone());
+        }
+    }
+    keep
 }
 
 #[cfg(test)]
