@@ -127,7 +127,12 @@ enum ConfigAction {
     /// Validate and print the effective configuration (secrets redacted).
     Check,
     /// Print an annotated configuration file with every option at its default.
-    Example,
+    Example {
+        /// The file the packages install at /etc/renec-harvester/config.toml instead
+        /// (it sets the service's data directory and environment files).
+        #[arg(long)]
+        packaged: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -148,6 +153,16 @@ fn main() -> ExitCode {
     for (name, instead) in Config::replaced_variables() {
         tracing::warn!(variable = %name, "{name} is not used by this product; use {instead}");
     }
+    let touches_data = !matches!(
+        cli.command,
+        Command::Config { .. } | Command::Testsite { .. } | Command::Demo { .. }
+    );
+    if touches_data {
+        if let Err(e) = commands::owner::refuse_foreign_data_dir(&cfg) {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(1);
+        }
+    }
     let result = match cli.command {
         Command::Harvest { no_progress, json } => {
             commands::harvest::run_harvest(&cfg, !no_progress && !json, json)
@@ -165,15 +180,22 @@ fn main() -> ExitCode {
         Command::Apikey { action } => commands::apikey::apikey(&cfg, action),
         Command::Stats { json } => commands::stats::stats(&cfg, json).map(|_| ExitCode::SUCCESS),
         Command::Config {
-            action: ConfigAction::Example,
+            action: ConfigAction::Example { packaged },
         } => {
-            print!("{}", Config::example_toml());
+            print!(
+                "{}",
+                if packaged {
+                    Config::packaged_toml()
+                } else {
+                    Config::example_toml()
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Config {
             action: ConfigAction::Check,
         } => {
-            print!("{}", cfg.dump());
+            print!("{}{}", commands::owner::summary(&cfg), cfg.dump());
             Registry::load(cfg.registry_file.as_deref())
                 .map(|_| ExitCode::SUCCESS)
                 .map_err(Into::into)

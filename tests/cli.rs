@@ -235,3 +235,112 @@ fn a_held_run_exits_2() {
         "{stdout}"
     );
 }
+
+/// The packaged configuration (with its two paths pointed at temporary
+/// ones) makes a command run from any directory act on the service's data
+/// directory and read the service's environment file: `snapshot import`
+/// once loaded into `./data` of the shell's directory.
+#[test]
+fn the_packaged_configuration_makes_shell_commands_act_on_the_service_data() {
+    let site = common::site(generate(1, 9), &[]);
+    let service_data = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let etc = tempfile::tempdir().unwrap();
+    let env_file = etc.path().join("renec-harvester.default");
+    std::fs::write(
+        &env_file,
+        format!("RENEC_SOURCE_URL={}\nDOWNLOAD_DELAY=0\n", site.base_url()),
+    )
+    .unwrap();
+    let packaged = renec_harvester::config::Config::packaged_toml()
+        .replace(
+            "/var/lib/renec-harvester",
+            service_data.path().to_str().unwrap(),
+        )
+        .replace("/etc/default/renec-harvester", env_file.to_str().unwrap());
+    let config = etc.path().join("config.toml");
+    std::fs::write(&config, packaged).unwrap();
+    let run = |args: &[&str]| {
+        common::bin()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .current_dir(elsewhere.path())
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["config", "check"]);
+    let (said, err) = text(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        said.contains(&format!(
+            "# commands act on the data directory {} (file {})",
+            service_data.path().display(),
+            config.display()
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("# environment file {}: read", env_file.display())),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("RENEC_SOURCE_URL in {}", env_file.display())),
+        "{said}"
+    );
+
+    // The harvest takes its source from the environment file, like the service.
+    let out = run(&["harvest", "--no-progress"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let out = run(&["snapshot", "create"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let (listed, _) = text(&run(&["snapshot", "list"]));
+    assert!(listed.contains("run 1"), "{listed}");
+    assert!(service_data.path().join("renec.sqlite3").is_file());
+    assert!(
+        !elsewhere.path().join("data").exists(),
+        "nothing lands in ./data of the shell's directory"
+    );
+}
+
+/// A data directory owned by another user is refused with the line that
+/// runs the same command as its owner (root's files would lock the service
+/// out of its own data).
+#[test]
+fn a_data_directory_of_another_user_is_refused_with_the_sudo_line() {
+    use renec_harvester::commands::owner;
+    let dir = tempfile::tempdir().unwrap();
+    let me = owner::current_uid().unwrap();
+    let (data, owner_uid) = if me == 0 {
+        // As root: a directory given to nobody (65534).
+        std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).unwrap();
+        (dir.path().to_path_buf(), 65534)
+    } else {
+        // As anyone else: a directory of root's.
+        (std::path::PathBuf::from("/"), 0)
+    };
+    let name = owner::user_name(owner_uid).unwrap_or(format!("#{owner_uid}"));
+    let out = common::bin_in(&data)
+        .args(["snapshot", "import", "/tmp/some bundle.tar"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (_, err) = text(&out);
+    assert!(
+        err.contains(&format!(
+            "sudo -u {name} renec-harvester snapshot import '/tmp/some bundle.tar'"
+        )),
+        "{err}"
+    );
+    // config check still answers, and says whose the directory is.
+    let out = common::bin_in(&data)
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    let (said, _) = text(&out);
+    assert!(
+        said.contains(&format!("it belongs to user {name}")),
+        "{said}"
+    );
+}

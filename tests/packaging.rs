@@ -35,10 +35,14 @@ fn the_unit_verifies_and_is_hardened() {
         "SystemCallFilter=@system-service",
         "CapabilityBoundingSet=\n",
         "Restart=on-failure",
-        "EnvironmentFile=-/etc/default/renec-harvester",
-        "EnvironmentFile=-/etc/sysconfig/renec-harvester",
+        "--config /etc/renec-harvester/config.toml",
     ] {
         assert!(unit.contains(key), "the unit lacks {key:?}");
+    }
+    // The data directory and the environment files are named once, in the
+    // packaged configuration, which a shell's commands read too.
+    for absent in ["RENEC_DATA_DIR", "EnvironmentFile="] {
+        assert!(!unit.contains(absent), "the unit sets {absent:?}");
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("renec-harvester.service");

@@ -165,11 +165,7 @@ pub async fn config(req: &Request<'_>) -> Result<Reply, ApiError> {
     let items: Vec<serde_json::Value> = crate::config::OPTIONS
         .iter()
         .map(|o| {
-            let origin = match &cfg.origins[o.key] {
-                crate::config::Origin::Default => "default".to_string(),
-                crate::config::Origin::File(p) => format!("file {}", p.display()),
-                crate::config::Origin::Env(e) => format!("env {e}"),
-            };
+            let origin = cfg.origins[o.key].to_string();
             serde_json::json!({"key": o.key, "env": o.env, "value": cfg.shown_value(o), "origin": origin, "doc": o.doc})
         })
         .collect();

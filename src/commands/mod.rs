@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod diff;
 pub mod harvest;
+pub mod owner;
 pub mod snapshot;
 pub mod stats;
 

@@ -24,7 +24,34 @@ pub enum Origin {
     Default,
     File(PathBuf),
     Env(&'static str),
+    /// A variable of one of the service's environment files.
+    EnvFile(PathBuf, &'static str),
 }
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Default => f.write_str("default"),
+            Origin::File(p) => write!(f, "file {}", p.display()),
+            Origin::Env(e) => write!(f, "env {e}"),
+            Origin::EnvFile(p, e) => write!(f, "{e} in {}", p.display()),
+        }
+    }
+}
+
+/// Where the packages install the configuration file.
+pub const PACKAGED_FILE: &str = "/etc/renec-harvester/config.toml";
+
+/// What the packaged configuration file sets (the rest stays at its default,
+/// commented out): the service's data directory, and the environment files
+/// the service reads, so that a command run from a shell acts as it does.
+pub const PACKAGED_VALUES: &[(&str, &str)] = &[
+    ("storage.data_dir", "/var/lib/renec-harvester"),
+    (
+        "service.environment_files",
+        "/etc/default/renec-harvester,/etc/sysconfig/renec-harvester",
+    ),
+];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -254,6 +281,11 @@ config_table! {
     /// A Slack-compatible webhook told about each run (published or held); empty: none.
     webhook_url: String = "",
         key "notify.webhook_url", env "RENEC_WEBHOOK_URL", rule opt_http_url, secret true;
+    /// Files of `KEY=VALUE` lines (as systemd's EnvironmentFile= reads them) whose variables
+    /// apply below the process's own environment; missing files are skipped. The packaged
+    /// file names /etc/default and /etc/sysconfig, so a command run from a shell acts as the service does.
+    environment_files: Vec<String> = "",
+        key "service.environment_files", env "RENEC_ENVIRONMENT_FILES", rule list, secret false;
     /// Store person-level fields (committee presidents, contacts, personal e-mails).
     keep_person_fields: bool = "false",
         key "privacy.keep_person_fields", env "RENEC_KEEP_PERSON_FIELDS", rule boolean, secret false;
@@ -362,6 +394,7 @@ impl Config {
                 cfg.apply(spec, &key, &value, Origin::File(path.to_path_buf()))?;
             }
         }
+        let env_files = cfg.read_environment_files(env)?;
         for spec in OPTIONS {
             let from_file = if spec.secret {
                 env(&format!("{}_FILE", spec.env))
@@ -383,10 +416,46 @@ impl Config {
             };
             if let Some(v) = value {
                 cfg.apply(spec, spec.env, &v, Origin::Env(spec.env))?;
+            } else if let Some((path, v)) = env_files
+                .iter()
+                .find_map(|(path, vars)| vars.get(spec.env).map(|v| (path, v)))
+            {
+                cfg.apply(spec, spec.env, v, Origin::EnvFile(path.clone(), spec.env))?;
             }
         }
         cfg.check_relations()?;
         Ok(cfg)
+    }
+
+    /// The variables of each environment file named by the file or the
+    /// process environment (a missing file is skipped, as systemd's `-` does).
+    #[allow(clippy::type_complexity)]
+    fn read_environment_files(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<(PathBuf, BTreeMap<String, String>)>, ConfigError> {
+        let names = match env("RENEC_ENVIRONMENT_FILES") {
+            Some(v) => rules::list(&v).unwrap_or_default(),
+            None => self.environment_files.clone(),
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let path = PathBuf::from(&name);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(ConfigError::File {
+                        file: name,
+                        message: format!(
+                            "{e} (the service reads it; run this command as the service's user or as root)"
+                        ),
+                    })
+                }
+            };
+            out.push((path, rules::environment_file(&text)));
+        }
+        Ok(out)
     }
 
     fn apply(
@@ -482,6 +551,17 @@ impl Config {
     /// An annotated configuration file with every option commented out at
     /// its default (`examples/config.toml` is this text; a test keeps them equal).
     pub fn example_toml() -> String {
+        Config::annotated_toml(&[])
+    }
+
+    /// The configuration file the packages install at [`PACKAGED_FILE`]
+    /// (`packaging/config.toml` is this text; a test keeps them equal).
+    pub fn packaged_toml() -> String {
+        Config::annotated_toml(PACKAGED_VALUES)
+    }
+
+    /// Every option at its default, commented out, except those of `set`.
+    fn annotated_toml(set: &[(&str, &str)]) -> String {
         let mut out = String::from(
             "# RENEC Harvester configuration (/etc/renec-harvester/config.toml).\n\
              # Every option is shown at its default, commented out. Environment\n\
@@ -518,7 +598,14 @@ impl Config {
                     String::new()
                 };
                 let _ = writeln!(out, "\n# {} (env {}{secret})", o.doc.trim(), o.env);
-                let _ = writeln!(out, "#{name} = {value}");
+                match set.iter().find(|(k, _)| *k == o.key) {
+                    Some((_, v)) => {
+                        let _ = writeln!(out, "{name} = {v:?}");
+                    }
+                    None => {
+                        let _ = writeln!(out, "#{name} = {value}");
+                    }
+                }
             }
         }
         out
@@ -529,11 +616,7 @@ impl Config {
     pub fn dump(&self) -> String {
         let mut out = String::new();
         for spec in OPTIONS {
-            let origin = match &self.origins[spec.key] {
-                Origin::Default => "default".to_string(),
-                Origin::File(p) => format!("file {}", p.display()),
-                Origin::Env(e) => format!("env {e}"),
-            };
+            let origin = &self.origins[spec.key];
             let _ = writeln!(
                 out,
                 "{} = {:?}    # {} ({origin})",

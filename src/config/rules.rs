@@ -65,6 +65,24 @@ pub(super) fn origins(v: &str) -> Result<Vec<String>, String> {
     Ok(items)
 }
 
+/// The variables of an environment file as systemd reads one: `KEY=VALUE`
+/// lines, `#` and `;` comments, values optionally in single or double quotes.
+pub(super) fn environment_file(text: &str) -> std::collections::BTreeMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let unquoted = ['"', '\'']
+                .iter()
+                .find_map(|q| v.strip_prefix(*q).and_then(|r| r.strip_suffix(*q)))
+                .unwrap_or(v);
+            (k.trim().to_string(), unquoted.to_string())
+        })
+        .collect()
+}
+
 pub(super) fn s3_bucket(v: &str) -> Result<String, String> {
     let v = v.trim();
     let ok = v.is_empty()

@@ -134,3 +134,78 @@ fn every_option_is_documented_and_its_default_parses() {
         assert_eq!(c.origins[o.key], Origin::Default);
     }
 }
+
+#[test]
+fn the_packaged_file_is_the_generated_one_and_points_at_the_service_data() {
+    let text = Config::packaged_toml();
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/packaging/config.toml"
+    ))
+    .unwrap();
+    assert_eq!(
+        file, text,
+        "run `renec-harvester config example --packaged > packaging/config.toml`"
+    );
+    let c = Config::build(Some((Path::new(PACKAGED_FILE), &text)), &env_of(&[])).unwrap();
+    assert_eq!(c.data_dir, PathBuf::from("/var/lib/renec-harvester"));
+    assert_eq!(
+        c.sqlite_path(),
+        PathBuf::from("/var/lib/renec-harvester/renec.sqlite3")
+    );
+    assert_eq!(
+        c.environment_files,
+        [
+            "/etc/default/renec-harvester",
+            "/etc/sysconfig/renec-harvester"
+        ]
+    );
+}
+
+#[test]
+fn environment_files_apply_below_the_process_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = dir.path().join("renec-harvester.default");
+    std::fs::write(
+        &vars,
+        "# comment\n; another\nAPI_PORT=9100\nS3_BUCKET=\"backups-mx\"\nAWS_ACCESS_KEY_ID='AKIA1'\nAWS_SECRET_ACCESS_KEY=s3cr3t\nCONCURRENT_REQUESTS=4\n",
+    )
+    .unwrap();
+    let text = format!(
+        "[service]\nenvironment_files = [\"{}\", \"{}\"]\n[api]\nport = 8001\n",
+        dir.path().join("missing").display(),
+        vars.display()
+    );
+    let c = Config::build(
+        Some((Path::new("c.toml"), &text)),
+        &env_of(&[("CONCURRENT_REQUESTS", "2")]),
+    )
+    .unwrap();
+    assert_eq!(c.api_port, 9100, "the file's variable beats the file's key");
+    assert_eq!(
+        c.origins["api.port"],
+        Origin::EnvFile(vars.clone(), "API_PORT")
+    );
+    assert_eq!(c.concurrent_requests, 2, "the process environment wins");
+    assert_eq!(c.s3_bucket, "backups-mx");
+    assert_eq!(c.aws_access_key_id, "AKIA1");
+    assert!(c
+        .dump()
+        .contains(&format!("API_PORT in {}", vars.display())));
+    assert!(!c.dump().contains("s3cr3t"));
+}
+
+#[test]
+fn a_bucket_without_credentials_is_refused_by_name() {
+    let err = Config::build(None, &env_of(&[("S3_BUCKET", "b-1")])).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`AWS_ACCESS_KEY_ID` must be set when S3_BUCKET is"),
+        "{err}"
+    );
+    let err = Config::build(None, &env_of(&[("S3_BUCKET", "Bad_Bucket")])).unwrap_err();
+    assert!(
+        err.to_string().contains("must be an S3 bucket name"),
+        "{err}"
+    );
+}
