@@ -206,13 +206,16 @@ fn main() -> ExitCode {
             data_dir,
             port,
             two_states,
-        } => commands::demo::demo(cfg, &site, data_dir, port, two_states),
+        } => commands::demo::demo(cfg.clone(), &site, data_dir, port, two_states),
         Command::Serve { offline } => commands::serve(&cfg, offline, cli.config.clone()),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(note) = commands::disk_full_note(&cfg) {
+                eprintln!("note: {note}");
+            }
             ExitCode::from(1)
         }
     }

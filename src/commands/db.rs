@@ -1,14 +1,11 @@
 //! `db maintain`: prune, compact and check the database.
 
 use crate::config::Config;
-use crate::store::Store;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn db_maintain(cfg: &Config) -> Result<ExitCode> {
-    let db = cfg.sqlite_path();
-    let store =
-        Store::open_existing(&db).with_context(|| format!("no database at {}", db.display()))?;
+    let store = super::existing_data(cfg)?;
     let r = crate::ops::maintain::maintain(&store, cfg.retention_events_days)?;
     println!(
         "size {:.1} MB -> {:.1} MB; vacuumed: {}; pruned {} events, {} data issues, {} page bodies; integrity: {}",

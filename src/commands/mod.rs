@@ -19,9 +19,25 @@ use std::process::ExitCode;
 pub fn existing_data(cfg: &crate::config::Config) -> Result<crate::store::Store> {
     let path = cfg.sqlite_path();
     crate::store::Store::open_existing(&path).with_context(|| {
+        if path.exists() {
+            format!("cannot open the database {}", path.display())
+        } else {
+            format!(
+                "no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)",
+                path.display()
+            )
+        }
+    })
+}
+
+/// A line for a failed command when the data directory's file system is
+/// (nearly) full, the likely cause of a write or open that failed.
+pub fn disk_full_note(cfg: &crate::config::Config) -> Option<String> {
+    let free = crate::ops::free_bytes(&cfg.data_dir)?;
+    (free < crate::ops::LOW_DISK_BYTES).then(|| {
         format!(
-            "no database at {} (run `renec-harvester harvest` first, or set RENEC_DATA_DIR)",
-            path.display()
+            "the file system holding {} has {free} bytes free: free some space and run the command again (nothing published was replaced)",
+            cfg.data_dir.display()
         )
     })
 }

@@ -2,7 +2,6 @@
 
 use crate::config::Config;
 use crate::ops::snapshot::remote;
-use crate::store::Store;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,8 +108,7 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
     };
     match action {
         SnapshotAction::Create => {
-            let store = Store::open_existing(&db)
-                .with_context(|| format!("no database at {}", db.display()))?;
+            let store = super::existing_data(cfg)?;
             let m = snaps.create(&store)?;
             show(&m);
             snaps.verify(&m.id)?;
@@ -180,8 +178,7 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
             let id = match id {
                 Some(id) => id,
                 None => {
-                    let store = Store::open_existing(&db)
-                        .with_context(|| format!("no database at {}", db.display()))?;
+                    let store = super::existing_data(cfg)?;
                     snaps.create(&store)?.id
                 }
             };

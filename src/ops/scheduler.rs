@@ -45,7 +45,13 @@ async fn run_job(d: Arc<DaemonState>, name: &'static str, job: Job) {
         .unwrap_or_else(|e| Err(JobError::Crashed(e.to_string())));
     let text = match &result {
         Ok(t) => format!("ok: {t}"),
-        Err(e) => format!("error: {e}"),
+        Err(e) => match super::free_bytes(&d.cfg.data_dir).filter(|f| *f < super::LOW_DISK_BYTES) {
+            Some(free) => format!(
+                "error: {e} (the file system of {} has {free} bytes free)",
+                d.cfg.data_dir.display()
+            ),
+            None => format!("error: {e}"),
+        },
     };
     match &result {
         Ok(_) => tracing::info!(job = name, result = %text, "job_finished"),

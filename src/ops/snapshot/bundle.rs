@@ -40,8 +40,19 @@ impl Snapshots {
     pub fn export(&self, id: &str, file: &Path) -> Result<Manifest> {
         let m = self.verify(id)?;
         let tmp = file.with_extension("partial");
+        let written = self.write_bundle(id, &tmp).and_then(|()| {
+            fsync(&tmp)?;
+            io("placing the bundle", std::fs::rename(&tmp, file))
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map(|()| m)
+    }
+
+    fn write_bundle(&self, id: &str, tmp: &Path) -> Result<()> {
         {
-            let out = io(format!("writing {}", tmp.display()), File::create(&tmp))?;
+            let out = io(format!("writing {}", tmp.display()), File::create(tmp))?;
             let mut tar = tar::Builder::new(BufWriter::new(out));
             io(
                 "bundling the manifest",
@@ -54,9 +65,7 @@ impl Snapshots {
             let mut w = io("finishing the bundle", tar.into_inner())?;
             io("flushing", w.flush())?;
         }
-        fsync(&tmp)?;
-        io("placing the bundle", std::fs::rename(&tmp, file))?;
-        Ok(m)
+        Ok(())
     }
 
     /// Reads a bundle into this data directory's snapshots (verified), refusing
@@ -73,7 +82,23 @@ impl Snapshots {
         )?;
         let staging = self.dir.join(".import.tmp");
         let _ = std::fs::remove_dir_all(&staging);
-        io("staging", std::fs::create_dir_all(&staging))?;
+        let placed = self.unpack_bundle(f, &staging, current_run, force, &bad);
+        // Whatever happened, the staging folder goes, and so does a
+        // snapshot placed without its manifest or that does not verify.
+        let _ = std::fs::remove_dir_all(&staging);
+        let m = placed?;
+        self.verify(&m.id).inspect_err(|_| self.delete(&m.id))
+    }
+
+    fn unpack_bundle(
+        &self,
+        f: File,
+        staging: &Path,
+        current_run: Option<i64>,
+        force: bool,
+        bad: &dyn Fn(String) -> SnapshotError,
+    ) -> Result<Manifest> {
+        io("staging", std::fs::create_dir_all(staging))?;
         let mut archive = tar::Archive::new(BufReader::new(f));
         let mut seen = Vec::new();
         for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
@@ -90,7 +115,6 @@ impl Snapshots {
             seen.push(name);
         }
         if seen.len() != 2 {
-            let _ = std::fs::remove_dir_all(&staging);
             return Err(bad(
                 "it must hold manifest.json and renec.sqlite3.zst".into()
             ));
@@ -102,7 +126,6 @@ impl Snapshots {
         .map_err(|e| bad(format!("manifest unreadable: {e}")))?;
         if let (Some(current), Some(bundle)) = (current_run, m.run_id) {
             if bundle < current && !force {
-                let _ = std::fs::remove_dir_all(&staging);
                 return Err(SnapshotError::Older {
                     bundle,
                     bundle_at: m.created_at.clone(),
@@ -117,8 +140,8 @@ impl Snapshots {
         io(
             "placing the manifest",
             std::fs::rename(staging.join("manifest.json"), self.manifest_path(&m.id)),
-        )?;
-        let _ = std::fs::remove_dir_all(&staging);
-        self.verify(&m.id).inspect_err(|_| self.delete(&m.id))
+        )
+        .inspect_err(|_| self.delete(&m.id))?;
+        Ok(m)
     }
 }
