@@ -78,6 +78,9 @@ pub struct Detail {
     pub title_selector: String,
     pub panel_selector: String,
     pub header_selector: String,
+    /// Texts of the site's own "no information" page for a standard: such a
+    /// page is understood (and has nothing to add), not unrecognised markup.
+    pub no_information: Vec<String>,
     pub sections: DetailSections,
 }
 

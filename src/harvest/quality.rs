@@ -9,6 +9,25 @@ use std::collections::BTreeMap;
 pub struct Coverage {
     pub expected: u64,
     pub covered: u64,
+    /// Answers that arrived but whose content the parser did not recognise
+    /// (not covered): the site's markup or JSON may have changed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unrecognised: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The registry keys that describe what a source's answers must look like:
+/// named when its answers are not recognised.
+pub fn registry_keys(source: &str) -> &'static str {
+    match source {
+        "catalogue" => "catalogue.fields (codigo first)",
+        "committees" => "committees.status_field, committees.results_field, committees.fields",
+        "detail" => "detail.panel_selector, detail.header_selector, detail.sections.*.headers, detail.no_information",
+        _ => "legacy.listings",
+    }
 }
 
 impl Coverage {
@@ -37,8 +56,17 @@ pub fn reasons(q: &QualityInput) -> Vec<String> {
     let mut out = Vec::new();
     for (source, c) in q.coverage {
         if c.ratio() < q.min_coverage {
+            let markup = if c.unrecognised > 0 {
+                format!(
+                    "; {} answers arrived but were not recognised: the site's markup may have changed (registry keys {})",
+                    c.unrecognised,
+                    registry_keys(source)
+                )
+            } else {
+                String::new()
+            };
             out.push(format!(
-                "coverage of {source} is {:.2}% ({} of {}), below the {:.2}% required",
+                "coverage of {source} is {:.2}% ({} of {}), below the {:.2}% required{markup}",
                 c.ratio() * 100.0,
                 c.covered,
                 c.expected,
@@ -84,6 +112,7 @@ mod tests {
             Coverage {
                 expected: 100,
                 covered: 100,
+                unrecognised: 0,
             },
         );
         coverage.insert(
@@ -91,6 +120,7 @@ mod tests {
             Coverage {
                 expected: 1000,
                 covered: 985,
+                unrecognised: 0,
             },
         );
         let counts = Counts {
@@ -134,7 +164,8 @@ mod tests {
         assert_eq!(
             Coverage {
                 expected: 0,
-                covered: 0
+                covered: 0,
+                unrecognised: 0,
             }
             .ratio(),
             0.0

@@ -11,12 +11,14 @@ impl Harvest<'_> {
         let page = self
             .fetch_pages("catalogue", std::slice::from_ref(&url))?
             .pop();
+        let mut unreadable = false;
         let parsed = match page {
             Some(Page::Ok {
                 status: 200, body, ..
             }) => match catalogue::parse(&body, &self.registry.catalogue.fields) {
                 Ok(c) => Some(c),
                 Err(e) => {
+                    unreadable = true;
                     self.issues.push(DataIssue::new(
                         "catalogue",
                         url.as_str(),
@@ -37,17 +39,36 @@ impl Harvest<'_> {
             }
             _ => None,
         };
-        if parsed.is_some() {
+        if parsed.as_ref().is_some_and(|c| c.missing_fields.is_empty()) {
             understood("catalogue");
         }
         let coverage = match &parsed {
+            Some(c) if !c.missing_fields.is_empty() => {
+                // Renamed fields would publish as nulls everywhere: the
+                // catalogue is not understood, and the run is held.
+                for (key, name) in &c.missing_fields {
+                    self.issues.push(DataIssue::new(
+                        "catalogue",
+                        url.as_str(),
+                        format!("no entry of the catalogue has the field `{name}` (registry key {key}): the site's JSON may have changed"),
+                        None,
+                    ));
+                }
+                Coverage {
+                    expected: c.reported as u64,
+                    covered: 0,
+                    unrecognised: c.reported as u64,
+                }
+            }
             Some(c) => Coverage {
                 expected: c.reported as u64,
                 covered: c.rows.len() as u64,
+                unrecognised: c.rejected.len() as u64,
             },
             None => Coverage {
                 expected: 1,
                 covered: 0,
+                unrecognised: u64::from(unreadable),
             },
         };
         self.coverage.insert("catalogue", coverage);
@@ -92,10 +113,14 @@ impl Harvest<'_> {
                     } => match committees::parse(*id, &body, &self.registry.committees) {
                         Ok(a) => Some(a),
                         Err(e) => {
+                            coverage.unrecognised += 1;
                             self.issues.push(DataIssue::new(
                                 "committees",
                                 url.as_str(),
-                                format!("unreadable answer: {e}"),
+                                format!(
+                                    "answer not recognised: {e} (registry keys {})",
+                                    quality::registry_keys("committees")
+                                ),
                                 None,
                             ));
                             None
@@ -160,6 +185,7 @@ impl Harvest<'_> {
         self.progress.begin("detail", codes.len() as u64);
         let answers = self.fetch_pages("detail", &urls)?;
         let mut out = BTreeMap::new();
+        let mut unrecognised = 0;
         for ((code, url), page) in codes.iter().zip(&urls).zip(answers) {
             match page {
                 Page::Ok {
@@ -168,11 +194,25 @@ impl Harvest<'_> {
                     content_type,
                 } => {
                     let html = decode::decode(&body, content_type.as_deref());
+                    let parsed = detail::parse(&html, &self.registry.detail);
+                    if !parsed.recognised {
+                        // Nothing is published from a page the parser did
+                        // not understand: the standard keeps no detail.
+                        unrecognised += 1;
+                        self.issues.push(DataIssue::new(
+                            "detail",
+                            code,
+                            format!(
+                                "markup not recognised: no known section; panel headers seen: {:?} (registry keys {})",
+                                parsed.unknown_sections,
+                                quality::registry_keys("detail")
+                            ),
+                            Some(url.to_string()),
+                        ));
+                        continue;
+                    }
                     understood("detail");
-                    out.insert(
-                        code.clone(),
-                        (url.to_string(), detail::parse(&html, &self.registry.detail)),
-                    );
+                    out.insert(code.clone(), (url.to_string(), parsed));
                 }
                 Page::Ok { status, .. } => {
                     self.issues.push(DataIssue::new(
@@ -188,6 +228,7 @@ impl Harvest<'_> {
         let coverage = Coverage {
             expected: codes.len() as u64,
             covered: out.len() as u64,
+            unrecognised,
         };
         self.coverage.insert("detail", coverage);
         self.progress.end(&format!("{} pages", out.len()));

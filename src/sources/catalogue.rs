@@ -25,6 +25,9 @@ pub struct Catalogue {
     pub reported: usize,
     /// Entries that were not objects with a code: (index, what was wrong).
     pub rejected: Vec<(usize, String)>,
+    /// Expected fields that no entry carries, as (registry key, field name):
+    /// renamed fields would otherwise publish as nulls everywhere.
+    pub missing_fields: Vec<(&'static str, String)>,
 }
 
 pub fn parse(body: &[u8], fields: &CatalogueFields) -> Result<Catalogue, ParseError> {
@@ -58,10 +61,30 @@ pub fn parse(body: &[u8], fields: &CatalogueFields) -> Result<Catalogue, ParseEr
             sector: text_field(item, &fields.sector),
         });
     }
+    let expected = [
+        ("catalogue.fields.id", &fields.id),
+        ("catalogue.fields.titulo", &fields.titulo),
+        ("catalogue.fields.nivel", &fields.nivel),
+        ("catalogue.fields.comite", &fields.comite),
+        ("catalogue.fields.sector_id", &fields.sector_id),
+        ("catalogue.fields.sector", &fields.sector),
+    ];
+    let objects: Vec<&serde_json::Map<String, Value>> =
+        items.iter().filter_map(Value::as_object).collect();
+    let missing_fields = if objects.is_empty() {
+        Vec::new()
+    } else {
+        expected
+            .into_iter()
+            .filter(|(_, name)| !objects.iter().any(|o| o.contains_key(name.as_str())))
+            .map(|(key, name)| (key, name.clone()))
+            .collect()
+    };
     Ok(Catalogue {
         reported: items.len(),
         rows,
         rejected,
+        missing_fields,
     })
 }
 
@@ -95,9 +118,20 @@ mod tests {
             Some("Prestación de servicios de traducción")
         );
         assert_eq!(cat.rows[1].sector_id, None);
+        assert!(cat.missing_fields.is_empty(), "{:?}", cat.missing_fields);
         assert_eq!(
             cat.rows[0].comite.as_deref(),
             Some("de Atención de Asuntos Indígenas")
+        );
+    }
+
+    #[test]
+    fn a_field_no_entry_carries_is_named_with_its_registry_key() {
+        let body = br#"[{"codigo":"EC0001","tituloEstandar":"Uno","nivel":"2","comite":"C","idSectorProductivo":1,"secProductivo":"S","idEstandarCompetencia":1}]"#;
+        let cat = parse(body, &Registry::embedded().catalogue.fields).unwrap();
+        assert_eq!(
+            cat.missing_fields,
+            vec![("catalogue.fields.titulo", "titulo".to_string())]
         );
     }
 

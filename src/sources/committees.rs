@@ -50,19 +50,31 @@ pub fn parse(id: u32, body: &[u8], reg: &Committees) -> Result<CommitteeAnswer, 
         ));
     }
     let status = value.get(&reg.status_field).and_then(Value::as_i64);
-    let results = value.get(&reg.results_field).unwrap_or(&Value::Null);
-    match (status, results) {
-        (Some(404), _) | (_, Value::Null) => return Ok(CommitteeAnswer::NotFound),
-        (_, Value::Object(_)) => {}
+    // Only the site's own not-found form is a miss: status 404, or the
+    // results field present and null. Anything else must be a committee.
+    let r = match (status, value.get(&reg.results_field)) {
+        (Some(404), _) | (_, Some(Value::Null)) => return Ok(CommitteeAnswer::NotFound),
+        (_, Some(r @ Value::Object(_))) => r,
+        (_, None) => {
+            return Err(ParseError::Shape(format!(
+                "no `{}` field: neither a committee nor the not-found form",
+                reg.results_field
+            )))
+        }
         _ => {
             return Err(ParseError::Shape(format!(
                 "`{}` is neither an object nor null",
                 reg.results_field
             )))
         }
-    }
+    };
     let f = &reg.fields;
-    let r = results;
+    if r.get(&f.clave).is_none() && r.get(&f.nombre).is_none() {
+        return Err(ParseError::Shape(format!(
+            "the record has neither `{}` nor `{}`: not a committee",
+            f.clave, f.nombre
+        )));
+    }
     let estandares = match r.get(&f.estandares) {
         Some(Value::Array(items)) => items
             .iter()
@@ -134,12 +146,33 @@ mod tests {
     }
 
     #[test]
-    fn not_found_comes_in_two_shapes() {
+    fn not_found_comes_in_its_own_shapes_and_nothing_else_passes_for_it() {
         let reg = Registry::embedded().committees;
         let a = parse(2, br#"{"responseStatus":404,"results":null}"#, &reg).unwrap();
-        let b = parse(2, br#"{"responseStatus":200}"#, &reg).unwrap();
+        let b = parse(2, br#"{"responseStatus":404}"#, &reg).unwrap();
+        let c = parse(2, br#"{"responseStatus":200,"results":null}"#, &reg).unwrap();
         assert_eq!(a, CommitteeAnswer::NotFound);
         assert_eq!(b, CommitteeAnswer::NotFound);
+        assert_eq!(c, CommitteeAnswer::NotFound);
+        // A renamed wrapper or record is not a miss: it is not understood.
+        let renamed = parse(
+            2,
+            br#"{"responseStatus":200,"resultado":{"clave":"1"}}"#,
+            &reg,
+        );
+        assert!(renamed
+            .unwrap_err()
+            .to_string()
+            .contains("no `results` field"));
+        let foreign = parse(
+            2,
+            br#"{"responseStatus":200,"results":{"key":"1.2","name":"X"}}"#,
+            &reg,
+        );
+        assert!(foreign
+            .unwrap_err()
+            .to_string()
+            .contains("neither `clave` nor `nombre`"));
     }
 
     #[test]

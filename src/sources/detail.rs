@@ -19,6 +19,9 @@ pub struct DetailPage {
     pub miembros: Vec<String>,
     /// Panel headers that matched no known section (reported, not fatal).
     pub unknown_sections: Vec<String>,
+    /// At least one known section was found, or the page is the site's own
+    /// "no information" form: only then does the page count as covered.
+    pub recognised: bool,
 }
 
 /// One row of "¿En dónde puedo certificarme?": the certifier's name, and
@@ -214,6 +217,7 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
             continue;
         };
         if matches_any(&header, &sections.certificadores.headers) {
+            page.recognised = true;
             let rows = panel_rows(panel, &s, &sections.certificadores);
             page.certificadores
                 .extend(rows.into_iter().map(|r| CertifierRow {
@@ -233,7 +237,15 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
             page.unknown_sections.push(header);
             continue;
         };
+        page.recognised = true;
         target.extend(values(panel_rows(panel, &s, section)));
+    }
+    if !page.recognised && !reg.no_information.is_empty() {
+        let text = fold_key(&doc.root_element().text().collect::<Vec<_>>().join(" "));
+        page.recognised = reg
+            .no_information
+            .iter()
+            .any(|t| text.contains(&fold_key(t)));
     }
     page
 }

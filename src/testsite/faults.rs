@@ -1,7 +1,8 @@
 //! Fault injection for the test site, per request class:
 //! `CLASS:KIND[:RATE[:ATTEMPTS]]`, e.g. `detail:500:0.2:2` (a fifth of the
 //! detail URLs answer 500 to their first two attempts), `all:reset:0.05`,
-//! `catalogue:controlchars`, `detail:slow=200:0.1`, `all:etag-change`.
+//! `catalogue:controlchars`, `detail:slow=200:0.1`, `all:etag-change`,
+//! `detail:relabel` (panel headers renamed).
 //! Which URLs are hit is a function of the URL, so runs are reproducible.
 
 use sha2::{Digest, Sha256};
@@ -33,6 +34,9 @@ pub enum FaultKind {
     ControlChars,
     /// A new ETag on every answer (so conditional requests never match).
     EtagChange,
+    /// Panel headers of detail pages renamed to texts no registry knows
+    /// (what a redesign of the live site would do).
+    Relabel,
 }
 
 impl FaultKind {
@@ -88,6 +92,7 @@ impl FaultRule {
             "truncate" => FaultKind::Truncate,
             "controlchars" => FaultKind::ControlChars,
             "etag-change" => FaultKind::EtagChange,
+            "relabel" => FaultKind::Relabel,
             k if k.starts_with("slow=") => FaultKind::Slow(ms(&k[5..])?),
             k if k.starts_with("timeout=") => FaultKind::Timeout(ms(&k[8..])?),
             k => match k.parse::<u16>() {

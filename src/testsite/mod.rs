@@ -216,6 +216,28 @@ fn route(corpus: &Corpus, path_and_query: &str) -> (Class, Answer) {
 }
 
 /// Raw control characters inside JSON strings, as the live API sometimes sends.
+/// Renames every panel header to "Sección N" (headers no registry knows).
+fn relabel_panels(body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(body);
+    let (open, close) = (
+        "<mat-expansion-panel-header>",
+        "</mat-expansion-panel-header>",
+    );
+    let mut out = String::with_capacity(text.len());
+    let mut rest = &text[..];
+    let mut n = 0;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(close) else { break };
+        n += 1;
+        out.push_str(&rest[..start + open.len()]);
+        out.push_str(&format!("Sección {n}"));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
 fn inject_control_chars(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 64);
     let needle = b"\":\"";
@@ -314,6 +336,7 @@ async fn serve_connection(
         });
         let control_chars = hits.contains(&FaultKind::ControlChars);
         let etag_change = hits.contains(&FaultKind::EtagChange);
+        let relabel = hits.contains(&FaultKind::Relabel);
         let cookie = req.headers.get("cookie").cloned().unwrap_or_default();
         let mut entry = LogEntry {
             path: req.path.clone(),
@@ -370,6 +393,9 @@ async fn serve_connection(
         }
         if control_chars && answer.content_type.starts_with("application/json") {
             answer.body = inject_control_chars(&answer.body);
+        }
+        if relabel && answer.content_type.starts_with("text/html") {
+            answer.body = relabel_panels(&answer.body);
         }
         // Validators and conditional requests.
         let mut head = Vec::new();

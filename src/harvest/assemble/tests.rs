@@ -50,6 +50,7 @@ fn builds_unique_keys_stable_certifier_ids_and_aliases() {
             ],
             reported: 4,
             rejected: vec![],
+            missing_fields: vec![],
         }),
         committees: vec![CommitteeRecord {
             id: 9,
@@ -193,6 +194,7 @@ fn certifier_type_and_states_from_every_page() {
                 .collect(),
             reported: 3,
             rejected: vec![],
+            missing_fields: vec![],
         }),
         details,
         ..Harvested::default()
