@@ -100,3 +100,46 @@ fn killed_mid_run_resumes_without_refetching_finished_pages() {
     assert_eq!(c.ec_certificador as usize, e.ec_certificador);
     assert_eq!(c.comites as usize, e.comites);
 }
+
+/// On a slow site (a polite live crawl answers a couple of pages a second),
+/// a kill loses at most about a second of answers: checkpoints are
+/// committed every 100 answers or every second, whichever comes first.
+#[test]
+fn a_kill_between_checkpoints_loses_about_a_second_of_answers() {
+    let corpus = generate(3, 22);
+    let site = common::site(corpus, &["detail:slow=100"]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = harvester(&site.base_url(), dir.path());
+    cmd.env("CONCURRENT_REQUESTS", "2");
+    let mut child = cmd.spawn().unwrap();
+    let started = Instant::now();
+    let answered = |site: &renec_harvester::testsite::TestSite| {
+        site.log()
+            .iter()
+            .filter(|e| e.class == Class::Detail && e.status == 200)
+            .map(|e| format!("{}{}", site.base_url(), e.path))
+            .collect::<HashSet<String>>()
+    };
+    // About 20 detail answers a second: 60 of them, well short of 100.
+    while answered(&site).len() < 60 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no detail pages"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "ended too soon");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = answered(&site);
+    site.reset_log();
+    let status = harvester(&site.base_url(), dir.path()).status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let again: Vec<String> = answered(&site).intersection(&before).cloned().collect();
+    assert!(
+        again.len() <= 30,
+        "{} of the {} detail pages answered before the kill were fetched again",
+        again.len(),
+        before.len()
+    );
+}

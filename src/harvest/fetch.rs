@@ -137,6 +137,7 @@ impl Harvest<'_> {
         };
         let mut failure: Option<HarvestError> = None;
         let mut since_commit = 0;
+        let mut committed_at = Instant::now();
         recorder.store.begin_batch()?;
         fetcher.fetch_all(requests, |fetched| {
             if failure.is_some() {
@@ -157,8 +158,11 @@ impl Harvest<'_> {
                 }
             };
             since_commit += 1;
-            if since_commit >= CHECKPOINT_EVERY && failure.is_none() {
+            let due = since_commit >= CHECKPOINT_EVERY
+                || committed_at.elapsed().as_secs_f64() >= CHECKPOINT_SECONDS;
+            if due && failure.is_none() {
                 since_commit = 0;
+                committed_at = Instant::now();
                 let store = recorder.store;
                 failure = store
                     .commit_batch()

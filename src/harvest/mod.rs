@@ -34,8 +34,11 @@ const COMMITTEES_MAX_ID: &str = "committees_max_id";
 /// Safety bounds: no RENEC source is anywhere near these.
 const MAX_COMMITTEE_ID: u32 = 100_000;
 const MAX_LEGACY_PAGES: usize = 5_000;
-/// Page checkpoints are committed every this many answers.
+/// Page checkpoints are committed every this many answers, or with the
+/// first answer after `CHECKPOINT_SECONDS` since the last commit, whichever
+/// comes first: a killed run loses at most about a second of answers.
 const CHECKPOINT_EVERY: usize = 100;
+const CHECKPOINT_SECONDS: f64 = 1.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarvestError {
