@@ -47,7 +47,7 @@ impl CertifierRow {
 /// One list row of a panel: its value and the side columns, when present.
 struct Row {
     value: String,
-    state: Option<String>,
+    states: Vec<String>,
     kind: Option<String>,
 }
 
@@ -64,6 +64,7 @@ struct Selectors {
     mat_row: Selector,
     mat_cell: Selector,
     ul: Selector,
+    li: Selector,
 }
 
 fn sel(s: &str) -> Selector {
@@ -85,12 +86,54 @@ impl Selectors {
             mat_row: sel("mat-row"),
             mat_cell: sel("mat-cell"),
             ul: sel("ul, ol"),
+            li: sel("li"),
         }
     }
 }
 
+/// The element's text, its text nodes joined with spaces ("ORG<br>A" is
+/// "ORG A", never "ORGA").
 fn text_of(el: ElementRef<'_>) -> String {
-    clean(&el.text().collect::<String>())
+    clean(&el.text().collect::<Vec<_>>().join(" "))
+}
+
+fn is_list(el: &scraper::node::Element) -> bool {
+    matches!(el.name(), "ul" | "ol")
+}
+
+/// A list item's own text: nested lists are not part of it (`<li>ORG A
+/// <ul><li>Jalisco</li></ul></li>` is "ORG A", not "ORG AJalisco").
+fn own_text(item: ElementRef<'_>) -> String {
+    let parts: Vec<&str> = item
+        .descendants()
+        .filter_map(|node| {
+            let text = node.value().as_text()?;
+            let in_nested_list = node
+                .ancestors()
+                .take_while(|a| a.id() != item.id())
+                .any(|a| a.value().as_element().is_some_and(is_list));
+            (!in_nested_list).then_some(&**text)
+        })
+        .collect();
+    clean(&parts.join(" "))
+}
+
+/// The values of one table cell: the items of a list inside it, else its
+/// text split at commas and semicolons ("Jalisco, Nuevo León; Puebla").
+fn cell_values(cell: ElementRef<'_>, li: &Selector) -> Vec<String> {
+    let items: Vec<String> = cell
+        .select(li)
+        .map(own_text)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !items.is_empty() {
+        return items;
+    }
+    text_of(cell)
+        .split([',', ';'])
+        .map(clean)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn matches_any(text: &str, wanted: &[String]) -> bool {
@@ -126,34 +169,54 @@ fn columns(headers: &[String], section: &Section) -> Columns {
 fn table_rows<'a>(
     rows: impl Iterator<Item = ElementRef<'a>>,
     cell: &Selector,
+    li: &Selector,
     cols: &Columns,
     out: &mut Vec<Row>,
 ) {
     for row in rows {
         let cells: Vec<ElementRef> = row.select(cell).collect();
-        let side = |i: Option<usize>| {
-            i.and_then(|i| cells.get(i))
-                .map(|c| text_of(*c))
-                .filter(|t| !t.is_empty())
-        };
+        let side = |i: Option<usize>| i.and_then(|i| cells.get(i)).copied();
         if let Some(value) = cells.get(cols.value).or(cells.first()) {
             out.push(Row {
                 value: text_of(*value),
-                state: side(cols.state),
-                kind: side(cols.kind),
+                states: side(cols.state)
+                    .map(|c| cell_values(c, li))
+                    .unwrap_or_default(),
+                kind: side(cols.kind).map(text_of).filter(|t| !t.is_empty()),
             });
         }
     }
+}
+
+/// Whether any header text names one of the section's columns.
+fn names_a_column(headers: &[String], section: &Section) -> bool {
+    headers.iter().any(|h| {
+        matches_any(h, &section.columns)
+            || matches_any(h, &section.state_columns)
+            || matches_any(h, &section.type_columns)
+    })
 }
 
 /// The rows of one panel, from every list shape it holds.
 fn panel_rows(panel: ElementRef<'_>, s: &Selectors, section: &Section) -> Vec<Row> {
     let mut out = Vec::new();
     for table in panel.select(&s.table) {
-        let headers: Vec<String> = table.select(&s.th).map(text_of).collect();
+        let mut headers: Vec<String> = table.select(&s.th).map(text_of).collect();
+        let mut rows: Vec<ElementRef> = table.select(&s.tr).collect();
+        if headers.is_empty() {
+            // A header row of `td` cells is recognised by its text.
+            if let Some(first) = rows.first() {
+                let texts: Vec<String> = first.select(&s.td).map(text_of).collect();
+                if names_a_column(&texts, section) {
+                    headers = texts;
+                    rows.remove(0);
+                }
+            }
+        }
         table_rows(
-            table.select(&s.tr),
+            rows.into_iter(),
             &s.td,
+            &s.li,
             &columns(&headers, section),
             &mut out,
         );
@@ -163,16 +226,26 @@ fn panel_rows(panel: ElementRef<'_>, s: &Selectors, section: &Section) -> Vec<Ro
         table_rows(
             table.select(&s.mat_row),
             &s.mat_cell,
+            &s.li,
             &columns(&headers, section),
             &mut out,
         );
     }
     for list in panel.select(&s.ul) {
-        // Only direct items of this list: nested lists are read on their own.
+        // A list inside a table cell holds that cell's values, and a list
+        // inside an item belongs to that item: neither is rows of its own.
+        let nested = list
+            .ancestors()
+            .take_while(|a| a.id() != panel.id())
+            .filter_map(|a| a.value().as_element().map(|e| e.name().to_string()))
+            .any(|name| matches!(name.as_str(), "td" | "th" | "li" | "mat-cell" | "table"));
+        if nested {
+            continue;
+        }
         for item in list.child_elements().filter(|c| c.value().name() == "li") {
             out.push(Row {
-                value: text_of(item),
-                state: None,
+                value: own_text(item),
+                states: Vec::new(),
                 kind: None,
             });
         }
@@ -185,15 +258,20 @@ fn values(rows: Vec<Row>) -> Vec<String> {
     rows.into_iter().map(|r| r.value).collect()
 }
 
-/// A state cell may list several states: "Jalisco, Nuevo León; Puebla".
-fn split_states(cell: Option<String>) -> Vec<String> {
-    cell.map(|c| {
-        c.split([',', ';'])
-            .map(clean)
-            .filter(|s| !s.is_empty())
-            .collect()
-    })
-    .unwrap_or_default()
+/// "EC0002-Asistencia…", "EC0002 – Auto-evaluación…" or "EC0002 — …":
+/// split at the first hyphen, en dash or em dash whose left side is a code
+/// (one word with a digit), so a hyphen inside the title never cuts it.
+fn split_title(title: &str) -> Option<(&str, &str)> {
+    title
+        .char_indices()
+        .filter(|(_, c)| matches!(c, '-' | '\u{2013}' | '\u{2014}'))
+        .find_map(|(i, c)| {
+            let code = title[..i].trim();
+            let looks_like_code = !code.is_empty()
+                && !code.contains(char::is_whitespace)
+                && code.chars().any(|c| c.is_ascii_digit());
+            looks_like_code.then(|| (code, &title[i + c.len_utf8()..]))
+        })
 }
 
 /// Parses a detail page. Never fails: a page without panels gives an empty
@@ -203,7 +281,7 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
     let s = Selectors::new(reg);
     let mut page = DetailPage::default();
     if let Some(title) = doc.select(&s.title).next().map(text_of) {
-        match title.split_once('-') {
+        match split_title(&title) {
             Some((code, rest)) => {
                 page.codigo = Some(clean(code)).filter(|c| !c.is_empty());
                 page.titulo = Some(clean(rest)).filter(|t| !t.is_empty());
@@ -222,7 +300,7 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
             page.certificadores
                 .extend(rows.into_iter().map(|r| CertifierRow {
                     nombre: r.value,
-                    estados: split_states(r.state),
+                    estados: r.states,
                     tipo: r.kind,
                 }));
             continue;
@@ -261,6 +339,65 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn a_list_in_a_cell_is_that_cells_values_and_a_td_header_row_is_a_header() {
+        let page = parse(
+            &fixture("detail_cell_lists.html"),
+            &Registry::embedded().detail,
+        );
+        assert_eq!(page.codigo.as_deref(), Some("EC1234"));
+        assert_eq!(
+            page.titulo.as_deref(),
+            Some("Auto-evaluación del desempeño docente"),
+            "split at the en dash, not inside Auto-evaluación"
+        );
+        assert_eq!(
+            page.certificadores,
+            vec![
+                CertifierRow {
+                    nombre: "Centro de Evaluación del Sur, A.C.".into(),
+                    estados: vec!["Jalisco".into(), "Nuevo León".into()],
+                    tipo: Some("ECE".into()),
+                },
+                CertifierRow {
+                    nombre: "ORG B".into(),
+                    estados: vec!["Puebla".into(), "Tlaxcala".into()],
+                    tipo: Some("OC".into()),
+                },
+            ],
+            "the header row of td cells is not a certifier, the cell's list is not certifiers"
+        );
+        assert!(page.recognised);
+    }
+
+    #[test]
+    fn a_nested_list_is_not_glued_to_its_item_and_text_nodes_get_spaces() {
+        let page = parse(
+            &fixture("detail_nested_lists.html"),
+            &Registry::embedded().detail,
+        );
+        assert_eq!(page.codigo.as_deref(), Some("EC0777"));
+        assert_eq!(
+            page.titulo.as_deref(),
+            Some("Mantenimiento preventivo de equipo médico"),
+            "split at the em dash"
+        );
+        assert_eq!(page.centros, vec!["ORG A", "Curso de mantenimiento"]);
+    }
+
+    #[test]
+    fn a_title_without_a_code_is_all_title() {
+        assert_eq!(split_title("Auto-evaluación docente"), None);
+        assert_eq!(
+            split_title("EC0002-Asistencia primaria"),
+            Some(("EC0002", "Asistencia primaria"))
+        );
+        assert_eq!(
+            split_title("EC0217.01 - Impartición de cursos"),
+            Some(("EC0217.01", " Impartición de cursos"))
+        );
     }
 
     #[test]

@@ -45,10 +45,18 @@ fn last_number(text: &str) -> Option<u64> {
         .next_back()
 }
 
+/// The column whose header is one of `names`; else, as the registry says,
+/// the first whose header contains one of them ("Código del estándar").
 fn column(headers: &[String], names: &[String]) -> Option<usize> {
-    headers
-        .iter()
-        .position(|h| names.iter().any(|n| fold_key(h) == fold_key(n)))
+    let keys: Vec<String> = headers.iter().map(|h| fold_key(h)).collect();
+    let wanted: Vec<String> = names.iter().map(|n| fold_key(n)).collect();
+    keys.iter().position(|h| wanted.contains(h)).or_else(|| {
+        keys.iter().position(|h| {
+            wanted
+                .iter()
+                .any(|w| !w.is_empty() && h.contains(w.as_str()))
+        })
+    })
 }
 
 /// Parses one legacy page fetched from `page_url`.
@@ -119,6 +127,27 @@ pub fn parse(html: &str, page_url: &Url, reg: &Legacy) -> LegacyPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listing_column_matches_exactly_first_then_by_containing_the_text() {
+        let headers: Vec<String> = [
+            "Nombre del comité",
+            "Código del estándar",
+            "Título",
+            "Comité",
+        ]
+        .map(String::from)
+        .to_vec();
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(column(&headers, &names(&["Código", "Clave"])), Some(1));
+        assert_eq!(column(&headers, &names(&["Título", "Nombre"])), Some(2));
+        assert_eq!(
+            column(&headers, &names(&["Comité"])),
+            Some(3),
+            "the exact header wins"
+        );
+        assert_eq!(column(&headers, &names(&["Sector"])), None);
+    }
     use crate::registry::Registry;
 
     fn page(name: &str) -> String {
