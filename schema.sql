@@ -126,7 +126,10 @@ CREATE TABLE estandares (
     source_url      TEXT,
     first_seen_run  INTEGER NOT NULL,
     last_seen_run   INTEGER NOT NULL
-);
+    , conservado_de_run INTEGER);
+-- conservado_de_run: when the standard left the catalogue, the listing that
+-- shows it now does not publish nivel, sector_id or the committee; their last
+-- published values are kept, and this is the run they were last seen in.
 CREATE INDEX estandares_key ON estandares(clave, last_seen_run);
 
 CREATE TABLE comites (

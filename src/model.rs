@@ -52,6 +52,21 @@ pub struct Standard {
     pub comite_nombre: Option<String>,
     pub id_renec: Option<String>,
     pub source_url: String,
+    /// The run whose nivel, sector and committee this standard keeps after
+    /// leaving the catalogue (None: published by this run's sources).
+    pub conservado_de_run: Option<i64>,
+}
+
+/// What a published run knew of a standard's fields that only the
+/// catalogue publishes (kept when the standard leaves the catalogue).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownFields {
+    pub nivel: Option<i64>,
+    pub sector_id: Option<String>,
+    pub comite_id: Option<i64>,
+    pub comite_nombre: Option<String>,
+    /// The run those values were last published in (None: that run itself).
+    pub conservado_de_run: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]

@@ -281,6 +281,27 @@ fn two_states_of_the_registry_diff_history_as_of_and_feeds() {
     let (_, now) = get_json(&format!("{}/api/v1/ec/{retired}", api.base));
     assert_eq!(now["vigente"], false);
     assert_eq!(now["tipo"], "inactivo");
+    // It keeps what run 1 knew (the listing publishes no level, sector or
+    // committee), says from which run, and the change reads as leaving force.
+    let (_, before) = get_json(&format!(
+        "{}/api/v1/ec/{retired}?as_of={}",
+        api.base, first.run_id
+    ));
+    for field in ["nivel", "sector_id", "comite_id"] {
+        assert!(!before[field].is_null(), "{field} known in run 1: {before}");
+        assert_eq!(now[field], before[field], "{field} kept");
+    }
+    assert_eq!(now["conservado_de_run"], first.run_id);
+    assert!(before["conservado_de_run"].is_null());
+    let fields = entries[1]["change"]["changed"]["fields"]
+        .as_object()
+        .unwrap();
+    for field in ["nivel", "sector_id", "comite_id"] {
+        assert!(
+            !fields.contains_key(field),
+            "{field} did not turn null: {fields:?}"
+        );
+    }
 
     // A revoked accreditation: there as of run 1 (by id and by date), gone now.
     let (code, name) = &ev.revoked[0];

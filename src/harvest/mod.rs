@@ -298,9 +298,13 @@ impl Harvest<'_> {
             detail_url: &detail_url,
             listing_url: &listing_url,
         };
-        let dataset = assemble::assemble(harvested, &opts);
+        let mut dataset = assemble::assemble(harvested, &opts);
         let run_id = self.run.id;
         let basis = self.run.basis_run;
+        if let Some(b) = basis {
+            let known = self.store.known_standard_fields(b)?;
+            assemble::keep_known_fields(&mut dataset, &known, b);
+        }
         let coverage = std::mem::take(&mut self.coverage);
         let summary = self.summary.clone();
         let (min_coverage, max_drop) = (self.cfg.min_coverage, self.cfg.max_drop);

@@ -38,6 +38,7 @@ pub const ESTANDARES: LedgerTable = LedgerTable {
         "comite_nombre",
         "id_renec",
         "source_url",
+        "conservado_de_run",
     ],
 };
 pub const COMITES: LedgerTable = LedgerTable {
@@ -283,6 +284,7 @@ pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Va
                 text(&e.comite_nombre),
                 text(&e.id_renec),
                 e.source_url.clone().into(),
+                e.conservado_de_run.map_or(Value::Null, Value::Integer),
             ]
         })
         .collect();
@@ -379,6 +381,30 @@ pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Va
 }
 
 impl Store {
+    /// Per standard code, the fields of run `run` that only the catalogue
+    /// publishes (see [`crate::model::KnownFields`]).
+    pub fn known_standard_fields(
+        &self,
+        run: i64,
+    ) -> Result<std::collections::HashMap<String, crate::model::KnownFields>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT clave, nivel, sector_id, comite_id, comite_nombre, conservado_de_run FROM estandares WHERE first_seen_run <= ?1 AND last_seen_run >= ?1",
+        )?;
+        let rows = stmt.query_map([run], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                crate::model::KnownFields {
+                    nivel: r.get(1)?,
+                    sector_id: r.get(2)?,
+                    comite_id: r.get(3)?,
+                    comite_nombre: r.get(4)?,
+                    conservado_de_run: r.get(5)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Writes a whole dataset for run `run`; returns what each table did.
     pub fn write_dataset(
         &self,

@@ -12,6 +12,7 @@ const SCHEMA: &str = include_str!("../../schema.sql");
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_api_keys_audit.sql"),
     include_str!("migrations/0003_certificador_tipo_estado.sql"),
+    include_str!("migrations/0004_estandares_conservado.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -72,6 +73,7 @@ const UNDO: &[&str] = &[
     "DROP TABLE api_keys; DROP TABLE audit_log;",
     "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
      ALTER TABLE certificadores DROP COLUMN tipo;",
+    "ALTER TABLE estandares DROP COLUMN conservado_de_run;",
 ];
 
 /// Takes a current database back to an older schema version, as the release

@@ -3,14 +3,15 @@
 //! certifiers with stable ids and aliases, offerings, and every link.
 
 use crate::model::{
-    Centro, Certifier, Committee, DataIssue, Dataset, LegacyPageRecord, Sector, Standard, Tipo,
+    Centro, Certifier, Committee, DataIssue, Dataset, KnownFields, LegacyPageRecord, Sector,
+    Standard, Tipo,
 };
 use crate::normalize::{codes::CodeClass, fold_key, names, phone, postal, states, EcCode};
 use crate::sources::catalogue::Catalogue;
 use crate::sources::committees::CommitteeRecord;
 use crate::sources::detail::DetailPage;
 use crate::sources::legacy::LegacyRow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// What the sources of one run gave, parsed.
 #[derive(Debug, Default)]
@@ -255,6 +256,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                     comite_nombre,
                     id_renec: row.id.clone(),
                     source_url: (opts.detail_url)(code.as_str()),
+                    conservado_de_run: None,
                 },
             );
         }
@@ -277,6 +279,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
             comite_nombre,
             id_renec: None,
             source_url: (opts.listing_url)(*tipo),
+            conservado_de_run: None,
         };
         match standards.get(code.as_str()) {
             Some(existing) if existing.tipo <= *tipo => {}
@@ -436,3 +439,44 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
 
 #[cfg(test)]
 mod tests;
+
+/// A standard that left the catalogue is shown by a listing that does not
+/// publish its level, sector or committee: it keeps the values the basis
+/// run (`basis`) knew, with the run they were last seen in, instead of
+/// turning them into nulls. A sector or committee is kept only when it is
+/// still in this run (never a link to nothing); fields the listing does
+/// publish are left as published.
+pub fn keep_known_fields(d: &mut Dataset, known: &HashMap<String, KnownFields>, basis: i64) {
+    let sectors: HashSet<&str> = d.sectores.iter().map(|s| s.id.as_str()).collect();
+    let committees: HashSet<i64> = d.comites.iter().map(|c| c.id).collect();
+    for e in d.estandares.iter_mut().filter(|e| e.tipo != Tipo::Vigente) {
+        let Some(k) = known.get(&e.clave) else {
+            continue;
+        };
+        let mut kept = false;
+        if e.nivel.is_none() && k.nivel.is_some() {
+            e.nivel = k.nivel;
+            kept = true;
+        }
+        if e.sector_id.is_none() {
+            if let Some(s) = k
+                .sector_id
+                .as_ref()
+                .filter(|s| sectors.contains(s.as_str()))
+            {
+                e.sector_id = Some(s.clone());
+                kept = true;
+            }
+        }
+        if e.comite_id.is_none() {
+            if let Some(c) = k.comite_id.filter(|c| committees.contains(c)) {
+                e.comite_id = Some(c);
+                e.comite_nombre = e.comite_nombre.take().or(k.comite_nombre.clone());
+                kept = true;
+            }
+        }
+        if kept {
+            e.conservado_de_run = Some(k.conservado_de_run.unwrap_or(basis));
+        }
+    }
+}

@@ -236,3 +236,73 @@ fn certifier_type_and_states_from_every_page() {
         assert!(problems.contains(&p), "{p}: {problems:?}");
     }
 }
+
+#[test]
+fn a_standard_out_of_the_catalogue_keeps_known_fields_but_never_a_link_to_nothing() {
+    let standard = |clave: &str, tipo: Tipo| Standard {
+        clave: clave.into(),
+        clave_publicada: clave.into(),
+        tipo,
+        clase: "ec",
+        titulo: Some("T".into()),
+        nivel: None,
+        sector_id: None,
+        comite_id: None,
+        comite_nombre: None,
+        id_renec: None,
+        source_url: String::new(),
+        conservado_de_run: None,
+    };
+    let mut d = Dataset {
+        estandares: vec![
+            standard("EC0001", Tipo::Inactivo),
+            standard("EC0002", Tipo::Inactivo),
+            standard("EC0003", Tipo::Vigente),
+        ],
+        sectores: vec![Sector {
+            id: "turismo".into(),
+            nombre: "Turismo".into(),
+            id_renec: None,
+        }],
+        ..Dataset::default()
+    };
+    let known = |sector: &str, since: Option<i64>| KnownFields {
+        nivel: Some(3),
+        sector_id: Some(sector.into()),
+        comite_id: Some(99),
+        comite_nombre: Some("Comité X".into()),
+        conservado_de_run: since,
+    };
+    let map: HashMap<String, KnownFields> = [
+        ("EC0001".to_string(), known("turismo", None)),
+        ("EC0002".to_string(), known("gone", Some(2))),
+        ("EC0003".to_string(), known("turismo", None)),
+    ]
+    .into_iter()
+    .collect();
+    keep_known_fields(&mut d, &map, 5);
+    let [a, b, c] = &d.estandares[..] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (a.nivel, a.sector_id.as_deref()),
+        (Some(3), Some("turismo"))
+    );
+    assert_eq!(a.comite_id, None, "committee 99 is not in this run");
+    assert_eq!(a.conservado_de_run, Some(5), "last seen in the basis run");
+    assert_eq!(
+        (b.nivel, b.sector_id.as_deref()),
+        (Some(3), None),
+        "no link to a sector gone"
+    );
+    assert_eq!(
+        b.conservado_de_run,
+        Some(2),
+        "still the run it was first kept from"
+    );
+    assert_eq!(
+        (c.nivel, c.conservado_de_run),
+        (None, None),
+        "in force: as published"
+    );
+}

@@ -55,6 +55,9 @@ pub struct EcDetail {
     pub clase: String,
     pub id_renec: Option<String>,
     pub source_url: Option<String>,
+    /// After leaving the catalogue: the run whose nivel, sector and
+    /// committee are shown (the listings do not publish them).
+    pub conservado_de_run: Option<i64>,
     pub ocupaciones: Vec<String>,
     pub certificadores_lista: Vec<CertLink>,
     pub centros: Vec<Ref>,
@@ -173,10 +176,11 @@ pub(super) fn get_ec(c: &Connection, run: i64, clave: &str) -> Result<Option<EcD
         return Ok(None);
     };
     summary.retirado = retired;
-    let (clave_publicada, clase, id_renec, source_url): (String, String, Option<String>, Option<String>) = c.query_row(
-        &format!("SELECT clave_publicada, clase, id_renec, source_url FROM estandares e WHERE clave = :key AND {}", at("e")),
+    #[allow(clippy::type_complexity)]
+    let (clave_publicada, clase, id_renec, source_url, conservado_de_run): (String, String, Option<String>, Option<String>, Option<i64>) = c.query_row(
+        &format!("SELECT clave_publicada, clase, id_renec, source_url, conservado_de_run FROM estandares e WHERE clave = :key AND {}", at("e")),
         rusqlite::named_params! {":key": clave, ":run": run},
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
     let (first_seen_run, last_seen_run) =
         seen(c, "estandares", "clave", &Value::Text(clave.into()), run)?;
@@ -190,6 +194,7 @@ pub(super) fn get_ec(c: &Connection, run: i64, clave: &str) -> Result<Option<EcD
         clase,
         id_renec,
         source_url,
+        conservado_de_run,
         first_seen_run,
         last_seen_run,
     }))
