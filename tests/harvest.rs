@@ -43,6 +43,35 @@ fn assert_matches_expected(
     assert_eq!(c.ec_ocupacion as usize, e.ec_ocupacion, "occupation links");
 }
 
+/// Real-world Angular markup (encapsulation attributes, wrappers, decoy
+/// lists and tables in the navigation, cookie banner, footer, `script` and
+/// `template`, headers upper-case, entity-encoded or split, shuffled panels)
+/// harvests to exactly the same figures as the tidy pages.
+#[test]
+fn heavy_markup_harvests_to_the_same_figures() {
+    let corpus = generate(2, 11);
+    let site = common::site_in(
+        corpus.clone(),
+        &[],
+        renec_harvester::testsite::heavy::Markup::Heavy,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = harvest(&config(&site, dir.path())).unwrap();
+    assert!(report.published(), "{:?}", report.reasons);
+    assert_matches_expected(&report, &corpus);
+    assert_eq!(report.coverage["detail"].unrecognised, 0);
+    let detail_bytes: usize = site
+        .log()
+        .iter()
+        .filter(|e| e.class == Class::Detail)
+        .map(|e| e.body_bytes)
+        .sum();
+    assert!(
+        detail_bytes > 200 * 7_000,
+        "heavy pages: {detail_bytes} bytes"
+    );
+}
+
 #[test]
 fn clean_harvest_reproduces_the_generated_registry() {
     let corpus = generate(2, 11);

@@ -99,3 +99,24 @@ fn store_count(store: &renec_harvester::store::Store, sql: &str) -> usize {
         .query_row(sql, [], |r| r.get::<_, i64>(0))
         .unwrap() as usize
 }
+
+/// The real capture with detail pages in real-world Angular markup: the
+/// same figures.
+#[test]
+#[ignore = "needs ../shared/renec-corpus (never copied into the repository); .ci/run runs it with --include-ignored"]
+fn real_corpus_in_heavy_markup_harvests_to_the_same_figures() {
+    let dir = common::real_corpus_dir()
+        .expect("../shared/renec-corpus/getEstandaresAll.json is not on this machine");
+    let corpus = Corpus::load(&dir).unwrap();
+    let site = common::site_in(corpus, &[], renec_harvester::testsite::heavy::Markup::Heavy);
+    let tmp = tempfile::tempdir().unwrap();
+    let report = common::harvest(&common::config(&site, tmp.path())).unwrap();
+    assert!(report.published(), "{:?}", report.reasons);
+    let c = &report.counts;
+    assert_eq!(
+        (c.estandares_vigentes, c.certificadores, c.ec_certificador),
+        (1477, 482, 7573)
+    );
+    assert_eq!((c.centros, c.ec_centro, c.ec_ocupacion), (341, 351, 3785));
+    assert_eq!(report.coverage["detail"].unrecognised, 0);
+}

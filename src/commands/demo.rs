@@ -21,6 +21,10 @@ pub struct SiteArgs {
     /// Inject a fault: CLASS:KIND[:RATE[:ATTEMPTS]], e.g. detail:500:0.2:2 (repeatable).
     #[arg(long = "fault")]
     pub faults: Vec<String>,
+    /// Detail pages as renec-site.md draws them (light) or as a real Angular page
+    /// serves them (heavy: encapsulation attributes, wrappers, decoys, shuffled panels).
+    #[arg(long, default_value = "light", value_parser = ["light", "heavy"])]
+    pub markup: String,
 }
 
 impl SiteArgs {
@@ -30,6 +34,12 @@ impl SiteArgs {
                 .with_context(|| format!("loading the corpus in {}", dir.display())),
             None => Ok(generate::generate(self.scale.unwrap_or(1), self.seed)),
         }
+    }
+
+    pub fn markup(&self) -> crate::testsite::heavy::Markup {
+        self.markup
+            .parse()
+            .expect("clap accepts light or heavy only")
     }
 
     pub fn faults(&self) -> Result<Vec<FaultRule>> {
@@ -49,7 +59,12 @@ pub fn demo(
 ) -> Result<ExitCode> {
     let corpus = site.corpus()?;
     let second = two_states.then(|| crate::testsite::evolve::evolve(&corpus).0);
-    let testsite = TestSite::start(corpus, site.faults()?, "127.0.0.1:0".parse()?)?;
+    let testsite = TestSite::start_with(
+        corpus,
+        site.faults()?,
+        "127.0.0.1:0".parse()?,
+        site.markup(),
+    )?;
     let data_dir = match data_dir {
         Some(d) => d,
         None => std::env::temp_dir().join(format!("renec-demo-{}", std::process::id())),
@@ -100,7 +115,7 @@ pub fn demo(
 
 /// `testsite`: serves the RENEC test double until Ctrl-C.
 pub fn testsite(site: &SiteArgs, bind: SocketAddr) -> Result<ExitCode> {
-    let testsite = TestSite::start(site.corpus()?, site.faults()?, bind)?;
+    let testsite = TestSite::start_with(site.corpus()?, site.faults()?, bind, site.markup())?;
     println!(
         "RENEC test site on {} (Ctrl-C to stop)",
         testsite.base_url()

@@ -291,6 +291,15 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
     }
     let sections = &reg.sections;
     for panel in doc.select(&s.panel) {
+        // A `template` holds markup the page may render later, not content.
+        let in_template = panel.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| e.name() == "template")
+        });
+        if in_template {
+            continue;
+        }
         let Some(header) = panel.select(&s.header).next().map(text_of) else {
             continue;
         };

@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod evolve;
 pub mod faults;
 pub mod generate;
+pub mod heavy;
 pub mod render;
 
 use corpus::Corpus;
@@ -43,6 +44,7 @@ pub struct LogEntry {
 
 #[derive(Default)]
 struct Shared {
+    markup: heavy::Markup,
     log: Mutex<Vec<LogEntry>>,
     attempts: Mutex<HashMap<String, u32>>,
     etag_counter: AtomicU64,
@@ -120,7 +122,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// Routes a request to its page; also returns its class.
-fn route(corpus: &Corpus, path_and_query: &str) -> (Class, Answer) {
+fn route(corpus: &Corpus, markup: heavy::Markup, path_and_query: &str) -> (Class, Answer) {
     let (path, query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
@@ -178,7 +180,13 @@ fn route(corpus: &Corpus, path_and_query: &str) -> (Class, Answer) {
         return match corpus.detail(&code) {
             Some(d) => (
                 Class::Detail,
-                Answer::html(200, render::detail_page(d, corpus)),
+                Answer::html(
+                    200,
+                    match markup {
+                        heavy::Markup::Light => render::detail_page(d, corpus),
+                        heavy::Markup::Heavy => heavy::detail_page(d, corpus),
+                    },
+                ),
             ),
             None => (Class::Detail, Answer::html(404, render::not_found_page())),
         };
@@ -312,7 +320,7 @@ async fn serve_connection(
     let mut buf = Vec::new();
     while let Some(req) = read_request(&mut stream, &mut buf).await {
         let snapshot = corpus.read().expect("corpus lock").clone();
-        let (class, mut answer) = route(&snapshot, &req.path);
+        let (class, mut answer) = route(&snapshot, shared.markup, &req.path);
         let attempt = {
             let mut attempts = shared.attempts.lock().expect("attempts lock");
             let n = attempts.entry(req.path.clone()).or_default();
@@ -478,11 +486,24 @@ impl TestSite {
         faults: Vec<FaultRule>,
         bind: SocketAddr,
     ) -> std::io::Result<TestSite> {
+        TestSite::start_with(corpus, faults, bind, heavy::Markup::Light)
+    }
+
+    /// [`TestSite::start`] with detail pages in the given markup.
+    pub fn start_with(
+        corpus: Corpus,
+        faults: Vec<FaultRule>,
+        bind: SocketAddr,
+        markup: heavy::Markup,
+    ) -> std::io::Result<TestSite> {
         let listener = std::net::TcpListener::bind(bind)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let corpus = Arc::new(RwLock::new(Arc::new(corpus)));
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared {
+            markup,
+            ..Shared::default()
+        });
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
         let (c, s, f) = (corpus.clone(), shared.clone(), Arc::new(faults));
         let runtime = tokio::runtime::Builder::new_multi_thread()

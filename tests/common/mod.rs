@@ -13,11 +13,24 @@ use renec_harvester::testsite::TestSite;
 use std::path::{Path, PathBuf};
 
 pub fn site(corpus: Corpus, faults: &[&str]) -> TestSite {
+    site_in(
+        corpus,
+        faults,
+        renec_harvester::testsite::heavy::Markup::Light,
+    )
+}
+
+/// [`site`] with detail pages in the given markup.
+pub fn site_in(
+    corpus: Corpus,
+    faults: &[&str],
+    markup: renec_harvester::testsite::heavy::Markup,
+) -> TestSite {
     let rules = faults
         .iter()
         .map(|f| FaultRule::parse(f).unwrap())
         .collect();
-    TestSite::start(corpus, rules, "127.0.0.1:0".parse().unwrap()).unwrap()
+    TestSite::start_with(corpus, rules, "127.0.0.1:0".parse().unwrap(), markup).unwrap()
 }
 
 /// The configuration a test harvest uses: the test site, no politeness
