@@ -86,6 +86,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The RENEC site against the source registry.
+    Source {
+        #[command(subcommand)]
+        action: SourceAction,
+    },
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -123,6 +128,21 @@ enum DbAction {
 }
 
 #[derive(Subcommand)]
+enum SourceAction {
+    /// Fetch robots.txt, the catalogue, a few committees, a few detail pages, the legacy hub
+    /// and each listing's first page, politely, storing nothing; say per registry key what was
+    /// found; exit 1 when something expected is missing, naming the key to edit.
+    Check {
+        /// Detail pages to try (default: three codes from the catalogue).
+        #[arg(long, value_delimiter = ',')]
+        codes: Vec<String>,
+        /// Committee ids to try, from 1.
+        #[arg(long, default_value_t = 5)]
+        committees: u32,
+    },
+}
+
+#[derive(Subcommand)]
 enum ConfigAction {
     /// Validate and print the effective configuration (secrets redacted).
     Check,
@@ -155,7 +175,10 @@ fn main() -> ExitCode {
     }
     let touches_data = !matches!(
         cli.command,
-        Command::Config { .. } | Command::Testsite { .. } | Command::Demo { .. }
+        Command::Config { .. }
+            | Command::Testsite { .. }
+            | Command::Demo { .. }
+            | Command::Source { .. }
     );
     if touches_data {
         if let Err(e) = commands::owner::refuse_foreign_data_dir(&cfg) {
@@ -200,6 +223,9 @@ fn main() -> ExitCode {
                 .map(|_| ExitCode::SUCCESS)
                 .map_err(Into::into)
         }
+        Command::Source {
+            action: SourceAction::Check { codes, committees },
+        } => commands::source::source_check(&cfg, &codes, committees),
         Command::Testsite { site, bind } => commands::demo::testsite(&site, bind),
         Command::Demo {
             site,

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod harvest;
 pub mod owner;
 pub mod snapshot;
+pub mod source;
 pub mod stats;
 
 use anyhow::{Context, Result};
