@@ -9,7 +9,7 @@ pub mod throttle;
 
 use rand::Rng;
 use robots::RobotsPolicy;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -167,12 +167,62 @@ enum Exchange {
     Fatal(String),
 }
 
+/// Fetches pages on one pool of worker threads that lives as long as the
+/// fetcher (a whole harvest), started on first use.
 pub struct Fetcher {
+    core: Arc<Core>,
+    pool: std::sync::OnceLock<Pool>,
+}
+
+/// What the workers share: the HTTP agent, politeness, robots rules and the
+/// stop flag. `Fetcher` derefs to it.
+pub struct Core {
     agent: ureq::Agent,
     settings: FetchSettings,
     throttle: Throttle,
     robots: Mutex<HashMap<String, Arc<RobotsPolicy>>>,
     stop: Arc<AtomicBool>,
+}
+
+impl std::ops::Deref for Fetcher {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+/// One request for the pool, with where its answer goes.
+type Job = (Request, mpsc::Sender<Fetched>);
+
+/// The worker threads. Dropping the pool closes the job channel, and each
+/// worker ends after its current request.
+struct Pool {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl Pool {
+    fn start(core: &Arc<Core>, workers: usize) -> Pool {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..workers {
+            let (rx, core) = (rx.clone(), Arc::downgrade(core));
+            let spawned = std::thread::Builder::new()
+                .name(format!("fetch-{i}"))
+                .spawn(move || loop {
+                    let job = rx.lock().expect("job queue").recv();
+                    let Ok((req, answer)) = job else { break };
+                    // The fetcher is gone: nothing is waiting for answers.
+                    let Some(core) = core.upgrade() else { break };
+                    let _ = answer.send(core.fetch_one(req));
+                });
+            if spawned.is_err() {
+                tracing::warn!(worker = i, "fetch_worker_not_started");
+            }
+        }
+        Pool {
+            jobs: Mutex::new(tx),
+        }
+    }
 }
 
 fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
@@ -200,14 +250,86 @@ fn retryable_status(status: u16) -> bool {
 
 impl Fetcher {
     pub fn new(settings: FetchSettings) -> Fetcher {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        Fetcher {
+            core: Arc::new(Core::new(settings)),
+            pool: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Uses `stop` as the cancellation flag (shared with whoever may stop the harvest).
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Fetcher {
+        Arc::get_mut(&mut self.core)
+            .expect("the stop flag is set before any request")
+            .stop = stop;
+        self
+    }
+
+    /// The robots.txt request for the host of `base`.
+    pub fn robots_request(base: &Url) -> Request {
+        let mut url = base.clone();
+        url.set_path("/robots.txt");
+        url.set_query(None);
+        Request::new(url)
+    }
+}
+
+/// ureq resolves a host on a thread of its own for every new connection
+/// (so that the lookup can time out): a harvest of thousands of requests
+/// would start thousands of threads. One lookup per host and fetcher is enough.
+#[derive(Default)]
+struct CachingResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+    cache: Mutex<HashMap<String, Vec<std::net::SocketAddr>>>,
+}
+
+impl std::fmt::Debug for CachingResolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CachingResolver")
+    }
+}
+
+impl ureq::unversioned::resolver::Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or(""),
+            uri.authority().map(|a| a.as_str()).unwrap_or("")
+        );
+        if let Some(addrs) = self.cache.lock().expect("resolver cache").get(&key) {
+            let mut out = self.empty();
+            for a in addrs {
+                out.push(*a);
+            }
+            return Ok(out);
+        }
+        let got = self.inner.resolve(uri, config, timeout)?;
+        self.cache
+            .lock()
+            .expect("resolver cache")
+            .insert(key, got.iter().copied().collect());
+        Ok(got)
+    }
+}
+
+impl Core {
+    fn new(settings: FetchSettings) -> Core {
+        let config = ureq::Agent::config_builder()
             .user_agent(settings.user_agent.as_str())
             .http_status_as_error(false)
             .timeout_global(Some(settings.timeout))
             .max_idle_connections_per_host(settings.concurrency as usize * 2)
-            .build()
-            .into();
-        Fetcher {
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            CachingResolver::default(),
+        );
+        Core {
             agent,
             throttle: Throttle::new(settings.throttle),
             settings,
@@ -221,22 +343,8 @@ impl Fetcher {
         self.stop.clone()
     }
 
-    /// Uses `stop` as the cancellation flag (shared with whoever may stop the harvest).
-    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Fetcher {
-        self.stop = stop;
-        self
-    }
-
     pub fn settings(&self) -> &FetchSettings {
         &self.settings
-    }
-
-    /// The robots.txt request for the host of `base`.
-    pub fn robots_request(base: &Url) -> Request {
-        let mut url = base.clone();
-        url.set_path("/robots.txt");
-        url.set_query(None);
-        Request::new(url)
     }
 
     /// Installs the host's policy from the answer to its robots.txt request:
@@ -466,8 +574,11 @@ impl Fetcher {
         unreachable!("the last attempt always returns")
     }
 
-    /// Fetches every request on a pool of `concurrency` threads and hands
-    /// each result to `on_result` on the calling thread, as it completes.
+}
+
+impl Fetcher {
+    /// Fetches every request on the fetcher's pool of `concurrency` threads
+    /// and hands each result to `on_result` on the calling thread, as it completes.
     ///
     /// A conditional request answered 304 whose body the caller no longer
     /// holds (`on_result` says `RefetchUnconditionally`) is fetched once
@@ -490,34 +601,28 @@ impl Fetcher {
         });
     }
 
-    /// One pass over `requests` on the worker pool.
+    /// One pass over `requests` on the worker pool (started on first use,
+    /// as many workers as requests may be in flight).
     fn fetch_round(&self, requests: Vec<Request>, mut on_result: impl FnMut(Fetched)) {
         if requests.is_empty() {
             return;
         }
-        let workers = (self.settings.concurrency as usize)
-            .min(requests.len())
-            .max(1);
-        let queue = Mutex::new(VecDeque::from(requests));
-        let (tx, rx) = mpsc::channel::<Fetched>();
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                let tx = tx.clone();
-                let queue = &queue;
-                scope.spawn(move || loop {
-                    let Some(req) = queue.lock().expect("queue lock").pop_front() else {
-                        break;
-                    };
-                    if tx.send(self.fetch_one(req)).is_err() {
-                        break;
-                    }
-                });
-            }
-            drop(tx);
-            for fetched in rx {
-                on_result(fetched);
-            }
+        let pool = self.pool.get_or_init(|| {
+            Pool::start(&self.core, (self.settings.concurrency as usize).max(1))
         });
+        let (tx, rx) = mpsc::channel::<Fetched>();
+        {
+            let jobs = pool.jobs.lock().expect("job queue");
+            for req in requests {
+                if jobs.send((req, tx.clone())).is_err() {
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        for fetched in rx {
+            on_result(fetched);
+        }
     }
 }
 
