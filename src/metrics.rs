@@ -20,6 +20,7 @@ pub struct Metrics {
     pub db_connection_pool_size: IntGauge,
     pub cache_hits_total: IntCounter,
     pub cache_misses_total: IntCounter,
+    pub cache_bytes: IntGauge,
     pub last_published_run_timestamp: Gauge,
     pub data_age_seconds: Gauge,
     pub coverage_ratio: GaugeVec,
@@ -178,6 +179,10 @@ fn build() -> Metrics {
         ),
         db_connection_pool_size: gauge("db_connection_pool_size", "Size of the database read pool"),
         cache_hits_total: counter("cache_hits_total", "API answers served from the cache"),
+        cache_bytes: gauge(
+            "api_cache_bytes",
+            "Bytes the response cache holds (keys and bodies), bounded by API_CACHE_MB",
+        ),
         cache_misses_total: counter(
             "cache_misses_total",
             "API answers computed because the cache did not have them",

@@ -103,6 +103,12 @@ pub async fn metrics(req: &Request<'_>) -> Result<Reply, ApiError> {
             parameter: None,
         });
     }
+    if let Some(cache) = &st.cache {
+        cache.run_pending_tasks().await;
+        crate::metrics::metrics()
+            .cache_bytes
+            .set(i64::try_from(cache.weighted_size()).unwrap_or(i64::MAX));
+    }
     // Refresh the gauges read from the database (one blocking read), then render.
     let latest = st
         .read(|s| {

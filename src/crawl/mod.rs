@@ -573,7 +573,6 @@ impl Core {
         }
         unreachable!("the last attempt always returns")
     }
-
 }
 
 impl Fetcher {
@@ -607,9 +606,9 @@ impl Fetcher {
         if requests.is_empty() {
             return;
         }
-        let pool = self.pool.get_or_init(|| {
-            Pool::start(&self.core, (self.settings.concurrency as usize).max(1))
-        });
+        let pool = self
+            .pool
+            .get_or_init(|| Pool::start(&self.core, (self.settings.concurrency as usize).max(1)));
         let (tx, rx) = mpsc::channel::<Fetched>();
         {
             let jobs = pool.jobs.lock().expect("job queue");
