@@ -39,6 +39,9 @@ const MAX_LEGACY_PAGES: usize = 5_000;
 /// comes first: a killed run loses at most about a second of answers.
 const CHECKPOINT_EVERY: usize = 100;
 const CHECKPOINT_SECONDS: f64 = 1.0;
+/// Detail pages are fetched and parsed this many at a time, so that peak
+/// memory does not grow with the number of standards.
+const DETAIL_CHUNK: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarvestError {

@@ -183,23 +183,27 @@ impl Harvest<'_> {
             .map(|c| self.checked(self.registry.detail_url(&self.base, c)))
             .collect::<Result<Vec<_>, _>>()?;
         self.progress.begin("detail", codes.len() as u64);
-        let answers = self.fetch_pages("detail", &urls)?;
         let mut out = BTreeMap::new();
         let mut unrecognised = 0;
-        for ((code, url), page) in codes.iter().zip(&urls).zip(answers) {
-            match page {
-                Page::Ok {
-                    status: 200,
-                    body,
-                    content_type,
-                } => {
-                    let html = decode::decode(&body, content_type.as_deref());
-                    let parsed = detail::parse(&html, &self.registry.detail);
-                    if !parsed.recognised {
-                        // Nothing is published from a page the parser did
-                        // not understand: the standard keeps no detail.
-                        unrecognised += 1;
-                        self.issues.push(DataIssue::new(
+        // In chunks: only one chunk's bodies are in memory at a time (the
+        // pool of workers stays; a chunk only bounds what waits for parsing).
+        let chunks = codes.chunks(DETAIL_CHUNK).zip(urls.chunks(DETAIL_CHUNK));
+        for (codes_chunk, urls_chunk) in chunks {
+            let answers = self.fetch_pages("detail", urls_chunk)?;
+            for ((code, url), page) in codes_chunk.iter().zip(urls_chunk).zip(answers) {
+                match page {
+                    Page::Ok {
+                        status: 200,
+                        body,
+                        content_type,
+                    } => {
+                        let html = decode::decode(&body, content_type.as_deref());
+                        let parsed = detail::parse(&html, &self.registry.detail);
+                        if !parsed.recognised {
+                            // Nothing is published from a page the parser did
+                            // not understand: the standard keeps no detail.
+                            unrecognised += 1;
+                            self.issues.push(DataIssue::new(
                             "detail",
                             code,
                             format!(
@@ -209,20 +213,21 @@ impl Harvest<'_> {
                             ),
                             Some(url.to_string()),
                         ));
-                        continue;
+                            continue;
+                        }
+                        understood("detail");
+                        out.insert(code.clone(), (url.to_string(), parsed));
                     }
-                    understood("detail");
-                    out.insert(code.clone(), (url.to_string(), parsed));
+                    Page::Ok { status, .. } => {
+                        self.issues.push(DataIssue::new(
+                            "detail",
+                            code,
+                            format!("detail page answered HTTP {status}"),
+                            Some(url.to_string()),
+                        ));
+                    }
+                    Page::Failed => {}
                 }
-                Page::Ok { status, .. } => {
-                    self.issues.push(DataIssue::new(
-                        "detail",
-                        code,
-                        format!("detail page answered HTTP {status}"),
-                        Some(url.to_string()),
-                    ));
-                }
-                Page::Failed => {}
             }
         }
         let coverage = Coverage {
