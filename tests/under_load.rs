@@ -109,7 +109,7 @@ fn exports_and_admin_calls_during_a_harvest_neither_stall_nor_lose_audit_rows() 
     assert!(made >= 100, "the exports ran: {made}");
     assert!(asked >= 20, "the monitor ran: {asked}");
     assert!(
-        took < Duration::from_secs(3),
+        took < Duration::from_secs(5),
         "{path} took {took:?} while {made} exports ran during the harvest"
     );
 
