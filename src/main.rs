@@ -239,7 +239,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if let Some(note) = commands::disk_full_note(&cfg) {
+            if let Some(note) = renec_harvester::ops::low_disk_note(&cfg.data_dir) {
                 eprintln!("note: {note}");
             }
             ExitCode::from(1)

@@ -16,18 +16,7 @@ fn keys_roles_admin_actions_and_audit() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(&site, dir.path());
     assert!(common::harvest(&cfg).unwrap().published());
-    let key = |name: &str, role: &str| {
-        let out = common::bin_in(dir.path())
-            .args(["apikey", "create", name, "--role", role])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let key = |name: &str, role: &str| common::apikey(dir.path(), name, role);
     let admin = key("ops", "admin");
     let read = key("tablero", "read");
     let listed = String::from_utf8(

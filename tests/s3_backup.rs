@@ -168,16 +168,22 @@ fn keys(endpoint: &str, bucket: &str) -> Vec<String> {
         .collect()
 }
 
+/// A data directory with one published run of a generated site (kept alive).
+fn harvested(seed: u64) -> (renec_harvester::testsite::TestSite, tempfile::TempDir) {
+    let site = common::site(generate(1, seed), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    assert!(common::harvest(&common::config(&site, dir.path()))
+        .unwrap()
+        .published());
+    (site, dir)
+}
+
 #[test]
 #[ignore = "needs moto_server (pip install 'moto[server]'); .ci/run installs it and runs this"]
 fn snapshots_go_to_the_bucket_and_come_back_on_an_empty_machine() {
     let bucket = "renec-backups";
     let s3 = moto(bucket);
-    let site = common::site(generate(1, 5), &[]);
-    let a = tempfile::tempdir().unwrap();
-    assert!(common::harvest(&common::config(&site, a.path()))
-        .unwrap()
-        .published());
+    let (_site, a) = harvested(5);
 
     let said = ok(&cli(a.path(), &s3.url, bucket, &["snapshot", "create"]));
     let id = said.split_whitespace().next().unwrap().to_string();
@@ -270,11 +276,7 @@ fn snapshots_go_to_the_bucket_and_come_back_on_an_empty_machine() {
 fn an_interrupted_upload_leaves_nothing_listed_and_the_next_one_completes() {
     let bucket = "renec-cut";
     let s3 = moto(bucket);
-    let site = common::site(generate(1, 6), &[]);
-    let a = tempfile::tempdir().unwrap();
-    assert!(common::harvest(&common::config(&site, a.path()))
-        .unwrap()
-        .published());
+    let (_site, a) = harvested(6);
     ok(&common::bin_in(a.path())
         .args(["snapshot", "create"])
         .output()

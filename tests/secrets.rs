@@ -155,16 +155,7 @@ fn no_secret_is_printed_logged_or_stored() {
     seen += &all_output(&out);
 
     // The service, its log captured whole, answering admin calls.
-    let key = String::from_utf8(
-        common::bin_in(data)
-            .args(["apikey", "create", "ops", "--role", "admin"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let key = common::apikey(data, "ops", "admin");
     assert!(key.len() >= 20, "{key}");
     let logs = tempfile::tempdir().unwrap();
     let (out_file, log) = (logs.path().join("serve.out"), logs.path().join("serve.log"));

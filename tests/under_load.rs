@@ -22,16 +22,7 @@ fn exports_and_admin_calls_during_a_harvest_neither_stall_nor_lose_audit_rows() 
         .unwrap()
         .published());
     let slow = common::site(generate(1, 23), &["detail:slow=150", "committee:slow=150"]);
-    let key = String::from_utf8(
-        common::bin_in(dir.path())
-            .args(["apikey", "create", "ops", "--role", "admin"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let key = common::apikey(dir.path(), "ops", "admin");
     let mut cmd = common::bin_in(dir.path());
     cmd.env("RENEC_SOURCE_URL", slow.base_url())
         .env("DOWNLOAD_DELAY", "0")

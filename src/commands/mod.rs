@@ -31,18 +31,6 @@ pub fn existing_data(cfg: &crate::config::Config) -> Result<crate::store::Store>
     })
 }
 
-/// A line for a failed command when the data directory's file system is
-/// (nearly) full, the likely cause of a write or open that failed.
-pub fn disk_full_note(cfg: &crate::config::Config) -> Option<String> {
-    let free = crate::ops::free_bytes(&cfg.data_dir)?;
-    (free < crate::ops::LOW_DISK_BYTES).then(|| {
-        format!(
-            "the file system holding {} has {free} bytes free: free some space and run the command again (nothing published was replaced)",
-            cfg.data_dir.display()
-        )
-    })
-}
-
 /// `serve`: the API, the UI and the scheduler on API_HOST:API_PORT.
 pub fn serve(
     cfg: &crate::config::Config,

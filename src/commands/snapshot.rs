@@ -111,7 +111,6 @@ pub fn snapshot(cfg: &Config, action: SnapshotAction) -> Result<ExitCode> {
             let store = super::existing_data(cfg)?;
             let m = snaps.create(&store)?;
             show(&m);
-            snaps.verify(&m.id)?;
             print_backup(remote::back_up(cfg, &snaps)?);
         }
         SnapshotAction::List { remote: false } => {

@@ -197,7 +197,7 @@ type Job = (Request, mpsc::Sender<Fetched>);
 /// The worker threads. Dropping the pool closes the job channel, and each
 /// worker ends after its current request.
 struct Pool {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Pool {
@@ -219,9 +219,7 @@ impl Pool {
                 tracing::warn!(worker = i, "fetch_worker_not_started");
             }
         }
-        Pool {
-            jobs: Mutex::new(tx),
-        }
+        Pool { jobs: tx }
     }
 }
 
@@ -610,12 +608,9 @@ impl Fetcher {
             .pool
             .get_or_init(|| Pool::start(&self.core, (self.settings.concurrency as usize).max(1)));
         let (tx, rx) = mpsc::channel::<Fetched>();
-        {
-            let jobs = pool.jobs.lock().expect("job queue");
-            for req in requests {
-                if jobs.send((req, tx.clone())).is_err() {
-                    break;
-                }
+        for req in requests {
+            if pool.jobs.send((req, tx.clone())).is_err() {
+                break;
             }
         }
         drop(tx);

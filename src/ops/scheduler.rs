@@ -45,11 +45,8 @@ async fn run_job(d: Arc<DaemonState>, name: &'static str, job: Job) {
         .unwrap_or_else(|e| Err(JobError::Crashed(e.to_string())));
     let text = match &result {
         Ok(t) => format!("ok: {t}"),
-        Err(e) => match super::free_bytes(&d.cfg.data_dir).filter(|f| *f < super::LOW_DISK_BYTES) {
-            Some(free) => format!(
-                "error: {e} (the file system of {} has {free} bytes free)",
-                d.cfg.data_dir.display()
-            ),
+        Err(e) => match super::low_disk_note(&d.cfg.data_dir) {
+            Some(note) => format!("error: {e} ({note})"),
             None => format!("error: {e}"),
         },
     };

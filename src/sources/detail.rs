@@ -94,7 +94,12 @@ impl Selectors {
 /// The element's text, its text nodes joined with spaces ("ORG<br>A" is
 /// "ORG A", never "ORGA").
 fn text_of(el: ElementRef<'_>) -> String {
-    clean(&el.text().collect::<Vec<_>>().join(" "))
+    let mut joined = String::new();
+    for t in el.text() {
+        joined.push_str(t);
+        joined.push(' ');
+    }
+    clean(&joined)
 }
 
 fn is_list(el: &scraper::node::Element) -> bool {
@@ -342,6 +347,10 @@ mod tests {
     use super::*;
     use crate::registry::Registry;
 
+    fn parsed(name: &str) -> DetailPage {
+        parse(&fixture(name), &Registry::embedded().detail)
+    }
+
     fn fixture(name: &str) -> String {
         std::fs::read_to_string(format!(
             "{}/tests/fixtures/{name}",
@@ -352,10 +361,7 @@ mod tests {
 
     #[test]
     fn a_list_in_a_cell_is_that_cells_values_and_a_td_header_row_is_a_header() {
-        let page = parse(
-            &fixture("detail_cell_lists.html"),
-            &Registry::embedded().detail,
-        );
+        let page = parsed("detail_cell_lists.html");
         assert_eq!(page.codigo.as_deref(), Some("EC1234"));
         assert_eq!(
             page.titulo.as_deref(),
@@ -383,10 +389,7 @@ mod tests {
 
     #[test]
     fn a_nested_list_is_not_glued_to_its_item_and_text_nodes_get_spaces() {
-        let page = parse(
-            &fixture("detail_nested_lists.html"),
-            &Registry::embedded().detail,
-        );
+        let page = parsed("detail_nested_lists.html");
         assert_eq!(page.codigo.as_deref(), Some("EC0777"));
         assert_eq!(
             page.titulo.as_deref(),
@@ -411,10 +414,7 @@ mod tests {
 
     #[test]
     fn reads_every_section_by_its_header() {
-        let page = parse(
-            &fixture("detail_page_full.html"),
-            &Registry::embedded().detail,
-        );
+        let page = parsed("detail_page_full.html");
         assert_eq!(page.codigo.as_deref(), Some("EC0002"));
         assert_eq!(
             page.titulo.as_deref(),
@@ -448,10 +448,7 @@ mod tests {
 
     #[test]
     fn sections_out_of_order_with_odd_headers_and_no_data_outside_panels() {
-        let page = parse(
-            &fixture("detail_page_reordered.html"),
-            &Registry::embedded().detail,
-        );
+        let page = parsed("detail_page_reordered.html");
         assert_eq!(page.codigo.as_deref(), Some("EC1571"));
         // The multi-column table: the certifier column, and the state beside it.
         assert_eq!(
@@ -470,10 +467,7 @@ mod tests {
 
     #[test]
     fn empty_and_missing_sections() {
-        let page = parse(
-            &fixture("detail_page_empty_sections.html"),
-            &Registry::embedded().detail,
-        );
+        let page = parsed("detail_page_empty_sections.html");
         assert_eq!(page.codigo.as_deref(), Some("EC0001"));
         assert!(
             page.certificadores.is_empty() && page.centros.is_empty() && page.miembros.is_empty()

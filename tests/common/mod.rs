@@ -241,3 +241,17 @@ pub fn call(method: &str, url: &str, key: Option<&str>) -> (u16, serde_json::Val
         serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
     )
 }
+
+/// A new API key for `data_dir`, made with the command line (`apikey create`).
+pub fn apikey(data_dir: &Path, name: &str, role: &str) -> String {
+    let out = bin_in(data_dir)
+        .args(["apikey", "create", name, "--role", role])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}

@@ -4,6 +4,16 @@ use super::*;
 use crate::sources::catalogue::CatalogueRow;
 use crate::sources::detail::CertifierRow;
 
+/// Assembles with person fields dropped and short made-up URLs.
+fn assemble_plain(h: Harvested) -> Dataset {
+    let opts = AssembleOptions {
+        keep_person_fields: false,
+        detail_url: &|c| format!("d/{c}"),
+        listing_url: &|t| format!("l/{}", t.as_str()),
+    };
+    assemble(h, &opts)
+}
+
 fn row(code: &str, sector: &str) -> CatalogueRow {
     CatalogueRow {
         codigo_raw: code.into(),
@@ -86,12 +96,7 @@ fn builds_unique_keys_stable_certifier_ids_and_aliases() {
         ],
         ..Harvested::default()
     };
-    let opts = AssembleOptions {
-        keep_person_fields: false,
-        detail_url: &|c| format!("d/{c}"),
-        listing_url: &|t| format!("l/{}", t.as_str()),
-    };
-    let d = assemble(h, &opts);
+    let d = assemble_plain(h);
     let codes: Vec<(&str, Tipo)> = d
         .estandares
         .iter()
@@ -199,12 +204,7 @@ fn certifier_type_and_states_from_every_page() {
         details,
         ..Harvested::default()
     };
-    let opts = AssembleOptions {
-        keep_person_fields: false,
-        detail_url: &|c| format!("d/{c}"),
-        listing_url: &|t| format!("l/{}", t.as_str()),
-    };
-    let d = assemble(h, &opts);
+    let d = assemble_plain(h);
     let ice = d
         .certificadores
         .iter()
