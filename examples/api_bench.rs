@@ -152,6 +152,287 @@ fn wrk(name: &str, base: &str, path: &str, script: Option<&Path>) -> Load {
     load
 }
 
+/// Waits until the server's in-memory view is built (the first request starts it).
+fn warm(base: &str) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let started = Instant::now();
+    loop {
+        let _ = agent.get(&format!("{base}/api/v1/stats")).call();
+        if metric(base, "api_view_run") > 0.0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the view was never built"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A gauge from /metrics.
+fn metric(base: &str, name: &str) -> f64 {
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let text = agent
+        .get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A wrk script that walks `paths` in turn (each thread from its own start).
+fn rotating_script(paths: &[String]) -> String {
+    let mut lua = String::from("local paths = {\n");
+    for p in paths {
+        let _ = writeln!(lua, "  {:?},", p);
+    }
+    lua.push_str(
+        "}\nlocal i = 0\nsetup = function(thread) thread:set(\"start\", math.random(#paths)) end\ninit = function(args) i = (start or 0) end\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
+    );
+    lua
+}
+
+/// Search words people type: with and without accents, a few misspelt,
+/// a few prefixes, and codes in several spellings.
+const SEARCH_WORDS: &[&str] = &[
+    "traduccion",
+    "traducción",
+    "tradución",
+    "cocina",
+    "cocinero",
+    "cosinero",
+    "cocin",
+    "alimentos",
+    "alimentación",
+    "seguridad",
+    "seguridad privada",
+    "mantenimiento",
+    "mantenimento",
+    "atencion",
+    "atención al cliente",
+    "educacion",
+    "educación",
+    "turismo",
+    "turísmo",
+    "construccion",
+    "construcción",
+    "salud",
+    "operacion",
+    "operación",
+    "evaluacion",
+    "evaluación",
+    "calidad",
+    "servicio",
+    "servicios",
+    "cliente",
+    "ventas",
+    "agricola",
+    "agrícola",
+    "energia",
+    "energía",
+    "instituto",
+    "universidad",
+    "universidad tecnologica",
+    "tecnologica",
+    "conalep",
+    "asociacion",
+    "asociación",
+    "centro",
+    "icemexco",
+    "capacitacion",
+    "capacitación",
+    "certificacion",
+    "certificación",
+    "logistica",
+    "logística",
+    "impartición de cursos",
+    "imparticion",
+    "cursos",
+    "formación",
+    "formacion del capital humano",
+    "diseño",
+    "diseno",
+    "elaboración",
+    "elaboracion",
+    "manejo",
+    "administración",
+    "administracion",
+    "contabilidad",
+    "finanzas",
+    "banca",
+    "crédito",
+    "credito",
+    "seguros",
+    "ventas de seguros",
+    "asesoría",
+    "asesoria",
+    "consultoría",
+    "consultoria",
+    "docencia",
+    "docente",
+    "tutoría",
+    "tutoria",
+    "enfermería",
+    "enfermeria",
+    "cuidado",
+    "cuidado de personas",
+    "niños",
+    "ninos",
+    "adultos mayores",
+    "discapacidad",
+    "lengua de señas",
+    "lengua de senas",
+    "interpretación",
+    "interpretacion",
+    "indígenas",
+    "indigenas",
+    "español",
+    "espanol",
+    "inglés",
+    "ingles",
+    "software",
+    "informática",
+    "informatica",
+    "redes",
+    "soldadura",
+    "electricidad",
+    "eléctrica",
+    "electrica",
+    "automotriz",
+    "vehículos",
+    "vehiculos",
+    "conducción",
+    "conduccion",
+    "transporte",
+    "almacén",
+    "almacen",
+    "inventarios",
+    "limpieza",
+    "jardinería",
+    "jardineria",
+    "panadería",
+    "panaderia",
+    "repostería",
+    "reposteria",
+    "bebidas",
+    "bartender",
+    "hotelería",
+    "hoteleria",
+    "EC0217",
+    "ec 217",
+    "EC217",
+    "0217",
+    "EC0076",
+    "ec0301",
+    "0435",
+    "EC1000",
+];
+
+fn list_paths(sectores: &[String]) -> Vec<String> {
+    let mut out = vec![];
+    for nivel in 1..=5 {
+        for sort in ["clave", "-titulo", "nivel", "-certificadores"] {
+            for offset in [0, 50, 100, 150] {
+                out.push(format!(
+                    "/api/v1/ec?nivel={nivel}&sort={sort}&limit=50&offset={offset}"
+                ));
+            }
+        }
+    }
+    for s in sectores {
+        out.push(format!(
+            "/api/v1/ec?sector={s}&sort=-certificadores&limit=20"
+        ));
+        out.push(format!("/api/v1/ec?sector={s}&vigente=true&limit=50"));
+    }
+    for (i, vigente) in ["true", "false"].iter().enumerate() {
+        for page in 1..=20u64 {
+            let cursor = base64_url(&format!("o:{}", page * 50));
+            out.push(format!(
+                "/api/v1/ec?vigente={vigente}&sort=titulo&limit=50&cursor={cursor}"
+            ));
+            out.push(format!(
+                "/api/v1/ec?tipo={}&limit=25&offset={}",
+                ["vigente", "inactivo"][i],
+                page * 25
+            ));
+        }
+    }
+    out
+}
+
+fn base64_url(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+fn directory_paths() -> Vec<String> {
+    let mut out = vec![];
+    let filters = [
+        "",
+        "&tipo=ECE",
+        "&tipo=OC",
+        "&q=universidad",
+        "&q=instituto",
+        "&q=centro",
+        "&min_ec=5",
+    ];
+    for f in filters {
+        for sort in ["nombre", "-estandares", "-nombre"] {
+            for offset in [0, 50, 100] {
+                out.push(format!(
+                    "/api/v1/certificadores?sort={sort}&limit=50&offset={offset}{f}"
+                ));
+            }
+        }
+    }
+    for e in 1..=32 {
+        out.push(format!(
+            "/api/v1/certificadores?estado={e:02}&sort=-estandares&limit=50"
+        ));
+        out.push(format!("/api/v1/comites?estado={e:02}&limit=50"));
+    }
+    out
+}
+
+/// Seconds to build the view of a scale-100 generated registry.
+fn view_at_scale_100() -> (usize, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = generate(100, 2026);
+    let site = TestSite::start(corpus, vec![], "127.0.0.1:0".parse().unwrap()).unwrap();
+    let cfg = Config {
+        data_dir: dir.path().to_path_buf(),
+        source_url: site.base_url(),
+        download_delay: 0.0,
+        autothrottle_enabled: false,
+        concurrent_requests: 16,
+        concurrent_requests_per_host: 16,
+        ..Config::defaults()
+    };
+    let mut store = Store::open(&cfg.sqlite_path()).unwrap();
+    let report =
+        renec_harvester::harvest::run(&cfg, &Registry::embedded(), &mut store, false).unwrap();
+    assert!(report.published());
+    let conn = rusqlite::Connection::open(cfg.sqlite_path()).unwrap();
+    let started = Instant::now();
+    let view = renec_harvester::store::view::View::from_sqlite(&conn, report.run_id).unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "view at scale 100: {} entities in {seconds:.2} s",
+        view.size()
+    );
+    (view.size(), seconds)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(CHILD_FLAG) {
@@ -200,10 +481,10 @@ fn main() {
         assert!(report.published());
     }
 
+    let scale100 = view_at_scale_100();
     let cached = start(dir.path(), true);
-    std::thread::sleep(Duration::from_secs(1));
+    warm(&cached.base);
     let pid = cached.child.id().to_string();
-    let idle_rss = bench_support::status_kb(&pid, "VmRSS:") as f64 / 1024.0;
     let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
     let first: serde_json::Value = serde_json::from_slice(
         &agent
@@ -235,46 +516,75 @@ fn main() {
     let loaded_rss = bench_support::status_kb(&pid, "VmHWM:") as f64 / 1024.0;
     drop(cached);
 
-    // Search with the cache off: every request runs its FTS query.
+    // The cache off, and every request different from the one before:
+    // what crawlers, people paging and scripts walking the registry ask.
     let uncached = start(dir.path(), false);
-    let script = dir.path().join("search.lua");
-    std::fs::write(
-        &script,
-        r#"local words = {"traduccion", "cocina", "alimentos", "seguridad", "mantenimiento", "atencion", "educacion", "turismo",
-  "construccion", "salud", "operacion", "evaluacion", "calidad", "servicio", "cliente", "ventas", "agricola", "energia",
-  "instituto", "universidad", "tecnologica", "conalep", "asociacion", "centro", "icemexico", "capacitacion", "logistica"}
-request = function()
-  local q = words[math.random(#words)]
-  return wrk.format("GET", "/api/v1/search?q=" .. q .. "&limit=20")
-end
-"#,
-    )
-    .unwrap();
-    loads.push(wrk(
-        "search, cache off",
-        &uncached.base,
-        "/api/v1/search?q=WORD&limit=20",
-        Some(&script),
-    ));
-    // The Directorio's queries with the cache off: the whole certifier list
-    // counted, sorted and paged, by type and by state.
-    let script = dir.path().join("directory.lua");
-    std::fs::write(
-        &script,
-        r#"local filters = {"", "&tipo=ECE", "&tipo=OC", "&estado=09", "&estado=14", "&estado=19", "&q=universidad"}
-request = function()
-  local f = filters[math.random(#filters)]
-  return wrk.format("GET", "/api/v1/certificadores?sort=-estandares&limit=50" .. f)
-end
-"#,
-    )
-    .unwrap();
-    loads.push(wrk(
-        "certifier directory, cache off",
-        &uncached.base,
-        "/api/v1/certificadores?sort=-estandares&limit=50 (alone, or with tipo, estado or q)",
-        Some(&script),
-    ));
+    warm(&uncached.base);
+    let upid = uncached.child.id().to_string();
+    let idle_rss = bench_support::status_kb(&upid, "VmRSS:") as f64 / 1024.0;
+    let view_seconds = metric(&uncached.base, "api_view_build_seconds");
+    let all = |path: &str, key: &str| -> Vec<String> {
+        let mut out = vec![];
+        let mut url = format!("{}{path}?limit=500", uncached.base);
+        loop {
+            let page: serde_json::Value = serde_json::from_slice(
+                &agent
+                    .get(&url)
+                    .call()
+                    .unwrap()
+                    .body_mut()
+                    .read_to_vec()
+                    .unwrap(),
+            )
+            .unwrap();
+            for item in page["items"].as_array().unwrap() {
+                out.push(match &item[key] {
+                    serde_json::Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                });
+            }
+            match page["next"].as_str() {
+                Some(next) => url = format!("{}{next}", uncached.base),
+                None => return out,
+            }
+        }
+    };
+    let claves = all("/api/v1/ec", "clave");
+    let sectores = all("/api/v1/sectores", "id");
+    let mixes: Vec<(&str, String, Vec<String>)> = vec![
+        (
+            "every standard's detail, in turn",
+            format!("/api/v1/ec/{{clave}} ({} standards)", claves.len()),
+            claves.iter().map(|c| format!("/api/v1/ec/{c}")).collect(),
+        ),
+        (
+            "search words, with and without accents and typos",
+            format!(
+                "/api/v1/search?q={{word}}&limit=20 ({} words)",
+                SEARCH_WORDS.len()
+            ),
+            SEARCH_WORDS
+                .iter()
+                .map(|w| format!("/api/v1/search?q={}&limit=20", urlencode(w)))
+                .collect(),
+        ),
+        (
+            "filtered, sorted lists with offsets and cursors",
+            "/api/v1/ec?nivel=N&sort=S&limit=50&offset=O, ?sector=…, ?vigente=…&cursor=…".into(),
+            list_paths(&sectores),
+        ),
+        (
+            "certifier directory filters",
+            "/api/v1/certificadores?tipo=…&estado=…&q=…&sort=…&offset=…".into(),
+            directory_paths(),
+        ),
+    ];
+    for (name, shown, paths) in &mixes {
+        let script = dir.path().join("mix.lua");
+        std::fs::write(&script, rotating_script(paths)).unwrap();
+        loads.push(wrk(name, &uncached.base, shown, Some(&script)));
+    }
+    let uncached_rss = bench_support::status_kb(&upid, "VmHWM:") as f64 / 1024.0;
     let ready_ms = uncached.ready_ms.min(start(dir.path(), true).ready_ms);
     drop(uncached);
 
@@ -295,8 +605,11 @@ end
     }
     let _ = writeln!(
         md,
-        "\n| measure | value |\n|---|---:|\n| start to ready (spawn → first `200` from `/ready`) | {ready_ms:.0} ms |\n| idle resident memory after start | {idle_rss:.1} MB |\n| peak resident memory under load | {loaded_rss:.1} MB |\n"
+        "\n| measure | value |\n|---|---:|\n| start to ready (spawn → first `200` from `/ready`) | {ready_ms:.0} ms |\n| building the in-memory view of the published run, {data_name} | {:.0} ms |\n| building it at scale 100 ({} entities) | {:.2} s |\n| idle resident memory (view built, cache off) | {idle_rss:.1} MB |\n| peak resident memory, cached loads | {loaded_rss:.1} MB |\n| peak resident memory, uncached mixes | {uncached_rss:.1} MB |\n",
+        view_seconds * 1000.0,
+        scale100.0,
+        scale100.1,
     );
-    md.push_str("Targets: a cached list page of 50 standards and a standard's detail at ≥ 20,000 requests/s with p99 < 10 ms; uncached search ≥ 2,000 requests/s; idle RSS < 60 MB; start to ready < 300 ms.\n");
+    md.push_str("Uncached rows: `API_CACHE_MB=0`, and a wrk script walks a list of distinct requests so that no request repeats the one before. Targets: every row ≥ 20,000 requests/s with p99 < 10 ms; idle RSS < 60 MB on the real corpus; the view built in < 1 s on the real corpus and < 10 s at scale 100; start to ready < 300 ms.\n");
     bench_support::write_section("api", &md);
 }

@@ -21,6 +21,8 @@ pub struct Metrics {
     pub cache_hits_total: IntCounter,
     pub cache_misses_total: IntCounter,
     pub cache_bytes: IntGauge,
+    pub api_view_build_seconds: Gauge,
+    pub api_view_run: IntGauge,
     pub last_published_run_timestamp: Gauge,
     pub data_age_seconds: Gauge,
     pub coverage_ratio: GaugeVec,
@@ -182,6 +184,14 @@ fn build() -> Metrics {
         cache_bytes: gauge(
             "api_cache_bytes",
             "Bytes the response cache holds (keys and bodies), bounded by API_CACHE_MB",
+        ),
+        api_view_build_seconds: fgauge(
+            "api_view_build_seconds",
+            "Seconds the last in-memory view of the published run took to build",
+        ),
+        api_view_run: gauge(
+            "api_view_run",
+            "The run the in-memory view holds (0: none; reads then go to the database)",
         ),
         cache_misses_total: counter(
             "cache_misses_total",

@@ -52,10 +52,10 @@ fn real_corpus_harvests_to_its_published_figures() {
         limit: 5,
         offset: 0,
     };
-    let ice = reader.search("icemexico", page).unwrap();
+    let ice = reader.search("icemexico", &[], page).unwrap();
     assert_eq!(ice.items[0].titulo, "ICEMéxico");
     assert_eq!(ice.items[0].tipo, "certificador");
-    let trad = reader.search("traduccion", page).unwrap();
+    let trad = reader.search("traduccion", &[], page).unwrap();
     assert!(
         trad.items.iter().any(|h| h.titulo.contains("traducción")),
         "{:?}",
@@ -74,6 +74,23 @@ fn real_corpus_harvests_to_its_published_figures() {
         unknown,
         vec![(Some("ECE".into()), 0), (Some("OC".into()), 0), (None, 482)]
     );
+    // The in-memory view searches the real names with typos and codes.
+    let view = reader.load_view(run).unwrap();
+    let first = |q: &str| {
+        let found = view.search(q, &[], page).unwrap();
+        found
+            .items
+            .first()
+            .map(|h| (h.tipo.clone(), h.titulo.clone(), found.codigo.clone()))
+    };
+    assert_eq!(first("icemexco").unwrap().1, "ICEMéxico");
+    let (tipo, titulo, _) = first("tradución").unwrap();
+    assert!(
+        tipo == "ec" && titulo.to_lowercase().contains("traducción"),
+        "{titulo}"
+    );
+    let (tipo, _, codigo) = first("ec 217").unwrap();
+    assert_eq!((tipo.as_str(), codigo.as_deref()), ("ec", Some("EC0217")));
     let estados = reader.estados(run).unwrap();
     assert!(estados
         .iter()

@@ -143,7 +143,7 @@ pub async fn detail<T: serde::Serialize + Send + 'static>(
     req: &Request<'_>,
     p: &Params,
     what: String,
-    read: impl FnOnce(&dyn ReadStore, i64) -> crate::store::Result<Option<T>> + Send + 'static,
+    read: impl Fn(&dyn ReadStore, i64) -> crate::store::Result<Option<T>> + Send + Sync + 'static,
 ) -> Result<Reply, ApiError> {
     let run = req.run_for(p).await?;
     match req.state.read(move |s| read(s, run)).await? {

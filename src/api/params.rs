@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
+/// Parameters that may be given more than once (their values add up, as
+/// if comma-separated).
+const REPEATABLE: &[&str] = &["facet"];
 
 #[derive(Debug, Default)]
 pub struct Params {
@@ -55,6 +58,14 @@ impl Params {
                         accepted.join(", ")
                     ),
                 ));
+            }
+            if REPEATABLE.contains(&key.as_str()) {
+                if let Some(v) = values.get_mut(&key) {
+                    let v: &mut String = v;
+                    v.push(',');
+                    v.push_str(&value);
+                    continue;
+                }
             }
             if values.insert(key.clone(), value).is_some() {
                 return Err(ApiError::bad_parameter(
@@ -105,6 +116,29 @@ impl Params {
                 format!("`{name}` must be true or false, got {v:?}"),
             )),
         }
+    }
+
+    /// A comma-separated list of values from `allowed` (empty: not given).
+    pub fn list(&self, name: &str, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
+        let Some(v) = self.text(name) else {
+            return Ok(vec![]);
+        };
+        let mut out: Vec<String> = Vec::new();
+        for item in v.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            if !allowed.contains(&item) {
+                return Err(ApiError::bad_parameter(
+                    name,
+                    format!(
+                        "`{name}` takes one or more of {} (comma-separated), got {item:?}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+            if !out.iter().any(|o| o == item) {
+                out.push(item.to_string());
+            }
+        }
+        Ok(out)
     }
 
     pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {

@@ -134,7 +134,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/v1/sectores/{id}", AS_OF, cached: true, Read, h!(|r, a| sectores::get(r, &a[0]))),
     route!(Get "/api/v1/sectores/{id}/estandares", &[EC_FILTERS, SORTED], cached: true, Read, h!(|r, a| sectores::standards(r, &a[0]))),
     route!(Get "/api/v1/estados", AS_OF, cached: true, Read, h!(|r, _| estados::list(r))),
-    route!(Get "/api/v1/search", &[&["q"], PAGE], cached: true, Read, h!(|r, _| search::search(r))),
+    route!(Get "/api/v1/search", &[&["q", "tipo"], PAGE], cached: true, Read, h!(|r, _| search::search(r))),
     route!(Get "/api/v1/graph", &[&["sector", "estado", "certifica_en"]], cached: true, Read, h!(|r, _| search::graph(r))),
     route!(Get "/api/v1/stats", NONE, cached: true, Read, h!(|r, _| runs::stats(r))),
     route!(Get "/api/v1/runs", &[PAGE], cached: false, Read, h!(|r, _| runs::list(r))),

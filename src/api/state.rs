@@ -4,9 +4,13 @@
 use super::error::ApiError;
 use crate::config::Config;
 use crate::store::read::{ReadStore, SqliteReader};
+use crate::store::view::View;
+use crate::store::StoreError;
+use arc_swap::ArcSwapOption;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +26,18 @@ pub struct AppState {
     pub(super) metrics_loopback_only: bool,
     pub(super) metrics_token: String,
     pub(super) ready_max_age_hours: u32,
-    pub(super) published: tokio::sync::Mutex<(Option<i64>, Option<Instant>)>,
+    /// The published run as last looked up (-1: none yet), and when
+    /// (milliseconds since `started`; 0: never).
+    published_run: AtomicI64,
+    published_checked: AtomicU64,
+    /// One lookup at a time.
+    published_lookup: tokio::sync::Mutex<()>,
+    started: Instant,
+    /// The published run in memory (`api.memory_view`), and whether a
+    /// build is under way.
+    view: Arc<ArcSwapOption<View>>,
+    view_building: Arc<AtomicBool>,
+    memory_view: bool,
     /// The database file's identity (device, inode): a restore swaps the file.
     pub(super) db_identity: std::sync::Mutex<Option<(u64, u64)>>,
     pub(super) db_path: Option<std::path::PathBuf>,
@@ -139,6 +154,9 @@ impl AppState {
                 if let Some(r) = &self.reader {
                     r.reset();
                 }
+                // Built from the old file: the next lookup builds it again.
+                self.view.store(None);
+                crate::metrics::metrics().api_view_run.set(0);
                 tracing::info!("database_file_replaced");
             }
             *known = now;
@@ -180,7 +198,13 @@ impl AppState {
             metrics_loopback_only: cfg.metrics_loopback_only,
             metrics_token: cfg.metrics_token.clone(),
             ready_max_age_hours: cfg.ready_max_age_hours,
-            published: tokio::sync::Mutex::new((None, None)),
+            published_run: AtomicI64::new(-1),
+            published_checked: AtomicU64::new(0),
+            published_lookup: tokio::sync::Mutex::new(()),
+            started: Instant::now(),
+            view: Arc::new(ArcSwapOption::empty()),
+            view_building: Arc::new(AtomicBool::new(false)),
+            memory_view: cfg.memory_view,
             db_identity: std::sync::Mutex::new(None),
             db_path: None,
             daemon: None,
@@ -195,11 +219,21 @@ impl AppState {
         }
     }
 
-    /// Runs a blocking store read off the async workers.
+    /// Runs a store read: from the in-memory view of the published run when
+    /// it holds the answer (on the calling worker: it takes microseconds),
+    /// else on a blocking thread from the database.
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn ReadStore) -> crate::store::Result<T> + Send + 'static,
+        f: impl Fn(&dyn ReadStore) -> crate::store::Result<T> + Send + Sync + 'static,
     ) -> Result<T, ApiError> {
+        if let Some(view) = self.view.load_full() {
+            if view.run == self.published_run.load(Ordering::Acquire) {
+                match f(view.as_ref()) {
+                    Err(StoreError::NotInMemory) => {}
+                    other => return other.map_err(ApiError::from),
+                }
+            }
+        }
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
@@ -207,20 +241,72 @@ impl AppState {
             .map_err(ApiError::from)
     }
 
+    fn millis(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    /// The run last looked up, if looked up less than a second ago.
+    fn recent_run(&self) -> Option<Option<i64>> {
+        let at = self.published_checked.load(Ordering::Acquire);
+        (at != 0 && self.millis().saturating_sub(at) < 1000).then(|| {
+            let run = self.published_run.load(Ordering::Acquire);
+            (run >= 0).then_some(run)
+        })
+    }
+
     /// The published run, looked up at most once a second: a newly published
     /// run reaches every reader within a second, and every cache key and ETag
-    /// changes with it.
+    /// changes with it. A new run's in-memory view is built in the
+    /// background; until it is ready, the database answers for that run.
     pub async fn current_run(&self) -> Result<Option<i64>, ApiError> {
-        let mut cached = self.published.lock().await;
-        if let (run, Some(at)) = *cached {
-            if at.elapsed() < std::time::Duration::from_secs(1) {
-                return Ok(run);
-            }
+        if let Some(run) = self.recent_run() {
+            return Ok(run);
+        }
+        let _one = self.published_lookup.lock().await;
+        if let Some(run) = self.recent_run() {
+            return Ok(run);
         }
         self.notice_replaced_database();
         let run = self.read(|s| s.published_run()).await?.map(|(id, _)| id);
-        *cached = (run, Some(Instant::now()));
+        self.published_run
+            .store(run.unwrap_or(-1), Ordering::Release);
+        self.published_checked
+            .store(self.millis(), Ordering::Release);
+        if let Some(run) = run {
+            self.ensure_view(run);
+        }
         Ok(run)
+    }
+
+    /// Starts building the view of `run` unless it is there or being built.
+    fn ensure_view(&self, run: i64) {
+        if !self.memory_view
+            || self.view.load().as_ref().is_some_and(|v| v.run == run)
+            || self.view_building.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        let store = self.store.clone();
+        let (slot, building) = (self.view.clone(), self.view_building.clone());
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            match store.load_view(run) {
+                Ok(view) => {
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!(run, entities = view.size(), seconds, "view_built");
+                    let m = crate::metrics::metrics();
+                    m.api_view_build_seconds.set(seconds);
+                    m.api_view_run.set(run);
+                    slot.store(Some(Arc::new(view)));
+                }
+                Err(e) => {
+                    tracing::error!(run, error = %e, "view_build_failed: the database answers every read")
+                }
+            }
+            building.store(false, Ordering::Release);
+        });
     }
 
     /// How long key checks from `ip` stay refused (None: not blocked).

@@ -163,6 +163,9 @@ config_table! {
     /// Megabytes of answers the in-memory response cache may hold (0 turns the cache off).
     cache_mb: u64 = "64",
         key "api.cache_mb", env "API_CACHE_MB", rule |v| int_range(v, 0, 65_536), secret false;
+    /// Answer reads of the published run from an in-memory view built once per published run (off: every read goes to the database).
+    memory_view: bool = "true",
+        key "api.memory_view", env "API_MEMORY_VIEW", rule boolean, secret false;
     /// /metrics only for loopback clients, unless a token is set.
     metrics_loopback_only: bool = "false",
         key "metrics.loopback_only", env "PROMETHEUS_LOOPBACK_ONLY", rule boolean, secret false;

@@ -27,6 +27,7 @@ pub mod read;
 pub mod runs;
 pub mod search_index;
 pub mod stats;
+pub mod view;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,10 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored page {0} cannot be read: {1}")]
     Snapshot(String, String),
+    /// The in-memory view does not hold this answer (another run, a retired
+    /// key, a read it does not cover): the database answers instead.
+    #[error("not in the in-memory view")]
+    NotInMemory,
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -74,7 +74,7 @@ pub(super) fn cert_links(conn: &Connection, run: i64, clave: &str) -> Result<Vec
         "SELECT x.id, x.nombre, x.tipo,
             (SELECT group_concat(s.estado_inegi) FROM ec_certificador_estado s WHERE s.ec_clave = l.ec_clave AND s.certificador_id = x.id AND {})
          FROM ec_certificador l JOIN certificadores x ON x.id = l.certificador_id AND {}
-         WHERE l.ec_clave = :key AND {} ORDER BY x.nombre",
+         WHERE l.ec_clave = :key AND {} ORDER BY x.nombre, x.id",
         at("s"),
         at("x"),
         at("l")
@@ -193,25 +193,35 @@ pub(super) fn get_certificador(c: &Connection, run: i64, id: &str) -> Result<Opt
 
 pub(super) fn certificador_tipos(c: &Connection, run: i64) -> Result<Vec<TipoSummary>> {
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT tipo, count(*) FROM certificadores x WHERE {} GROUP BY tipo",
+        "SELECT tipo FROM certificadores x WHERE {}",
         at("x")
     ))?;
-    let counts: std::collections::HashMap<Option<String>, i64> = stmt
-        .query_map(rusqlite::named_params! {":run": run}, |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
+    let tipos: Vec<Option<String>> = stmt
+        .query_map(rusqlite::named_params! {":run": run}, |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    Ok(certificador_tipos_from(tipos.iter().map(Option::as_deref)))
+}
+
+/// Certifiers by type, from each certifier's type: ECE, OC, then those
+/// whose type the pages do not publish.
+pub fn certificador_tipos_from<'a>(
+    tipos: impl Iterator<Item = Option<&'a str>>,
+) -> Vec<TipoSummary> {
+    let mut counts: std::collections::HashMap<Option<&str>, i64> = std::collections::HashMap::new();
+    for t in tipos {
+        *counts.entry(t).or_insert(0) += 1;
+    }
     let kinds = [
         (Some("ECE"), "Entidad de Certificación y Evaluación"),
         (Some("OC"), "Organismo Certificador"),
         (None, "Tipo no publicado"),
     ];
-    Ok(kinds
+    kinds
         .into_iter()
         .map(|(tipo, nombre)| TipoSummary {
             tipo: tipo.map(str::to_string),
             nombre: nombre.to_string(),
-            certificadores: counts.get(&tipo.map(str::to_string)).copied().unwrap_or(0),
+            certificadores: counts.get(&tipo).copied().unwrap_or(0),
         })
-        .collect())
+        .collect()
 }

@@ -46,6 +46,13 @@ pub struct ComiteDetail {
     pub last_seen_run: i64,
 }
 
+/// A committee's state as shown: the official name of its INEGI code, else as published.
+pub fn estado_name(code: Option<&str>, raw: Option<String>) -> Option<String> {
+    code.and_then(crate::normalize::states::state_name)
+        .map(str::to_string)
+        .or(raw)
+}
+
 pub(super) fn comite_summary(r: &rusqlite::Row) -> rusqlite::Result<ComiteSummary> {
     let raw: Option<String> = r.get(5)?;
     let code: Option<String> = r.get(4)?;
@@ -54,11 +61,7 @@ pub(super) fn comite_summary(r: &rusqlite::Row) -> rusqlite::Result<ComiteSummar
         clave: r.get(1)?,
         nombre: r.get(2)?,
         sector: r.get(3)?,
-        estado: code
-            .as_deref()
-            .and_then(crate::normalize::states::state_name)
-            .map(str::to_string)
-            .or(raw),
+        estado: estado_name(code.as_deref(), raw),
         estado_inegi: code,
         estandares: r.get(6)?,
     })

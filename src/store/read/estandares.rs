@@ -187,7 +187,7 @@ pub(super) fn get_ec(c: &Connection, run: i64, clave: &str) -> Result<Option<EcD
     Ok(Some(EcDetail {
         ocupaciones: strings(c, &format!("SELECT ocupacion FROM ec_ocupacion l WHERE ec_clave = :key AND {} ORDER BY ocupacion", at("l")), run, clave)?,
         certificadores_lista: cert_links(c, run, clave)?,
-        centros: refs(c, &format!("SELECT x.id, x.nombre FROM ec_centro l JOIN centros x ON x.id = l.centro_id AND {} WHERE l.ec_clave = :key AND {} ORDER BY x.nombre", at("x"), at("l")), run, clave)?,
+        centros: refs(c, &format!("SELECT x.id, x.nombre FROM ec_centro l JOIN centros x ON x.id = l.centro_id AND {} WHERE l.ec_clave = :key AND {} ORDER BY x.nombre, x.id", at("x"), at("l")), run, clave)?,
         comite_miembros: strings(c, &format!("SELECT institucion FROM ec_comite_miembro l WHERE ec_clave = :key AND {} ORDER BY row_id", at("l")), run, clave)?,
         summary,
         clave_publicada,

@@ -16,9 +16,13 @@ mod runs;
 mod search;
 mod sectores;
 
+pub use crate::store::view::search::{SearchHit, SearchPage};
 pub use centros::{CentroDetail, CentroFilter, NamedSummary};
-pub use certificadores::{CertDetail, CertFilter, CertLink, CertSummary, EstadoCount, TipoSummary};
-pub use comites::{ComiteDetail, ComiteFilter, ComiteSummary};
+pub use certificadores::{
+    certificador_tipos_from, CertDetail, CertFilter, CertLink, CertSummary, EstadoCount,
+    TipoSummary,
+};
+pub use comites::{estado_name, ComiteDetail, ComiteFilter, ComiteSummary};
 pub use estados::{EstadoRef, EstadoSummary};
 pub use estandares::{EcDetail, EcFilter, EcSort, EcSummary};
 pub use graph::{Graph, GraphEdge, GraphFilter, GraphNode};
@@ -26,7 +30,6 @@ pub use pool::SqliteReader;
 pub(crate) use query::at;
 pub use query::{fts_query, NameSort, Order, Page, PageReq, Ref};
 pub use runs::RunView;
-pub use search::SearchHit;
 pub use sectores::SectorDetail;
 
 use super::Result;
@@ -76,7 +79,8 @@ pub trait ReadStore: Send + Sync {
     fn list_sectores(&self, run: i64, q: Option<&str>, page: PageReq)
         -> Result<Page<NamedSummary>>;
     fn get_sector(&self, run: i64, id: &str) -> Result<Option<SectorDetail>>;
-    fn search(&self, q: &str, page: PageReq) -> Result<Page<SearchHit>>;
+    /// Search across kinds (`tipos`: `ec`, `certificador`, …; empty: all).
+    fn search(&self, q: &str, tipos: &[String], page: PageReq) -> Result<SearchPage>;
     fn graph(&self, run: i64, f: &GraphFilter) -> Result<Graph>;
     fn counts(&self, run: i64) -> Result<crate::store::stats::Counts>;
     fn list_runs(&self, page: PageReq) -> Result<Page<RunView>>;
@@ -89,6 +93,8 @@ pub trait ReadStore: Send + Sync {
     fn diff(&self, from: i64, to: i64) -> Result<crate::store::diff::Diff>;
     /// An entity's history (`ec`, `certificadores`, `comites`); None if never seen.
     fn history(&self, kind: &str, key: &str) -> Result<Option<Vec<serde_json::Value>>>;
+    /// The in-memory view of `run` (see `store::view`).
+    fn load_view(&self, run: i64) -> Result<crate::store::view::View>;
     /// Codes of the standards of a sector and/or of committees in a state, as of a run.
     fn ec_scope(
         &self,
@@ -99,6 +105,10 @@ pub trait ReadStore: Send + Sync {
 }
 
 impl ReadStore for SqliteReader {
+    fn load_view(&self, run: i64) -> Result<crate::store::view::View> {
+        crate::store::view::View::from_sqlite(&*self.lease()?, run)
+    }
+
     fn published_run(&self) -> Result<Option<(i64, Option<String>)>> {
         runs::published_run(&*self.lease()?)
     }
@@ -184,8 +194,8 @@ impl ReadStore for SqliteReader {
         sectores::get_sector(&*self.lease()?, run, id)
     }
 
-    fn search(&self, q: &str, page: PageReq) -> Result<Page<SearchHit>> {
-        search::search(&*self.lease()?, q, page)
+    fn search(&self, q: &str, tipos: &[String], page: PageReq) -> Result<SearchPage> {
+        search::search(&*self.lease()?, q, tipos, page)
     }
 
     fn graph(&self, run: i64, f: &GraphFilter) -> Result<Graph> {

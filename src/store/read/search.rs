@@ -1,49 +1,61 @@
-//! Full-text search over the published run.
+//! Full-text search over the published run in SQL (FTS5): what answers
+//! while the in-memory view of a newly published run is being built, and
+//! when `api.memory_view` is off. Every word is prefix-matched and required;
+//! there is no typo tolerance here (the view has it).
 
 use super::query::*;
+use super::{SearchHit, SearchPage};
 use crate::store::Result;
+use rusqlite::types::Value;
 use rusqlite::Connection;
-use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchHit {
-    pub tipo: String,
-    pub id: String,
-    pub titulo: String,
-    pub fragmento: String,
-}
-
-pub(super) fn search(c: &Connection, q: &str, page: PageReq) -> Result<Page<SearchHit>> {
-    let Some(query) = fts_query(q) else {
-        return Ok(Page {
-            items: vec![],
-            total: 0,
-        });
+pub(super) fn search(
+    c: &Connection,
+    q: &str,
+    tipos: &[String],
+    page: PageReq,
+) -> Result<SearchPage> {
+    let mut out = SearchPage {
+        items: vec![],
+        total: 0,
+        codigo: None,
+        sugerencias: vec![],
     };
-    let total: i64 = c.query_row(
-        "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?1",
-        [&query],
-        |r| r.get(0),
-    )?;
-    let mut stmt = c.prepare_cached(
+    let Some(query) = fts_query(q) else {
+        return Ok(out);
+    };
+    let kinds = if tipos.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "AND kind IN ({})",
+            tipos.iter().map(|_| "?").collect::<Vec<_>>().join(",")
+        )
+    };
+    let mut params: Vec<Value> = vec![Value::Text(query)];
+    params.extend(tipos.iter().map(|t| Value::Text(t.clone())));
+    out.total = c.query_row(
+        &format!("SELECT count(*) FROM search_fts WHERE search_fts MATCH ? {kinds}"),
+        rusqlite::params_from_iter(params.iter()),
+        |r| r.get::<_, i64>(0),
+    )? as u64;
+    params.push(Value::Integer(i64::from(page.limit)));
+    params.push(Value::Integer(page.offset as i64));
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT kind, key, title, snippet(search_fts, -1, '«', '»', '…', 12) FROM search_fts
-         WHERE search_fts MATCH ?1 ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT ?2 OFFSET ?3",
-    )?;
-    let items = stmt
-        .query_map(
-            rusqlite::params![query, page.limit, page.offset as i64],
-            |r| {
-                Ok(SearchHit {
-                    tipo: r.get(0)?,
-                    id: r.get(1)?,
-                    titulo: r.get(2)?,
-                    fragmento: r.get(3)?,
-                })
-            },
-        )?
+         WHERE search_fts MATCH ? {kinds} ORDER BY bm25(search_fts, 10.0, 1.0), kind, key LIMIT ? OFFSET ?"
+    ))?;
+    out.items = stmt
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            Ok(SearchHit {
+                tipo: r.get(0)?,
+                id: r.get(1)?,
+                titulo: r.get(2)?,
+                campo: "texto".into(),
+                fragmento: r.get(3)?,
+                corregido: false,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Page {
-        items,
-        total: total as u64,
-    })
+    Ok(out)
 }

@@ -33,7 +33,7 @@ pub(super) fn list_sectores(
         );
         sql.param(":q", q);
     }
-    paged(c, &select, &sql, "nombre", page, |r| {
+    paged(c, &select, &sql, "nombre, id", page, |r| {
         Ok(NamedSummary {
             id: r.get(0)?,
             nombre: r.get(1)?,

@@ -1,0 +1,721 @@
+//! Search over one published run, in memory: every kind of entity in one
+//! ranked list, typo-tolerant (one edit from 5 letters, two from 9, the
+//! rule Meilisearch uses), prefix-matching on the word being typed,
+//! accent- and case-folded, and aware of standard codes (`EC217`,
+//! `ec 0217`, `0217` → EC0217 and its versions).
+//!
+//! Ranking, in order: an exact code, fewer corrected words, the weight of
+//! the fields that matched (code > title > occupation > committee and
+//! sector), fewer prefix-only words, then kind and title.
+
+use crate::normalize::fold_key;
+use fst::{Automaton, IntoStreamer, Streamer};
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+/// The kinds of entity search covers, in the order ties are ranked.
+pub const KINDS: &[&str] = &["ec", "certificador", "comite", "centro", "sector"];
+
+/// Words a query may contain that need not match (Spanish function words).
+const STOP_WORDS: &[&str] = &[
+    "a", "al", "con", "de", "del", "e", "el", "en", "la", "las", "los", "o", "para", "por", "u",
+    "un", "una", "y",
+];
+
+/// A prefix shorter than this is not expanded (one letter would match half the vocabulary).
+const MIN_PREFIX: usize = 2;
+/// At most this many vocabulary terms per query word.
+const MAX_EXPANSION: usize = 400;
+
+/// A field of a document, with its weight in the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The name the answer gives (`clave`, `titulo`, `ocupacion`, …).
+    pub name: &'static str,
+    pub weight: u8,
+}
+
+pub const CLAVE: Field = Field {
+    name: "clave",
+    weight: 8,
+};
+pub const TITULO: Field = Field {
+    name: "titulo",
+    weight: 4,
+};
+pub const NOMBRE: Field = Field {
+    name: "nombre",
+    weight: 4,
+};
+pub const OCUPACION: Field = Field {
+    name: "ocupacion",
+    weight: 2,
+};
+pub const NOMBRE_PUBLICADO: Field = Field {
+    name: "nombre_publicado",
+    weight: 2,
+};
+pub const COMITE: Field = Field {
+    name: "comite",
+    weight: 1,
+};
+pub const SECTOR: Field = Field {
+    name: "sector",
+    weight: 1,
+};
+pub const ESTADO: Field = Field {
+    name: "estado",
+    weight: 1,
+};
+
+/// One searchable entity: its kind, key, title and fields.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub kind: &'static str,
+    pub id: String,
+    pub titulo: String,
+    pub fields: Vec<(Field, String)>,
+}
+
+/// One query word's best match in a document: typos, field weight,
+/// prefix-only, and every (field, term) it matched.
+type WordMatch = (u8, u8, bool, Vec<(u16, u32)>);
+
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    doc: u32,
+    field: u16,
+}
+
+/// The index: the vocabulary as an FST, a postings list per term.
+pub struct SearchIndex {
+    docs: Vec<Doc>,
+    terms: fst::Map<Vec<u8>>,
+    postings: Vec<Vec<Posting>>,
+    /// Each term's text, by term number (for highlighting).
+    term_texts: Vec<Box<str>>,
+    /// Standards by code (upper case), for code recognition.
+    codes: BTreeMap<String, u32>,
+}
+
+/// A hit, as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SearchHit {
+    /// `ec`, `certificador`, `comite`, `centro` or `sector`.
+    pub tipo: String,
+    pub id: String,
+    pub titulo: String,
+    /// The field that matched best (`clave`, `titulo`, `nombre`, `ocupacion`, …).
+    pub campo: String,
+    /// That field's text with the matched words between « and ».
+    pub fragmento: String,
+    /// Found only after correcting a typo in the query.
+    pub corregido: bool,
+}
+
+/// A page of search results, with what the whole search found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    pub items: Vec<SearchHit>,
+    pub total: u64,
+    /// The standard code the query named, when a standard with that code
+    /// (or a version of it) exists: the UI may go straight to it.
+    pub codigo: Option<String>,
+    /// When nothing matched: the nearest queries that would.
+    pub sugerencias: Vec<String>,
+}
+
+/// What a search found: the ranked documents (all of them; the caller pages),
+/// the standard code recognised, and suggestions when nothing matched.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub docs: Vec<Ranked>,
+    /// The code the query named, when a standard with it (or a version) exists.
+    pub codigo: Option<String>,
+    pub sugerencias: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub doc: u32,
+    typos: u8,
+    weight: u32,
+    prefixes: u8,
+    code: bool,
+    /// Matched terms per field, for highlighting.
+    fields: Vec<(u16, Vec<u32>)>,
+}
+
+fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    match distance {
+        1 => ONE.get_or_init(|| LevenshteinAutomatonBuilder::new(1, true)),
+        _ => TWO.get_or_init(|| LevenshteinAutomatonBuilder::new(2, true)),
+    }
+}
+
+/// Typos a word of this length may carry: one from 5 letters, two from 9.
+pub fn typos_allowed(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// A query as a standard code: `EC217`, `ec 0217`, `EC0217.01`, `0217`, `ECM0001`.
+pub fn as_code(q: &str) -> Option<String> {
+    let compact: String = q
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let (prefix, rest) = if let Some(r) = compact.strip_prefix("ECM") {
+        ("ECM", r)
+    } else if let Some(r) = compact.strip_prefix("EC") {
+        ("EC", r)
+    } else {
+        ("EC", compact.as_str())
+    };
+    let (num, version) = match rest.split_once('.') {
+        Some((n, v)) => (n, Some(v)),
+        None => (rest, None),
+    };
+    let digits = num.trim_start_matches('0');
+    if num.is_empty()
+        || !num.bytes().all(|b| b.is_ascii_digit())
+        || digits.len() > 4
+        || digits.is_empty()
+    {
+        return None;
+    }
+    let mut code = format!("{prefix}{:0>4}", digits);
+    if let Some(v) = version {
+        if v.is_empty() || v.len() > 2 || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        code.push_str(&format!(".{v:0>2}"));
+    }
+    Some(code)
+}
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(' ').filter(|w| !w.is_empty())
+}
+
+impl SearchIndex {
+    pub fn build(docs: Vec<Doc>) -> SearchIndex {
+        let mut vocab: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
+        let mut codes = BTreeMap::new();
+        for (d, doc) in docs.iter().enumerate() {
+            let d = d as u32;
+            if doc.kind == "ec" {
+                codes.insert(doc.id.to_ascii_uppercase(), d);
+            }
+            for (f, (_, text)) in doc.fields.iter().enumerate() {
+                let folded = fold_key(text);
+                for w in words(&folded) {
+                    let list = vocab.entry(w.to_string()).or_default();
+                    let p = Posting {
+                        doc: d,
+                        field: f as u16,
+                    };
+                    if !list
+                        .last()
+                        .is_some_and(|l| l.doc == p.doc && l.field == p.field)
+                    {
+                        list.push(p);
+                    }
+                }
+            }
+        }
+        let mut postings = Vec::with_capacity(vocab.len());
+        let mut term_texts = Vec::with_capacity(vocab.len());
+        let terms = fst::Map::from_iter(vocab.into_iter().enumerate().map(|(i, (term, list))| {
+            postings.push(list);
+            term_texts.push(term.clone().into_boxed_str());
+            (term, i as u64)
+        }))
+        .expect("terms are sorted and unique");
+        SearchIndex {
+            docs,
+            terms,
+            postings,
+            term_texts,
+            codes,
+        }
+    }
+
+    pub fn doc(&self, i: u32) -> &Doc {
+        &self.docs[i as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Vocabulary terms a query word matches: (term, typos, prefix-only).
+    fn expand(&self, word: &str, last: bool) -> Vec<(u32, u8, bool)> {
+        let mut out: HashMap<u32, (u8, bool)> = HashMap::new();
+        let mut add = |term: u32, typos: u8, prefix: bool| {
+            let e = out.entry(term).or_insert((typos, prefix));
+            if (typos, prefix) < *e {
+                *e = (typos, prefix);
+            }
+        };
+        if let Some(t) = self.terms.get(word) {
+            add(t as u32, 0, false);
+        }
+        let typos = typos_allowed(word);
+        let prefix = last && word.chars().count() >= MIN_PREFIX;
+        if prefix {
+            let mut s = self
+                .terms
+                .search(fst::automaton::Str::new(word).starts_with())
+                .into_stream();
+            let mut n = 0;
+            while let Some((_, t)) = s.next() {
+                add(t as u32, 0, true);
+                n += 1;
+                if n >= MAX_EXPANSION {
+                    break;
+                }
+            }
+        }
+        if typos > 0 {
+            let b = builder(typos);
+            let whole = b.build_dfa(word);
+            let distance = |dfa: &levenshtein_automata::DFA, term: &[u8]| match dfa.eval(term) {
+                Distance::Exact(d) => Some(d),
+                Distance::AtLeast(_) => None,
+            };
+            // As you type, the last word may be the start of a longer one.
+            let dfa = if prefix {
+                b.build_prefix_dfa(word)
+            } else {
+                b.build_dfa(word)
+            };
+            let mut s = self.terms.search(&dfa).into_stream();
+            let mut n = 0;
+            while let Some((term, t)) = s.next() {
+                match distance(&whole, term) {
+                    Some(d) => add(t as u32, d, false),
+                    None => {
+                        if let Some(d) = distance(&dfa, term) {
+                            add(t as u32, d, true);
+                        }
+                    }
+                }
+                n += 1;
+                if n >= MAX_EXPANSION {
+                    break;
+                }
+            }
+        }
+        out.into_iter().map(|(t, (ty, p))| (t, ty, p)).collect()
+    }
+
+    /// Every document matching the query, ranked. `kinds` narrows by kind.
+    pub fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
+        let wanted = |d: u32| kinds.is_none_or(|k| k.contains(&self.docs[d as usize].kind));
+        let mut found = Found::default();
+        let mut ranked: HashMap<u32, Ranked> = HashMap::new();
+        // Standard codes.
+        if let Some(code) = as_code(q) {
+            let exact_version = code.contains('.');
+            let hits: Vec<u32> = if exact_version {
+                self.codes.get(&code).copied().into_iter().collect()
+            } else {
+                let from = code.clone();
+                self.codes
+                    .range(from..)
+                    .take_while(|(k, _)| {
+                        *k == &code
+                            || k.strip_prefix(code.as_str())
+                                .is_some_and(|r| r.starts_with('.'))
+                    })
+                    .map(|(_, d)| *d)
+                    .collect()
+            };
+            if !hits.is_empty() {
+                found.codigo = Some(code);
+            }
+            for d in hits.into_iter().filter(|d| wanted(*d)) {
+                ranked.insert(
+                    d,
+                    Ranked {
+                        doc: d,
+                        typos: 0,
+                        weight: u32::from(CLAVE.weight),
+                        prefixes: 0,
+                        code: true,
+                        fields: vec![(0, vec![])],
+                    },
+                );
+            }
+        }
+        // Words.
+        let folded = fold_key(q);
+        let all: Vec<&str> = words(&folded).take(12).collect();
+        let required: Vec<bool> = {
+            let only_stop = all.iter().all(|w| STOP_WORDS.contains(w));
+            all.iter()
+                .map(|w| only_stop || !STOP_WORDS.contains(w))
+                .collect()
+        };
+        struct Acc {
+            matched: u16,
+            typos: u8,
+            weight: u32,
+            prefixes: u8,
+            fields: Vec<(u16, Vec<u32>)>,
+        }
+        let mut acc: HashMap<u32, Acc> = HashMap::new();
+        let mut unmatched = Vec::new();
+        for (i, w) in all.iter().enumerate() {
+            let last = i + 1 == all.len();
+            let terms = self.expand(w, last);
+            if terms.is_empty() && required[i] {
+                unmatched.push(i);
+            }
+            // Per document, this word's best match.
+            let mut best: HashMap<u32, WordMatch> = HashMap::new();
+            for (t, typos, prefix) in terms {
+                for p in &self.postings[t as usize] {
+                    if !wanted(p.doc) {
+                        continue;
+                    }
+                    let weight = self.docs[p.doc as usize].fields[p.field as usize].0.weight;
+                    let e = best.entry(p.doc).or_insert((typos, weight, prefix, vec![]));
+                    if (typos, std::cmp::Reverse(weight), prefix)
+                        < (e.0, std::cmp::Reverse(e.1), e.2)
+                    {
+                        (e.0, e.1, e.2) = (typos, weight, prefix);
+                    }
+                    e.3.push((p.field, t));
+                }
+            }
+            for (d, (typos, weight, prefix, hits)) in best {
+                let a = acc.entry(d).or_insert(Acc {
+                    matched: 0,
+                    typos: 0,
+                    weight: 0,
+                    prefixes: 0,
+                    fields: vec![],
+                });
+                a.matched |= 1 << i;
+                a.typos += typos;
+                a.weight += u32::from(weight);
+                a.prefixes += u8::from(prefix);
+                for (f, t) in hits {
+                    match a.fields.iter_mut().find(|(ff, _)| *ff == f) {
+                        Some((_, ts)) => ts.push(t),
+                        None => a.fields.push((f, vec![t])),
+                    }
+                }
+            }
+        }
+        let need: u16 = required
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| **r)
+            .fold(0, |m, (i, _)| m | (1 << i));
+        if !all.is_empty() {
+            for (d, a) in acc {
+                if a.matched & need != need {
+                    continue;
+                }
+                let r = ranked.entry(d).or_insert(Ranked {
+                    doc: d,
+                    typos: 0,
+                    weight: 0,
+                    prefixes: 0,
+                    code: false,
+                    fields: vec![],
+                });
+                r.typos = a.typos;
+                r.weight += a.weight;
+                r.prefixes = a.prefixes;
+                r.fields.extend(a.fields);
+            }
+        }
+        let mut docs: Vec<Ranked> = ranked.into_values().collect();
+        let kind_rank = |d: u32| {
+            let k = self.docs[d as usize].kind;
+            KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len())
+        };
+        docs.sort_by(|a, b| {
+            b.code
+                .cmp(&a.code)
+                .then(a.typos.cmp(&b.typos))
+                .then(b.weight.cmp(&a.weight))
+                .then(a.prefixes.cmp(&b.prefixes))
+                .then(kind_rank(a.doc).cmp(&kind_rank(b.doc)))
+                .then_with(|| {
+                    let (x, y) = (&self.docs[a.doc as usize], &self.docs[b.doc as usize]);
+                    x.titulo.cmp(&y.titulo).then(x.id.cmp(&y.id))
+                })
+        });
+        if docs.is_empty() && !unmatched.is_empty() {
+            found.sugerencias = self.suggest(&all, &unmatched);
+        }
+        found.docs = docs;
+        found
+    }
+
+    /// Nearest vocabulary terms (two edits at most, commoner first) for the
+    /// words that matched nothing, as whole queries.
+    fn suggest(&self, all: &[&str], unmatched: &[usize]) -> Vec<String> {
+        let mut per_word: Vec<Vec<String>> = all.iter().map(|w| vec![w.to_string()]).collect();
+        for &i in unmatched {
+            let w = all[i];
+            if w.chars().count() < 3 {
+                continue;
+            }
+            let dfa = builder(2).build_dfa(w);
+            let mut s = self.terms.search(&dfa).into_stream();
+            let mut near: Vec<(u8, std::cmp::Reverse<usize>, String)> = Vec::new();
+            while let Some((term, t)) = s.next() {
+                if let Distance::Exact(d) = dfa.eval(term) {
+                    let freq = self.postings[t as usize].len();
+                    near.push((
+                        d,
+                        std::cmp::Reverse(freq),
+                        String::from_utf8_lossy(term).into(),
+                    ));
+                }
+            }
+            near.sort();
+            if !near.is_empty() {
+                per_word[i] = near.into_iter().take(3).map(|(_, _, t)| t).collect();
+            }
+        }
+        let Some(&first) = unmatched
+            .iter()
+            .find(|&&i| per_word[i].first().map(String::as_str) != Some(all[i]))
+        else {
+            return vec![];
+        };
+        per_word[first]
+            .iter()
+            .map(|alt| {
+                all.iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        if i == first {
+                            alt.clone()
+                        } else if unmatched.contains(&i) {
+                            per_word[i][0].clone()
+                        } else {
+                            w.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// A ranked document as the API shows it: the best field, highlighted.
+    pub fn hit(&self, r: &Ranked) -> SearchHit {
+        let doc = &self.docs[r.doc as usize];
+        let best = r
+            .fields
+            .iter()
+            .max_by(|a, b| {
+                let wa = doc.fields.get(a.0 as usize).map_or(0, |f| f.0.weight);
+                let wb = doc.fields.get(b.0 as usize).map_or(0, |f| f.0.weight);
+                (a.1.len(), wa, std::cmp::Reverse(a.0)).cmp(&(
+                    b.1.len(),
+                    wb,
+                    std::cmp::Reverse(b.0),
+                ))
+            })
+            .cloned()
+            .unwrap_or((0, vec![]));
+        let (field, text) = doc
+            .fields
+            .get(best.0 as usize)
+            .map(|(f, t)| (*f, t.as_str()))
+            .unwrap_or((TITULO, doc.titulo.as_str()));
+        let marked: Vec<String> = best.1.iter().filter_map(|t| self.term_text(*t)).collect();
+        let fragmento = if r.code && best.1.is_empty() {
+            format!("«{text}»")
+        } else {
+            highlight(text, &marked)
+        };
+        SearchHit {
+            tipo: doc.kind.to_string(),
+            id: doc.id.clone(),
+            titulo: doc.titulo.clone(),
+            campo: field.name.to_string(),
+            fragmento,
+            corregido: r.typos > 0,
+        }
+    }
+
+    fn term_text(&self, t: u32) -> Option<String> {
+        self.term_texts.get(t as usize).map(|s| s.to_string())
+    }
+}
+
+/// `text` with every word whose folded form is in `terms` between « and ».
+pub fn highlight(text: &str, terms: &[String]) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut word_start: Option<usize> = None;
+    let flush = |out: &mut String, w: &str| {
+        let key = fold_key(w);
+        if !key.is_empty() && terms.iter().any(|t| key.split(' ').any(|k| k == t)) {
+            out.push('«');
+            out.push_str(w);
+            out.push('»');
+        } else {
+            out.push_str(w);
+        }
+    };
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            word_start.get_or_insert(i);
+        } else {
+            if let Some(s) = word_start.take() {
+                flush(&mut out, &text[s..i]);
+            }
+            out.push(c);
+        }
+    }
+    if let Some(s) = word_start {
+        flush(&mut out, &text[s..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(kind: &'static str, id: &str, titulo: &str, extra: &[(Field, &str)]) -> Doc {
+        let mut fields = vec![];
+        if kind == "ec" {
+            fields.push((CLAVE, id.to_string()));
+            fields.push((TITULO, titulo.to_string()));
+        } else {
+            fields.push((NOMBRE, titulo.to_string()));
+        }
+        fields.extend(extra.iter().map(|(f, t)| (*f, t.to_string())));
+        Doc {
+            kind,
+            id: id.into(),
+            titulo: titulo.into(),
+            fields,
+        }
+    }
+
+    fn index() -> SearchIndex {
+        SearchIndex::build(vec![
+            doc(
+                "ec",
+                "EC0217",
+                "Impartición de cursos de formación del capital humano de manera presencial grupal",
+                &[(OCUPACION, "Instructor")],
+            ),
+            doc(
+                "ec",
+                "EC0217.01",
+                "Impartición de cursos de formación del capital humano de manera presencial grupal",
+                &[],
+            ),
+            doc(
+                "ec",
+                "EC1000",
+                "Traducción de documentos del inglés al español",
+                &[(OCUPACION, "Traductor")],
+            ),
+            doc(
+                "ec",
+                "EC0500",
+                "Preparación de alimentos en cocina",
+                &[(OCUPACION, "Cocinero")],
+            ),
+            doc("certificador", "c1", "ICEMEXCO S.C.", &[]),
+            doc("sector", "s1", "Turismo", &[]),
+        ])
+    }
+
+    fn first(q: &str) -> String {
+        let i = index();
+        let f = i.find(q, None);
+        f.docs
+            .first()
+            .map(|r| i.doc(r.doc).id.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn codes_are_recognised_in_every_spelling() {
+        for q in ["EC217", "ec 0217", "EC0217", "0217", "217"] {
+            assert_eq!(as_code(q).as_deref(), Some("EC0217"), "{q}");
+        }
+        assert_eq!(as_code("EC0217.01").as_deref(), Some("EC0217.01"));
+        assert_eq!(as_code("cocina"), None);
+        assert_eq!(as_code("EC"), None);
+        let i = index();
+        let f = i.find("ec 217", None);
+        assert_eq!(f.codigo.as_deref(), Some("EC0217"));
+        let ids: Vec<&str> = f.docs.iter().map(|r| i.doc(r.doc).id.as_str()).collect();
+        assert_eq!(&ids[..2], &["EC0217", "EC0217.01"]);
+    }
+
+    #[test]
+    fn typos_prefixes_and_accents() {
+        assert_eq!(first("tradución"), "EC1000");
+        assert_eq!(first("cosinero"), "EC0500");
+        assert_eq!(first("icemexco"), "c1");
+        assert_eq!(first("icemexo"), "c1");
+        assert_eq!(first("cocin"), "EC0500");
+        assert_eq!(first("TRADUCCION"), "EC1000");
+        // Four letters: no typo allowed.
+        assert_eq!(first("tyrismo"), "s1");
+        assert_eq!(first("turizmo"), "s1");
+        assert_eq!(first("xyzw"), "");
+    }
+
+    #[test]
+    fn exact_words_rank_above_corrected_ones() {
+        let i = SearchIndex::build(vec![
+            doc("sector", "a", "Cocinas", &[]),
+            doc("sector", "b", "Cocina", &[]),
+        ]);
+        let f = i.find("cocina", None);
+        let ids: Vec<&str> = f.docs.iter().map(|r| i.doc(r.doc).id.as_str()).collect();
+        assert_eq!(ids, ["b", "a"]);
+        let hit = i.hit(&f.docs[0]);
+        assert_eq!(hit.fragmento, "«Cocina»");
+        assert!(!hit.corregido);
+    }
+
+    #[test]
+    fn nothing_found_suggests_the_nearest_terms() {
+        let i = index();
+        let f = i.find("cosinaro turizno", None);
+        assert!(f.docs.is_empty(), "{:?}", f.docs);
+        assert_eq!(
+            f.sugerencias.first().map(String::as_str),
+            Some("cocinero turismo")
+        );
+    }
+
+    #[test]
+    fn highlight_marks_whole_words() {
+        assert_eq!(
+            highlight("Traducción de documentos", &["traduccion".into()]),
+            "«Traducción» de documentos"
+        );
+    }
+}
