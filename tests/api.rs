@@ -92,7 +92,7 @@ fn lists_filters_pagination_and_details() {
     let (_, sectors) = walk(&f, "/api/v1/sectores");
     let by_sector: u64 = sectors
         .iter()
-        .map(|s| s["estandares"].as_u64().unwrap())
+        .map(|s| s["n_estandares"].as_u64().unwrap())
         .sum();
     let (_, no_sector) = get_json(&url(&f, "/api/v1/ec?tipo=vigente&limit=500"));
     let without: u64 = no_sector["items"]
@@ -111,7 +111,7 @@ fn lists_filters_pagination_and_details() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["certificadores"].as_u64().unwrap())
+        .map(|e| e["n_certificadores"].as_u64().unwrap())
         .collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
 
@@ -123,14 +123,14 @@ fn lists_filters_pagination_and_details() {
         &f,
         &format!("/api/v1/certificadores/{id}/estandares?limit=7"),
     );
-    assert_eq!(n, cert["estandares"].as_u64().unwrap());
+    assert_eq!(n, cert["n_estandares"].as_u64().unwrap());
     let (_, via_filter) = get_json(&url(&f, &format!("/api/v1/ec?certificador={id}&limit=1")));
     assert_eq!(via_filter["total"].as_u64(), Some(n));
     // …and the standard links back to the certifier.
     let clave = list[0]["clave"].as_str().unwrap();
     let (status, detail) = get_json(&url(&f, &format!("/api/v1/ec/{clave}")));
     assert_eq!(status, 200);
-    assert!(detail["certificadores_lista"]
+    assert!(detail["certificadores"]
         .as_array()
         .unwrap()
         .iter()
@@ -174,7 +174,7 @@ fn lists_filters_pagination_and_details() {
     let (s, com) = get_json(&url(&f, &format!("/api/v1/comites/{cid}")));
     assert_eq!(s, 200);
     let (n, _) = walk(&f, &format!("/api/v1/comites/{cid}/estandares"));
-    assert!(n >= com["estandares"].as_u64().unwrap());
+    assert!(n >= com["n_estandares"].as_u64().unwrap());
     // Offerings.
     let (_, centros) = get_json(&url(&f, "/api/v1/centros?limit=1&sort=-estandares"));
     let oid = centros["items"][0]["id"].as_str().unwrap();
@@ -182,7 +182,7 @@ fn lists_filters_pagination_and_details() {
     assert_eq!(s, 200);
     assert_eq!(
         centro["estandares"].as_array().unwrap().len() as u64,
-        centros["items"][0]["estandares"].as_u64().unwrap()
+        centros["items"][0]["n_estandares"].as_u64().unwrap()
     );
 }
 
@@ -218,7 +218,7 @@ fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
     let (_, stats) = get_json(&url(&f, "/api/v1/stats"));
     let mut sum = 0;
     for t in tipos["items"].as_array().unwrap() {
-        let n = t["certificadores"].as_u64().unwrap();
+        let n = t["n_certificadores"].as_u64().unwrap();
         sum += n;
         let tipo = t["tipo"].as_str();
         assert_eq!(n as usize, by_type[&tipo].len(), "{t}");
@@ -241,7 +241,11 @@ fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
     for e in &estados {
         let code = e["clave"].as_str().unwrap();
         let want = by_state.get(code).map_or(0, BTreeSet::len);
-        assert_eq!(e["certificadores"].as_u64().unwrap() as usize, want, "{e}");
+        assert_eq!(
+            e["n_certificadores"].as_u64().unwrap() as usize,
+            want,
+            "{e}"
+        );
         let (total, items) = walk(&f, &format!("/api/v1/certificadores?estado={code}"));
         assert_eq!(total as usize, want, "{code}");
         assert!(items.iter().all(|c| c["estados"]
@@ -250,7 +254,7 @@ fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
             .iter()
             .any(|x| x["clave"] == code)));
         let (_, comites) = get_json(&url(&f, &format!("/api/v1/comites?estado={code}&limit=1")));
-        assert_eq!(e["comites"], comites["total"], "{code}");
+        assert_eq!(e["n_comites"], comites["total"], "{code}");
     }
     // A state by name, as in the other filters.
     let (_, jalisco) = get_json(&url(&f, "/api/v1/certificadores?estado=jalisco&limit=1"));
@@ -271,7 +275,7 @@ fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
     let (_, ranked) = get_json(&url(&f, "/api/v1/ec?sort=-certificadores&limit=1"));
     let clave = ranked["items"][0]["clave"].as_str().unwrap();
     let (_, detail) = get_json(&url(&f, &format!("/api/v1/ec/{clave}")));
-    let link = detail["certificadores_lista"]
+    let link = detail["certificadores"]
         .as_array()
         .unwrap()
         .iter()
@@ -293,14 +297,14 @@ fn certifiers_by_type_and_state_agree_with_what_the_pages_publish() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e["clave"] == state && e["estandares"].as_u64().unwrap() >= 1));
+        .any(|e| e["clave"] == state && e["n_estandares"].as_u64().unwrap() >= 1));
 
     // The export carries type and states, filtered like the list.
     let (s, _, csv) = get(&url(&f, "/api/v1/export/certificadores.csv?tipo=OC"), &[]);
     assert_eq!(s, 200);
     let csv = String::from_utf8(csv).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("id,nombre,tipo,estados,estandares"));
+    assert_eq!(lines.next(), Some("id,nombre,tipo,estados,n_estandares"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), by_type[&Some("OC")].len());
     assert!(rows.iter().all(|r| r.contains(",OC,")), "{rows:?}");
@@ -567,7 +571,7 @@ fn exports_stream_every_row() {
     let (_, stats) = get_json(&url(&f, "/api/v1/stats"));
     let (s, h, csv) = get(&url(&f, "/api/v1/export/certificadores.csv?bom=1"), &[]);
     assert_eq!(s, 200);
-    assert!(csv.starts_with(b"\xEF\xBB\xBFid,nombre,tipo,estados,estandares\n"));
+    assert!(csv.starts_with(b"\xEF\xBB\xBFid,nombre,tipo,estados,n_estandares\n"));
     let rows = csv::Reader::from_reader(&csv[3..]).records().count() as u64;
     assert_eq!(rows, stats["certificadores"].as_u64().unwrap());
     assert_eq!(h["x-total-count"].to_str().unwrap(), rows.to_string());

@@ -233,7 +233,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     driver.screenshot("3-estandar");
 
     // Follow a certifier link (a standard with certifiers).
-    let with_certs = detail["certificadores_lista"]
+    let with_certs = detail["certificadores"]
         .as_array()
         .filter(|l| !l.is_empty())
         .map(|_| code.clone())
@@ -265,11 +265,11 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         .as_array()
         .unwrap()
         .iter()
-        .max_by_key(|e| e["certificadores"].as_u64().unwrap())
+        .max_by_key(|e| e["n_certificadores"].as_u64().unwrap())
         .unwrap()
         .clone();
     let code = state["clave"].as_str().unwrap();
-    assert!(state["certificadores"].as_u64().unwrap() > 0);
+    assert!(state["n_certificadores"].as_u64().unwrap() > 0);
     driver.go(&format!("{}/#/directorio", api.base));
     driver.wait_text("#dcount", |t| t.contains("results"));
     let option = driver.find(&format!("#destado option[value='{code}']"));
@@ -310,7 +310,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     let tile = driver.find(&format!("#tiles a[data-code='{code}']"));
     let shown = driver.text(&tile);
     assert!(
-        shown.ends_with(&state["certificadores"].to_string()),
+        shown.ends_with(&state["n_certificadores"].to_string()),
         "{shown} vs {state}"
     );
     let table = driver.text(&driver.find("#states tbody"));

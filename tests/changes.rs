@@ -306,7 +306,7 @@ fn two_states_of_the_registry_diff_history_as_of_and_feeds() {
     // A revoked accreditation: there as of run 1 (by id and by date), gone now.
     let (code, name) = &ev.revoked[0];
     let names = |v: &Value| -> Vec<String> {
-        v["certificadores_lista"]
+        v["certificadores"]
             .as_array()
             .unwrap()
             .iter()

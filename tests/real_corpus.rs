@@ -68,7 +68,7 @@ fn real_corpus_harvests_to_its_published_figures() {
     let tipos = reader.certificador_tipos(run).unwrap();
     let unknown: Vec<(Option<String>, i64)> = tipos
         .iter()
-        .map(|t| (t.tipo.clone(), t.certificadores))
+        .map(|t| (t.tipo.clone(), t.n_certificadores))
         .collect();
     assert_eq!(
         unknown,
@@ -94,9 +94,9 @@ fn real_corpus_harvests_to_its_published_figures() {
     let estados = reader.estados(run).unwrap();
     assert!(estados
         .iter()
-        .all(|e| e.certificadores == 0 && e.estandares == 0));
+        .all(|e| e.n_certificadores == 0 && e.n_estandares == 0));
     assert_eq!(
-        estados.iter().map(|e| e.comites).sum::<i64>() as usize,
+        estados.iter().map(|e| e.n_comites).sum::<i64>() as usize,
         // Committees with a Mexican state ("Extranjero" and nulls have none).
         store
             .current_values("v_current_comites", "id")

@@ -126,6 +126,21 @@ fn requests(base: &str) -> Vec<String> {
     r.push("/api/v1/comites?min_ec=3".into());
     r.push("/api/v1/centros?min_ec=2".into());
     r.push("/api/v1/sectores?limit=5&offset=2".into());
+    r.push("/api/v1/ec?facet=sector,nivel,comite,estado,vigente,tipo".into());
+    r.push("/api/v1/ec?vigente=true&facet=sector&facet=nivel&limit=5".into());
+    r.push("/api/v1/ec?nivel=3&facet=comite,estado&sort=-titulo".into());
+    r.push("/api/v1/ec?include_retired=true&facet=tipo,vigente".into());
+    r.push("/api/v1/certificadores?facet=tipo,estado".into());
+    r.push("/api/v1/certificadores?tipo=ECE&facet=estado&limit=3".into());
+    r.push(format!(
+        "/api/v1/certificadores?ec={}&facet=tipo,estado",
+        claves[1]
+    ));
+    r.push(format!(
+        "/api/v1/sectores/{}/estandares?facet=nivel,comite",
+        sectores[0]
+    ));
+    r.push("/api/v1/ec?as_of=1&facet=sector,estado".into());
     r.push("/api/v1/estados".into());
     r.push("/api/v1/certificadores/tipos".into());
     r.push("/api/v1/graph".into());
@@ -200,6 +215,7 @@ fn the_view_answers_what_the_database_answers() {
     let list = requests(&sql.base);
     assert!(list.len() > 300, "{}", list.len());
     same_answers(&mem.base, &sql.base, &list);
+    facets_are_sql_counts(&mem.base, &cfg.sqlite_path(), second.run_id);
 
     // A third run is published under both servers.
     let probe = "/api/v1/ec?sort=-titulo&limit=500";
@@ -229,4 +245,95 @@ fn the_view_answers_what_the_database_answers() {
         view_run(&mem.base) == Some(third.run_id)
     });
     same_answers(&mem.base, &sql.base, &requests(&sql.base));
+}
+
+/// Facet counts equal counts taken by SQL over the same run, and add up.
+fn facets_are_sql_counts(base: &str, db: &std::path::Path, run: i64) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let alive = |t: &str| format!("{t}.first_seen_run <= {run} AND {t}.last_seen_run >= {run}");
+    let sql_counts = |sql: String| -> std::collections::BTreeMap<String, u64> {
+        let mut stmt = conn.prepare(&sql).unwrap();
+        stmt.query_map([], |r| {
+            let v: rusqlite::types::Value = r.get(0)?;
+            let key = match v {
+                rusqlite::types::Value::Null => "null".to_string(),
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => format!("\"{t}\""),
+                other => format!("{other:?}"),
+            };
+            Ok((key, r.get::<_, i64>(1)? as u64))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let api_counts = |facet: &Value| -> std::collections::BTreeMap<String, u64> {
+        facet
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let key = match &v["valor"] {
+                    Value::Bool(b) => i64::from(*b).to_string(),
+                    other => other.to_string(),
+                };
+                (key, v["total"].as_u64().unwrap())
+            })
+            .collect()
+    };
+    let (_, ec) = get_json(&format!(
+        "{base}/api/v1/ec?facet=sector,nivel,comite,estado,vigente,tipo&limit=1"
+    ));
+    let total = ec["total"].as_u64().unwrap();
+    let from = format!(
+        "FROM estandares e LEFT JOIN comites c ON c.id = e.comite_id AND {} WHERE {}",
+        alive("c"),
+        alive("e")
+    );
+    for (facet, column) in [
+        ("sector", "e.sector_id"),
+        ("nivel", "e.nivel"),
+        ("comite", "e.comite_id"),
+        ("estado", "c.estado_inegi"),
+        ("vigente", "e.vigente"),
+        ("tipo", "e.tipo"),
+    ] {
+        let want = sql_counts(format!("SELECT {column}, count(*) {from} GROUP BY 1"));
+        let got = api_counts(&ec["facetas"][facet]);
+        assert_eq!(got, want, "facet {facet}");
+        assert_eq!(
+            got.values().sum::<u64>(),
+            total,
+            "facet {facet} adds up to the total"
+        );
+    }
+    let (_, certs) = get_json(&format!(
+        "{base}/api/v1/certificadores?facet=tipo,estado&limit=1"
+    ));
+    let want = sql_counts(format!(
+        "SELECT x.tipo, count(*) FROM certificadores x WHERE {} GROUP BY 1",
+        alive("x")
+    ));
+    let got = api_counts(&certs["facetas"]["tipo"]);
+    assert_eq!(got, want, "certifier types");
+    assert_eq!(got.values().sum::<u64>(), certs["total"].as_u64().unwrap());
+    let mut want = sql_counts(format!(
+        "SELECT s.estado_inegi, count(DISTINCT s.certificador_id) FROM ec_certificador_estado s WHERE {} GROUP BY 1",
+        alive("s")
+    ));
+    let without: u64 = conn
+        .query_row(
+            &format!("SELECT count(*) FROM certificadores x WHERE {} AND NOT EXISTS (SELECT 1 FROM ec_certificador_estado s WHERE s.certificador_id = x.id AND {})", alive("x"), alive("s")),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as u64;
+    if without > 0 {
+        want.insert("null".into(), without);
+    }
+    assert_eq!(
+        api_counts(&certs["facetas"]["estado"]),
+        want,
+        "certifier states"
+    );
 }

@@ -135,7 +135,7 @@ function ecCard(e) {
       e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, e.sector) : null),
     h("div", { class: "meta" },
       e.comite_id ? link(`#/comite/${e.comite_id}`, e.comite) : (e.comite ? h("span", {}, e.comite) : null),
-      h("span", {}, t("certifiers_n", e.certificadores))));
+      h("span", {}, t("certifiers_n", e.n_certificadores))));
 }
 
 async function buscador() {
@@ -186,7 +186,7 @@ async function buscador() {
     filters.append(
       sel("f-sector", t("sector"), l.sectores.map((s) => [s.id, s.nombre]), "sector"),
       sel("f-nivel", t("level"), [1, 2, 3, 4, 5].map((n) => [n, n]), "nivel"),
-      sel("f-comite", t("committee"), l.comites.filter((c) => c.estandares > 0).map((c) => [c.id, c.nombre.replace("Comité de Gestión por Competencias ", "")]), "comite"),
+      sel("f-comite", t("committee"), l.comites.filter((c) => c.n_estandares > 0).map((c) => [c.id, c.nombre.replace("Comité de Gestión por Competencias ", "")]), "comite"),
       h("label", { class: "check", for: "vigente" }, vig, t("in_force")));
   } catch (e) { filters.append(failure(e)); }
 }
@@ -229,7 +229,7 @@ async function directorio() {
       if (!append) body.replaceChildren();
       body.append(...page.items.map((c) => h("tr", {},
         h("td", {}, link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre)), h("td", {}, typeTag(c.tipo) || t("none")),
-        h("td", {}, stateNames(c.estados) || t("none")), h("td", {}, c.estandares))));
+        h("td", {}, stateNames(c.estados) || t("none")), h("td", {}, c.n_estandares))));
       count.textContent = page.total ? t("results", page.total) : t("no_results");
       next = page.next; moreBtn.hidden = !next;
     } catch (e) { if (my === seq) body.replaceChildren(h("tr", {}, h("td", { colspan: 4 }, failure(e)))); }
@@ -241,19 +241,19 @@ async function directorio() {
   // The filters offer what the published data holds, with counts; they say so when the pages publish nothing.
   try {
     const [estados, tipos] = await Promise.all([api("/api/v1/estados"), api("/api/v1/certificadores/tipos")]);
-    const withCerts = estados.items.filter((e) => e.certificadores > 0);
-    estado.append(...withCerts.map((e) => h("option", { value: e.clave, selected: dirState.estado === e.clave }, `${e.nombre} (${e.certificadores})`)));
+    const withCerts = estados.items.filter((e) => e.n_certificadores > 0);
+    estado.append(...withCerts.map((e) => h("option", { value: e.clave, selected: dirState.estado === e.clave }, `${e.nombre} (${e.n_certificadores})`)));
     estado.disabled = withCerts.length === 0;
-    const known = tipos.items.filter((x) => x.tipo && x.certificadores > 0);
-    tipo.append(...known.map((x) => h("option", { value: x.tipo, selected: dirState.tipo === x.tipo }, `${x.tipo} · ${x.nombre} (${x.certificadores})`)));
+    const known = tipos.items.filter((x) => x.tipo && x.n_certificadores > 0);
+    tipo.append(...known.map((x) => h("option", { value: x.tipo, selected: dirState.tipo === x.tipo }, `${x.tipo} · ${x.nombre} (${x.n_certificadores})`)));
     tipo.disabled = known.length === 0;
     // A choice kept from an earlier visit that the published data no longer offers is dropped.
     const offered = { estado: withCerts.map((e) => e.clave), tipo: known.map((x) => x.tipo) };
     const stale = ["estado", "tipo"].filter((k) => dirState[k] && !offered[k].includes(dirState[k]));
     stale.forEach((k) => { dirState[k] = ""; });
     if (stale.length) { estado.value = dirState.estado; tipo.value = dirState.tipo; run(); }
-    const unknownType = tipos.items.find((x) => !x.tipo)?.certificadores || 0;
-    const total = tipos.items.reduce((n, x) => n + x.certificadores, 0);
+    const unknownType = tipos.items.find((x) => !x.tipo)?.n_certificadores || 0;
+    const total = tipos.items.reduce((n, x) => n + x.n_certificadores, 0);
     const msgs = [];
     if (withCerts.length === 0) msgs.push(t("not_published_state"));
     if (known.length === 0) msgs.push(t("not_published_type"));
@@ -275,26 +275,26 @@ const mapState = { metric: null };
 
 async function mapa() {
   const estados = (await api("/api/v1/estados")).items;
-  const anyCertState = estados.some((e) => e.certificadores > 0);
+  const anyCertState = estados.some((e) => e.n_certificadores > 0);
   mapState.metric ??= anyCertState ? "certificadores" : "comites";
   const metric = h("select", { id: "mmetric" }, ["certificadores", "comites", "estandares"].map((m) => h("option", { value: m, selected: mapState.metric === m }, t(`m_${m}`))));
   const tiles = h("div", { class: "tiles", id: "tiles" });
   const body = h("tbody");
   const draw = () => {
-    const key = mapState.metric;
+    const key = `n_${mapState.metric}`;
     const max = Math.max(1, ...estados.map((e) => e[key]));
     tiles.replaceChildren(...estados.map((e) => {
       const [row, col, abbr] = TILES[e.clave];
       const light = 96 - (e[key] / max) * 72;
       const tile = h("a", { href: "#/directorio", class: light < 36 ? "tile dark" : "tile", "data-code": e.clave, title: e.nombre,
-        "aria-label": `${e.nombre}: ${e[key]} · ${t(`m_${key}`)}`, on: { click: () => { dirState.estado = e.clave; } } },
+        "aria-label": `${e.nombre}: ${e[key]} · ${t(`m_${mapState.metric}`)}`, on: { click: () => { dirState.estado = e.clave; } } },
       h("span", { class: "abbr" }, abbr), h("span", { class: "n" }, e[key].toLocaleString(lang === "es" ? "es-MX" : "en-US")));
       // Set through the CSSOM: the Content-Security-Policy forbids style attributes.
       Object.assign(tile.style, { gridRow: String(row + 1), gridColumn: String(col + 1), background: `hsl(163 ${e[key] ? 60 : 10}% ${light}%)` });
       return tile;
     }));
     body.replaceChildren(...[...estados].sort((a, b) => b[key] - a[key] || a.clave.localeCompare(b.clave)).map((e) => h("tr", {},
-      h("td", {}, e.nombre), h("td", {}, e.certificadores), h("td", {}, e.comites), h("td", {}, e.estandares))));
+      h("td", {}, e.nombre), h("td", {}, e.n_certificadores), h("td", {}, e.n_comites), h("td", {}, e.n_estandares))));
   };
   metric.addEventListener("change", () => { mapState.metric = metric.value; draw(); });
   show(h("h1", {}, t("map_title")),
@@ -320,8 +320,8 @@ async function ecPage(clave) {
       [t("first_seen"), `${t("run")} ${e.first_seen_run}`], [t("last_seen"), `${t("run")} ${e.last_seen_run}`],
       [t("source"), e.source_url ? h("a", { href: e.source_url, rel: "noopener" }, e.source_url) : null]]),
     h("h2", {}, t("occupations")), list(e.ocupaciones, (o) => o),
-    h("h2", {}, `${t("certifiers")} (${e.certificadores_lista.length})`),
-    list(e.certificadores_lista, (c) => [link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre), " ", typeTag(c.tipo), c.estados.length ? h("span", { class: "meta" }, ` ${stateNames(c.estados)}`) : null]),
+    h("h2", {}, `${t("certifiers")} (${e.certificadores.length})`),
+    list(e.certificadores, (c) => [link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre), " ", typeTag(c.tipo), c.estados.length ? h("span", { class: "meta" }, ` ${stateNames(c.estados)}`) : null]),
     h("h2", {}, t("offerings")), list(e.centros, (c) => link(`#/centro/${encodeURIComponent(c.id)}`, c.nombre)),
     h("h2", {}, t("members")), list(e.comite_miembros, (m) => m));
 }
@@ -338,9 +338,9 @@ async function certPage(id) {
   document.title = `${c.nombre} · RENEC`;
   show(h("p", { class: "meta" }, t("certifier_title")), h("h1", {}, c.nombre),
     facts([[t("cert_type"), c.tipo ? [typeTag(c.tipo), ` ${TYPE_NAMES[c.tipo]}`] : null],
-      [t("cert_states"), c.estados.length ? c.estados.map((e) => `${e.nombre} (${t("standards_n", e.estandares)})`).join(" · ") : null],
+      [t("cert_states"), c.estados.length ? c.estados.map((e) => `${e.nombre} (${t("standards_n", e.n_estandares)})`).join(" · ") : null],
       [t("spellings"), c.nombres_publicados.join(" · ")], [t("first_seen"), `${t("run")} ${c.first_seen_run}`], [t("last_seen"), `${t("run")} ${c.last_seen_run}`]]),
-    h("h2", {}, `${t("standards")} (${c.estandares})`), await standardsList(`/api/v1/certificadores/${encodeURIComponent(id)}/estandares`));
+    h("h2", {}, `${t("standards")} (${c.n_estandares})`), await standardsList(`/api/v1/certificadores/${encodeURIComponent(id)}/estandares`));
 }
 
 async function centroPage(id) {
@@ -354,13 +354,13 @@ async function comitePage(id) {
   show(h("p", { class: "meta" }, t("committee_title"), c.clave ? ` ${c.clave}` : ""), h("h1", {}, c.nombre),
     facts([[t("sector"), c.sector], [t("state"), c.estado], [t("address"), [c.direccion, c.colonia, c.municipio].filter(Boolean).join(", ")],
       [t("postal"), c.codigo_postal], [t("phone"), c.telefono], [t("founded"), c.fecha_integracion]]),
-    h("h2", {}, `${t("standards")} (${c.estandares})`), h("div", { class: "cards" }, c.estandares_lista.map(ecCard)));
+    h("h2", {}, `${t("standards")} (${c.n_estandares})`), h("div", { class: "cards" }, c.estandares.map(ecCard)));
 }
 
 async function sectorPage(id) {
   const s = await api(`/api/v1/sectores/${encodeURIComponent(id)}`);
   show(h("p", { class: "meta" }, t("sector_title")), h("h1", {}, s.nombre),
-    h("h2", {}, `${t("standards")} (${s.estandares})`), await standardsList(`/api/v1/sectores/${encodeURIComponent(id)}/estandares`));
+    h("h2", {}, `${t("standards")} (${s.n_estandares})`), await standardsList(`/api/v1/sectores/${encodeURIComponent(id)}/estandares`));
 }
 
 // ---- Cambios -----------------------------------------------------------------

@@ -3,6 +3,7 @@
 use super::error::ApiError;
 use super::params::Params;
 use super::{estandares, list_reply, Reply, Request};
+use crate::store::read::facets::CertFacet;
 use crate::store::read::{CertFilter, NameSort};
 
 pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
@@ -34,12 +35,28 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let f = filter(p)?;
     let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
     let page = p.page()?;
+    let names: Vec<&str> = CertFacet::ALL.iter().map(|(n, _)| *n).collect();
+    let facets: Vec<CertFacet> = p
+        .list("facet", &names)?
+        .iter()
+        .filter_map(|n| CertFacet::ALL.iter().find(|(k, _)| k == n).map(|(_, f)| *f))
+        .collect();
     let run = req.run_for(p).await?;
-    let result = req
+    let (result, facets) = req
         .state
-        .read(move |s| s.list_certificadores(run, &f, sort, page))
+        .read(move |s| {
+            let facets = if facets.is_empty() {
+                None
+            } else {
+                Some(s.cert_facets(run, &f, &facets)?)
+            };
+            Ok((s.list_certificadores(run, &f, sort, page)?, facets))
+        })
         .await?;
-    Ok(list_reply("/api/v1/certificadores", p, page, result))
+    Ok(super::with_facets(
+        list_reply("/api/v1/certificadores", p, page, result),
+        facets,
+    ))
 }
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {

@@ -4,6 +4,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::{list_reply, Reply, Request};
 use crate::normalize::EcCode;
+use crate::store::read::facets::EcFacet;
 use crate::store::read::{EcFilter, EcSort};
 
 pub const SORTS: &[(&str, EcSort)] = &[
@@ -39,12 +40,32 @@ pub async fn list_with(
     fixed(&mut f);
     let sort = p.sort(SORTS, EcSort::Clave)?;
     let page = p.page()?;
+    let facets = facets(p)?;
     let run = req.run_for(p).await?;
-    let result = req
+    let (result, facets) = req
         .state
-        .read(move |s| s.list_ec(run, &f, sort, page))
+        .read(move |s| {
+            let facets = if facets.is_empty() {
+                None
+            } else {
+                Some(s.ec_facets(run, &f, &facets)?)
+            };
+            Ok((s.list_ec(run, &f, sort, page)?, facets))
+        })
         .await?;
-    Ok(list_reply(path, p, page, result))
+    Ok(super::with_facets(
+        list_reply(path, p, page, result),
+        facets,
+    ))
+}
+
+/// `facet`: the standards' facets asked for.
+pub fn facets(p: &Params) -> Result<Vec<EcFacet>, ApiError> {
+    let names: Vec<&str> = EcFacet::ALL.iter().map(|(n, _)| *n).collect();
+    Ok(p.list("facet", &names)?
+        .iter()
+        .filter_map(|n| EcFacet::ALL.iter().find(|(k, _)| k == n).map(|(_, f)| *f))
+        .collect())
 }
 
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {

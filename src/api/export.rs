@@ -72,7 +72,7 @@ fn columns(q: &Query) -> &'static [&'static str] {
             "sector",
             "comite_id",
             "comite",
-            "certificadores",
+            "n_certificadores",
         ],
         Query::Comites(_) => &[
             "id",
@@ -81,10 +81,10 @@ fn columns(q: &Query) -> &'static [&'static str] {
             "sector",
             "estado_inegi",
             "estado",
-            "estandares",
+            "n_estandares",
         ],
-        Query::Certificadores(_) => &["id", "nombre", "tipo", "estados", "estandares"],
-        _ => &["id", "nombre", "estandares"],
+        Query::Certificadores(_) => &["id", "nombre", "tipo", "estados", "n_estandares"],
+        _ => &["id", "nombre", "n_estandares"],
     }
 }
 

@@ -154,6 +154,17 @@ pub async fn detail<T: serde::Serialize + Send + 'static>(
     }
 }
 
+/// A list reply with its facets (`facetas`), when any were asked for.
+pub fn with_facets(
+    mut reply: Reply,
+    facets: Option<Vec<crate::store::read::facets::Facet>>,
+) -> Reply {
+    if let (Reply::Json(serde_json::Value::Object(o)), Some(f)) = (&mut reply, facets) {
+        o.insert("facetas".into(), crate::store::read::facets::to_json(&f));
+    }
+    reply
+}
+
 /// The list envelope for a short list answered whole (no next page).
 pub fn whole_list<T: serde::Serialize>(items: Vec<T>) -> Reply {
     Reply::Json(serde_json::json!({

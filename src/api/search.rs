@@ -3,7 +3,8 @@
 
 use super::error::ApiError;
 use super::{list_reply, Reply, Request};
-use crate::store::read::{GraphFilter, Page};
+use crate::store::read::facets::{self, EcFacet, Facet, FacetValue};
+use crate::store::read::{EcFilter, GraphFilter, Page};
 use crate::store::view::search::KINDS;
 
 pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
@@ -18,9 +19,64 @@ pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
         ));
     }
     let tipos = p.list("tipo", KINDS)?;
+    // `tipo` counts hits by kind; the others count the standards among them.
+    let mut names: Vec<&str> = vec!["tipo"];
+    names.extend(
+        EcFacet::ALL
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| *n != "tipo"),
+    );
+    let asked = p.list("facet", &names)?;
+    let by_kind = asked.iter().any(|n| n == "tipo");
+    let ec_facets: Vec<EcFacet> = asked
+        .iter()
+        .filter(|n| *n != "tipo")
+        .filter_map(|n| EcFacet::ALL.iter().find(|(k, _)| k == n).map(|(_, f)| *f))
+        .collect();
+    let with_standards = tipos.is_empty() || tipos.iter().any(|t| t == "ec");
     let page = p.page()?;
-    req.run()?;
-    let found = req.state.read(move |s| s.search(&q, &tipos, page)).await?;
+    let run = req.run()?;
+    let (found, mut facets) = req
+        .state
+        .read(move |s| {
+            let found = s.search(&q, &tipos, page)?;
+            let facets = if ec_facets.is_empty() {
+                vec![]
+            } else {
+                let f = EcFilter {
+                    q: Some(q.clone()),
+                    ..EcFilter::default()
+                };
+                let mut facets = s.ec_facets(run, &f, &ec_facets)?;
+                if !with_standards {
+                    facets.iter_mut().for_each(|f| f.valores.clear());
+                }
+                facets
+            };
+            Ok((found, facets))
+        })
+        .await?;
+    if by_kind {
+        facets.insert(
+            0,
+            Facet {
+                campo: "tipo",
+                valores: facets::sorted(
+                    found
+                        .por_tipo
+                        .iter()
+                        .map(|(k, n)| FacetValue {
+                            valor: serde_json::json!(k),
+                            nombre: kind_name(k).to_string(),
+                            total: *n,
+                        })
+                        .collect(),
+                ),
+            },
+        );
+    }
+    let facets = (!asked.is_empty()).then_some(facets);
     let (codigo, sugerencias) = (found.codigo, found.sugerencias);
     let mut reply = list_reply(
         "/api/v1/search",
@@ -35,7 +91,19 @@ pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
         o.insert("codigo".into(), serde_json::json!(codigo));
         o.insert("sugerencias".into(), serde_json::json!(sugerencias));
     }
-    Ok(reply)
+    Ok(super::with_facets(reply, facets))
+}
+
+/// A kind of entity as people read it.
+fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "ec" => "Estándares de competencia",
+        "certificador" => "Certificadores (ECE/OC)",
+        "comite" => "Comités de gestión",
+        "centro" => "Dónde capacitarse",
+        "sector" => "Sectores productivos",
+        _ => "Otros",
+    }
 }
 
 pub async fn graph(req: &Request<'_>) -> Result<Reply, ApiError> {

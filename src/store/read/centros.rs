@@ -12,7 +12,8 @@ use serde::Serialize;
 pub struct NamedSummary {
     pub id: String,
     pub nombre: String,
-    pub estandares: i64,
+    /// Standards it offers (training) or holds (sector).
+    pub n_estandares: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,7 +70,7 @@ pub(super) fn list_centros(
         Ok(NamedSummary {
             id: r.get(0)?,
             nombre: r.get(1)?,
-            estandares: r.get(2)?,
+            n_estandares: r.get(2)?,
         })
     })
 }

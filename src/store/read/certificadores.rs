@@ -35,7 +35,8 @@ pub struct CertLink {
 pub struct CertSummary {
     #[serde(flatten)]
     pub certificador: CertLink,
-    pub estandares: i64,
+    /// Standards it certifies.
+    pub n_estandares: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -43,7 +44,7 @@ pub struct EstadoCount {
     #[serde(flatten)]
     pub estado: EstadoRef,
     /// Standards this body certifies in the state.
-    pub estandares: i64,
+    pub n_estandares: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +56,8 @@ pub struct CertDetail {
     pub nombres_publicados: Vec<String>,
     pub tipo: Option<String>,
     pub estados: Vec<EstadoCount>,
-    pub estandares: i64,
+    /// Standards it certifies.
+    pub n_estandares: i64,
     pub first_seen_run: i64,
     pub last_seen_run: i64,
 }
@@ -65,7 +67,7 @@ pub struct CertDetail {
 pub struct TipoSummary {
     pub tipo: Option<String>,
     pub nombre: String,
-    pub certificadores: i64,
+    pub n_certificadores: i64,
 }
 
 /// The certifiers of a standard, with the states where they certify it.
@@ -142,9 +144,29 @@ pub(super) fn list_certificadores(
                 tipo: r.get(2)?,
                 estados: EstadoRef::list(r.get(4)?),
             },
-            estandares: r.get(3)?,
+            n_estandares: r.get(3)?,
         })
     })
+}
+
+/// Facets of the certifiers a filter keeps, counted like the view counts them.
+pub(super) fn cert_facets(
+    c: &Connection,
+    run: i64,
+    f: &CertFilter,
+    facets: &[super::facets::CertFacet],
+) -> Result<Vec<super::facets::Facet>> {
+    let all = list_certificadores(
+        c,
+        run,
+        f,
+        (NameSort::Nombre, Order::Asc),
+        PageReq {
+            limit: u32::MAX,
+            offset: 0,
+        },
+    )?;
+    Ok(super::facets::count_cert(all.items.iter(), facets))
 }
 
 pub(super) fn get_certificador(c: &Connection, run: i64, id: &str) -> Result<Option<CertDetail>> {
@@ -171,7 +193,7 @@ pub(super) fn get_certificador(c: &Connection, run: i64, id: &str) -> Result<Opt
         let rows = stmt.query_map(rusqlite::named_params! {":key": id, ":run": run}, |r| {
             Ok(EstadoCount {
                 estado: EstadoRef::from_code(&r.get::<_, String>(0)?),
-                estandares: r.get(1)?,
+                n_estandares: r.get(1)?,
             })
         })?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
@@ -185,7 +207,7 @@ pub(super) fn get_certificador(c: &Connection, run: i64, id: &str) -> Result<Opt
         nombres_publicados: strings(c, &format!("SELECT alias FROM certificador_alias l WHERE certificador_id = :key AND {} ORDER BY alias", at("l")), run, id)?,
         tipo,
         estados,
-        estandares,
+        n_estandares: estandares,
         first_seen_run,
         last_seen_run,
     }))
@@ -211,17 +233,27 @@ pub fn certificador_tipos_from<'a>(
     for t in tipos {
         *counts.entry(t).or_insert(0) += 1;
     }
-    let kinds = [
-        (Some("ECE"), "Entidad de Certificación y Evaluación"),
-        (Some("OC"), "Organismo Certificador"),
-        (None, "Tipo no publicado"),
-    ];
-    kinds
+    TIPOS
         .into_iter()
         .map(|(tipo, nombre)| TipoSummary {
             tipo: tipo.map(str::to_string),
             nombre: nombre.to_string(),
-            certificadores: counts.get(&tipo).copied().unwrap_or(0),
+            n_certificadores: counts.get(&tipo).copied().unwrap_or(0),
         })
         .collect()
+}
+
+/// The kinds of certifying body, and "not published".
+const TIPOS: [(Option<&str>, &str); 3] = [
+    (Some("ECE"), "Entidad de Certificación y Evaluación"),
+    (Some("OC"), "Organismo Certificador"),
+    (None, "Tipo no publicado"),
+];
+
+/// The name of a certifier type (`None`: the pages do not publish it).
+pub fn tipo_name(tipo: Option<&str>) -> &'static str {
+    TIPOS
+        .iter()
+        .find(|(t, _)| *t == tipo)
+        .map_or("Tipo desconocido", |(_, n)| n)
 }

@@ -24,7 +24,8 @@ pub struct ComiteSummary {
     pub sector: Option<String>,
     pub estado_inegi: Option<String>,
     pub estado: Option<String>,
-    pub estandares: i64,
+    /// Standards the committee lists.
+    pub n_estandares: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,7 +42,7 @@ pub struct ComiteDetail {
     pub telefono: Option<String>,
     pub telefono_e164: Option<String>,
     pub url: Option<String>,
-    pub estandares_lista: Vec<EcSummary>,
+    pub estandares: Vec<EcSummary>,
     pub first_seen_run: i64,
     pub last_seen_run: i64,
 }
@@ -63,7 +64,7 @@ pub(super) fn comite_summary(r: &rusqlite::Row) -> rusqlite::Result<ComiteSummar
         sector: r.get(3)?,
         estado: estado_name(code.as_deref(), raw),
         estado_inegi: code,
-        estandares: r.get(6)?,
+        n_estandares: r.get(6)?,
     })
 }
 
@@ -173,7 +174,7 @@ pub(super) fn get_comite(c: &Connection, run: i64, id: i64) -> Result<Option<Com
         telefono,
         telefono_e164,
         url,
-        estandares_lista,
+        estandares: estandares_lista,
         first_seen_run,
         last_seen_run,
     }))

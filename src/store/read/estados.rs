@@ -42,11 +42,11 @@ pub struct EstadoSummary {
     pub clave: String,
     pub nombre: String,
     /// Committees whose address is in the state.
-    pub comites: i64,
+    pub n_comites: i64,
     /// Bodies that certify at least one standard there.
-    pub certificadores: i64,
+    pub n_certificadores: i64,
     /// Standards that can be certified there.
-    pub estandares: i64,
+    pub n_estandares: i64,
 }
 
 pub(super) fn estados(c: &Connection, run: i64) -> Result<Vec<EstadoSummary>> {
@@ -85,9 +85,9 @@ pub(super) fn estados(c: &Connection, run: i64) -> Result<Vec<EstadoSummary>> {
             EstadoSummary {
                 clave: code.to_string(),
                 nombre: nombre.to_string(),
-                comites,
-                certificadores,
-                estandares,
+                n_comites: comites,
+                n_certificadores: certificadores,
+                n_estandares: estandares,
             }
         })
         .collect())

@@ -42,7 +42,8 @@ pub struct EcSummary {
     pub sector: Option<String>,
     pub comite_id: Option<i64>,
     pub comite: Option<String>,
-    pub certificadores: i64,
+    /// Certifiers of the standard.
+    pub n_certificadores: i64,
     /// No longer listed as of the run asked for: shown as last seen.
     pub retirado: bool,
 }
@@ -59,7 +60,7 @@ pub struct EcDetail {
     /// committee are shown (the listings do not publish them).
     pub conservado_de_run: Option<i64>,
     pub ocupaciones: Vec<String>,
-    pub certificadores_lista: Vec<CertLink>,
+    pub certificadores: Vec<CertLink>,
     pub centros: Vec<Ref>,
     pub comite_miembros: Vec<String>,
     pub first_seen_run: i64,
@@ -69,7 +70,7 @@ pub struct EcDetail {
 pub(super) const EC_SELECT: &str = "SELECT e.clave, e.titulo, e.nivel, e.tipo, e.vigente, e.sector_id, s.nombre, e.comite_id,
         coalesce(c.nombre, e.comite_nombre),
         (SELECT count(*) FROM ec_certificador l WHERE l.ec_clave = e.clave AND l.first_seen_run <= min(:run, e.last_seen_run) AND l.last_seen_run >= min(:run, e.last_seen_run)) AS n_cert,
-        e.last_seen_run < :run AS retirado
+        e.last_seen_run < :run AS retirado, c.estado_inegi
     FROM estandares e
     LEFT JOIN sectores s ON s.id = e.sector_id AND s.first_seen_run <= :run AND s.last_seen_run >= :run
     LEFT JOIN comites c ON c.id = e.comite_id AND c.first_seen_run <= :run AND c.last_seen_run >= :run";
@@ -85,18 +86,13 @@ pub(super) fn ec_summary(r: &rusqlite::Row) -> rusqlite::Result<EcSummary> {
         sector: r.get(6)?,
         comite_id: r.get(7)?,
         comite: r.get(8)?,
-        certificadores: r.get(9)?,
+        n_certificadores: r.get(9)?,
         retirado: r.get(10)?,
     })
 }
 
-pub(super) fn list_ec(
-    c: &Connection,
-    run: i64,
-    f: &EcFilter,
-    sort: (EcSort, Order),
-    page: PageReq,
-) -> Result<Page<EcSummary>> {
+/// The conditions of a filter on `EC_SELECT`.
+fn ec_where(run: i64, f: &EcFilter) -> Sql {
     let mut sql = Sql::new(run);
     if f.include_retired {
         // The latest version of every standard seen by then: current ones and retired ones as last seen.
@@ -146,6 +142,17 @@ pub(super) fn list_ec(
         sql.cond("c.estado_inegi = :estado");
         sql.param(":estado", v.clone());
     }
+    sql
+}
+
+pub(super) fn list_ec(
+    c: &Connection,
+    run: i64,
+    f: &EcFilter,
+    sort: (EcSort, Order),
+    page: PageReq,
+) -> Result<Page<EcSummary>> {
+    let sql = ec_where(run, f);
     let dir = order(sort.1);
     let order_by = match sort.0 {
         EcSort::Clave => format!("e.clave {dir}"),
@@ -154,6 +161,24 @@ pub(super) fn list_ec(
         EcSort::Certificadores => format!("n_cert {dir}, e.clave"),
     };
     paged(c, EC_SELECT, &sql, &order_by, page, ec_summary)
+}
+
+/// Facets of the standards a filter keeps, counted like the view counts them.
+pub(super) fn ec_facets(
+    c: &Connection,
+    run: i64,
+    f: &EcFilter,
+    facets: &[super::facets::EcFacet],
+) -> Result<Vec<super::facets::Facet>> {
+    let sql = ec_where(run, f);
+    let mut stmt = c.prepare_cached(&format!("{EC_SELECT} {}", sql.where_clause()))?;
+    let rows: Vec<(EcSummary, Option<String>)> = stmt
+        .query_map(sql.refs().as_slice(), |r| Ok((ec_summary(r)?, r.get(11)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(super::facets::count_ec(
+        rows.iter().map(|(e, s)| (e, s.as_deref())),
+        facets,
+    ))
 }
 
 pub(super) fn get_ec(c: &Connection, run: i64, clave: &str) -> Result<Option<EcDetail>> {
@@ -186,7 +211,7 @@ pub(super) fn get_ec(c: &Connection, run: i64, clave: &str) -> Result<Option<EcD
         seen(c, "estandares", "clave", &Value::Text(clave.into()), run)?;
     Ok(Some(EcDetail {
         ocupaciones: strings(c, &format!("SELECT ocupacion FROM ec_ocupacion l WHERE ec_clave = :key AND {} ORDER BY ocupacion", at("l")), run, clave)?,
-        certificadores_lista: cert_links(c, run, clave)?,
+        certificadores: cert_links(c, run, clave)?,
         centros: refs(c, &format!("SELECT x.id, x.nombre FROM ec_centro l JOIN centros x ON x.id = l.centro_id AND {} WHERE l.ec_clave = :key AND {} ORDER BY x.nombre, x.id", at("x"), at("l")), run, clave)?,
         comite_miembros: strings(c, &format!("SELECT institucion FROM ec_comite_miembro l WHERE ec_clave = :key AND {} ORDER BY row_id", at("l")), run, clave)?,
         summary,

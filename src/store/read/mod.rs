@@ -9,6 +9,7 @@ mod certificadores;
 mod comites;
 mod estados;
 mod estandares;
+pub mod facets;
 mod graph;
 mod pool;
 mod query;
@@ -93,6 +94,20 @@ pub trait ReadStore: Send + Sync {
     fn diff(&self, from: i64, to: i64) -> Result<crate::store::diff::Diff>;
     /// An entity's history (`ec`, `certificadores`, `comites`); None if never seen.
     fn history(&self, kind: &str, key: &str) -> Result<Option<Vec<serde_json::Value>>>;
+    /// Facets of the standards a filter keeps.
+    fn ec_facets(
+        &self,
+        run: i64,
+        f: &EcFilter,
+        facets: &[facets::EcFacet],
+    ) -> Result<Vec<facets::Facet>>;
+    /// Facets of the certifiers a filter keeps.
+    fn cert_facets(
+        &self,
+        run: i64,
+        f: &CertFilter,
+        facets: &[facets::CertFacet],
+    ) -> Result<Vec<facets::Facet>>;
     /// The in-memory view of `run` (see `store::view`).
     fn load_view(&self, run: i64) -> Result<crate::store::view::View>;
     /// Codes of the standards of a sector and/or of committees in a state, as of a run.
@@ -105,6 +120,24 @@ pub trait ReadStore: Send + Sync {
 }
 
 impl ReadStore for SqliteReader {
+    fn ec_facets(
+        &self,
+        run: i64,
+        f: &EcFilter,
+        facets: &[facets::EcFacet],
+    ) -> Result<Vec<facets::Facet>> {
+        estandares::ec_facets(&*self.lease()?, run, f, facets)
+    }
+
+    fn cert_facets(
+        &self,
+        run: i64,
+        f: &CertFilter,
+        facets: &[facets::CertFacet],
+    ) -> Result<Vec<facets::Facet>> {
+        certificadores::cert_facets(&*self.lease()?, run, f, facets)
+    }
+
     fn load_view(&self, run: i64) -> Result<crate::store::view::View> {
         crate::store::view::View::from_sqlite(&*self.lease()?, run)
     }

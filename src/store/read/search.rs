@@ -20,6 +20,7 @@ pub(super) fn search(
         total: 0,
         codigo: None,
         sugerencias: vec![],
+        por_tipo: Default::default(),
     };
     let Some(query) = fts_query(q) else {
         return Ok(out);
@@ -34,11 +35,17 @@ pub(super) fn search(
     };
     let mut params: Vec<Value> = vec![Value::Text(query)];
     params.extend(tipos.iter().map(|t| Value::Text(t.clone())));
-    out.total = c.query_row(
-        &format!("SELECT count(*) FROM search_fts WHERE search_fts MATCH ? {kinds}"),
-        rusqlite::params_from_iter(params.iter()),
-        |r| r.get::<_, i64>(0),
-    )? as u64;
+    {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT kind, count(*) FROM search_fts WHERE search_fts MATCH ? {kinds} GROUP BY kind"
+        ))?;
+        out.por_tipo = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    out.total = out.por_tipo.values().sum();
     params.push(Value::Integer(i64::from(page.limit)));
     params.push(Value::Integer(page.offset as i64));
     let mut stmt = c.prepare_cached(&format!(

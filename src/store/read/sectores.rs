@@ -11,8 +11,8 @@ pub struct SectorDetail {
     pub id: String,
     pub nombre: String,
     pub id_renec: Option<String>,
-    pub estandares: i64,
-    pub comites: i64,
+    pub n_estandares: i64,
+    pub n_comites: i64,
 }
 
 pub(super) fn list_sectores(
@@ -37,7 +37,7 @@ pub(super) fn list_sectores(
         Ok(NamedSummary {
             id: r.get(0)?,
             nombre: r.get(1)?,
-            estandares: r.get(2)?,
+            n_estandares: r.get(2)?,
         })
     })
 }
@@ -60,8 +60,8 @@ pub(super) fn get_sector(c: &Connection, run: i64, id: &str) -> Result<Option<Se
                 id: id.to_string(),
                 nombre: r.get(0)?,
                 id_renec: r.get(1)?,
-                estandares: r.get(2)?,
-                comites: r.get(3)?,
+                n_estandares: r.get(2)?,
+                n_comites: r.get(3)?,
             })
         },
     )

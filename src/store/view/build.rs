@@ -189,7 +189,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
                             .map(|s| s.keys().map(|k| EstadoRef::from_code(k)).collect())
                             .unwrap_or_default(),
                     },
-                    estandares: n_ec_of_cert.get(c.id.as_str()).copied().unwrap_or(0),
+                    n_estandares: n_ec_of_cert.get(c.id.as_str()).copied().unwrap_or(0),
                 },
                 nombres_publicados: aliases.remove(c.id.as_str()).unwrap_or_default(),
                 estados: states
@@ -197,7 +197,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
                         s.iter()
                             .map(|(k, ecs)| EstadoCount {
                                 estado: EstadoRef::from_code(k),
-                                estandares: ecs.len() as i64,
+                                n_estandares: ecs.len() as i64,
                             })
                             .collect()
                     })
@@ -225,7 +225,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
         ),
         orders(
             &certs,
-            |a, b| a.summary.estandares.cmp(&b.summary.estandares),
+            |a, b| a.summary.n_estandares.cmp(&b.summary.n_estandares),
             |a, b| a.summary.certificador.id.cmp(&b.summary.certificador.id),
         ),
     ];
@@ -244,7 +244,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
             summary: NamedSummary {
                 id: id.clone(),
                 nombre: nombre.clone(),
-                estandares: n_ec_of_centro.get(id.as_str()).copied().unwrap_or(0),
+                n_estandares: n_ec_of_centro.get(id.as_str()).copied().unwrap_or(0),
             },
             ecs: centro_ecs.remove(id.as_str()).unwrap_or_default(),
             first_seen_run: centro_first.get(id).copied().unwrap_or(run),
@@ -264,7 +264,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
         ),
         orders(
             &centros,
-            |a, b| a.summary.estandares.cmp(&b.summary.estandares),
+            |a, b| a.summary.n_estandares.cmp(&b.summary.n_estandares),
             |a, b| a.summary.id.cmp(&b.summary.id),
         ),
     ];
@@ -335,7 +335,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
                     comite: comite
                         .map(|c| c.nombre.clone())
                         .or_else(|| e.comite_nombre.clone()),
-                    certificadores: n_cert_of_ec.get(e.clave.as_str()).copied().unwrap_or(0),
+                    n_certificadores: n_cert_of_ec.get(e.clave.as_str()).copied().unwrap_or(0),
                     retirado: false,
                 },
                 clave_publicada: e.clave_publicada.clone(),
@@ -373,7 +373,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
         orders(&ec, |a, b| a.summary.nivel.cmp(&b.summary.nivel), by_clave),
         orders(
             &ec,
-            |a, b| a.summary.certificadores.cmp(&b.summary.certificadores),
+            |a, b| a.summary.n_certificadores.cmp(&b.summary.n_certificadores),
             by_clave,
         ),
     ];
@@ -391,7 +391,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
                     sector: c.sector.clone(),
                     estado: estado_name(c.estado_inegi.as_deref(), c.estado_raw.clone()),
                     estado_inegi: c.estado_inegi.clone(),
-                    estandares: n_ec_of_comite.get(&c.id).copied().unwrap_or(0),
+                    n_estandares: n_ec_of_comite.get(&c.id).copied().unwrap_or(0),
                 },
                 retirado: false,
                 fecha_integracion: c.fecha_integracion.clone(),
@@ -402,7 +402,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
                 telefono: c.telefono.clone(),
                 telefono_e164: c.telefono_e164.clone(),
                 url: c.url.clone(),
-                estandares_lista: vec![],
+                estandares: vec![],
                 first_seen_run: comite_first.get(&c.id.to_string()).copied().unwrap_or(run),
                 last_seen_run: c.last_seen_run,
             },
@@ -425,8 +425,8 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
             |a, b| {
                 a.detail
                     .summary
-                    .estandares
-                    .cmp(&b.detail.summary.estandares)
+                    .n_estandares
+                    .cmp(&b.detail.summary.n_estandares)
             },
             |a, b| a.detail.summary.id.cmp(&b.detail.summary.id),
         ),
@@ -446,14 +446,14 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
                 NamedSummary {
                     id: id.clone(),
                     nombre: nombre.clone(),
-                    estandares: n,
+                    n_estandares: n,
                 },
                 SectorDetail {
                     id: id.clone(),
                     nombre: nombre.clone(),
                     id_renec: id_renec.clone(),
-                    estandares: n,
-                    comites: comites.len() as i64,
+                    n_estandares: n,
+                    n_comites: comites.len() as i64,
                 },
             )
         })
@@ -484,9 +484,9 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
             EstadoSummary {
                 clave: code.to_string(),
                 nombre: nombre.to_string(),
-                comites,
-                certificadores: c.len() as i64,
-                estandares: e.len() as i64,
+                n_comites: comites,
+                n_certificadores: c.len() as i64,
+                n_estandares: e.len() as i64,
             }
         })
         .collect();
@@ -537,6 +537,7 @@ fn search_docs(
             id: s.clave.clone(),
             titulo: s.titulo.clone().unwrap_or_else(|| s.clave.clone()),
             fields,
+            vigente: s.vigente,
         });
     }
     for c in certs {
@@ -553,6 +554,7 @@ fn search_docs(
             id: l.id.clone(),
             titulo: l.nombre.clone(),
             fields,
+            vigente: true,
         });
     }
     for c in comites {
@@ -566,6 +568,7 @@ fn search_docs(
             id: s.id.to_string(),
             titulo: s.nombre.clone(),
             fields,
+            vigente: true,
         });
     }
     for c in centros {
@@ -574,6 +577,7 @@ fn search_docs(
             id: c.summary.id.clone(),
             titulo: c.summary.nombre.clone(),
             fields: vec![(search::NOMBRE, c.summary.nombre.clone())],
+            vigente: true,
         });
     }
     for (s, _) in sectores {
@@ -582,6 +586,7 @@ fn search_docs(
             id: s.id.clone(),
             titulo: s.nombre.clone(),
             fields: vec![(search::NOMBRE, s.nombre.clone())],
+            vigente: true,
         });
     }
     docs

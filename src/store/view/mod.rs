@@ -227,6 +227,42 @@ impl View {
 }
 
 impl ReadStore for View {
+    fn ec_facets(
+        &self,
+        run: i64,
+        f: &EcFilter,
+        facets: &[facets::EcFacet],
+    ) -> Result<Vec<facets::Facet>> {
+        self.this_run(run)?;
+        let matching = self.ec_matching(f, (EcSort::Clave, Order::Asc))?;
+        Ok(facets::count_ec(
+            matching.iter().map(|&i| {
+                let e = &self.ec[i as usize];
+                (&e.summary, e.comite_estado.as_deref())
+            }),
+            facets,
+        ))
+    }
+
+    fn cert_facets(
+        &self,
+        run: i64,
+        f: &CertFilter,
+        facets: &[facets::CertFacet],
+    ) -> Result<Vec<facets::Facet>> {
+        self.this_run(run)?;
+        let all = self.list_certificadores(
+            run,
+            f,
+            (NameSort::Nombre, Order::Asc),
+            PageReq {
+                limit: u32::MAX,
+                offset: 0,
+            },
+        )?;
+        Ok(facets::count_cert(all.items.iter(), facets))
+    }
+
     fn load_view(&self, _run: i64) -> Result<View> {
         Err(StoreError::NotInMemory)
     }
@@ -267,7 +303,7 @@ impl ReadStore for View {
             source_url: e.source_url.clone(),
             conservado_de_run: e.conservado_de_run,
             ocupaciones: e.ocupaciones.clone(),
-            certificadores_lista: e
+            certificadores: e
                 .certificadores
                 .iter()
                 .map(|(c, estados)| CertLink {
@@ -312,7 +348,7 @@ impl ReadStore for View {
                 let id = &c.summary.certificador.id;
                 words.as_ref().is_none_or(|w| w.contains(id))
                     && standard.is_none_or(|e| e.is_some_and(|e| e.cert_ids.contains(id)))
-                    && f.min_ec.is_none_or(|m| c.summary.estandares >= m)
+                    && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
                     && f.tipo
                         .as_ref()
                         .is_none_or(|t| c.summary.certificador.tipo.as_ref() == Some(t))
@@ -342,7 +378,7 @@ impl ReadStore for View {
             nombres_publicados: c.nombres_publicados.clone(),
             tipo: c.summary.certificador.tipo.clone(),
             estados: c.estados.clone(),
-            estandares: c.summary.estandares,
+            n_estandares: c.summary.n_estandares,
             first_seen_run: c.first_seen_run,
             last_seen_run: c.last_seen_run,
         }))
@@ -374,7 +410,7 @@ impl ReadStore for View {
                 let c = &self.centros[i as usize];
                 words.as_ref().is_none_or(|w| w.contains(&c.summary.id))
                     && f.ec.as_ref().is_none_or(|e| c.ecs.contains(e))
-                    && f.min_ec.is_none_or(|m| c.summary.estandares >= m)
+                    && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
             })
             .collect();
         Ok(page_of(matching, page, |i| {
@@ -417,7 +453,7 @@ impl ReadStore for View {
                         .as_ref()
                         .is_none_or(|v| s.estado_inegi.as_ref() == Some(v))
                     && f.ec.as_ref().is_none_or(|e| c.ecs.contains(e))
-                    && f.min_ec.is_none_or(|m| s.estandares >= m)
+                    && f.min_ec.is_none_or(|m| s.n_estandares >= m)
             })
             .collect();
         Ok(page_of(matching, page, |i| {
@@ -432,7 +468,7 @@ impl ReadStore for View {
         };
         let c = &self.comites[i as usize];
         Ok(Some(ComiteDetail {
-            estandares_lista: self.ec_summaries(&c.ecs),
+            estandares: self.ec_summaries(&c.ecs),
             ..c.detail.clone()
         }))
     }
@@ -468,11 +504,18 @@ impl ReadStore for View {
     fn search(&self, q: &str, tipos: &[String], page: PageReq) -> Result<SearchPage> {
         let kinds: Vec<&str> = tipos.iter().map(String::as_str).collect();
         let found = self.find(q, (!kinds.is_empty()).then_some(kinds.as_slice()));
+        let mut por_tipo = std::collections::BTreeMap::new();
+        for r in &found.docs {
+            *por_tipo
+                .entry(self.search.doc(r.doc).kind.to_string())
+                .or_insert(0) += 1;
+        }
         Ok(SearchPage {
             items: self.hits(&found, page),
             total: found.docs.len() as u64,
             codigo: found.codigo,
             sugerencias: found.sugerencias,
+            por_tipo,
         })
     }
 

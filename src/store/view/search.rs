@@ -6,7 +6,8 @@
 //!
 //! Ranking, in order: an exact code, fewer corrected words, the weight of
 //! the fields that matched (code > title > occupation > committee and
-//! sector), fewer prefix-only words, then kind and title.
+//! sector), fewer prefix-only words, standards in force first, then kind
+//! and title.
 
 use crate::normalize::fold_key;
 use fst::{Automaton, IntoStreamer, Streamer};
@@ -77,6 +78,8 @@ pub struct Doc {
     pub id: String,
     pub titulo: String,
     pub fields: Vec<(Field, String)>,
+    /// In force (a standard) or current: ranks above what is not, all else equal.
+    pub vigente: bool,
 }
 
 /// One query word's best match in a document: typos, field weight,
@@ -125,6 +128,9 @@ pub struct SearchPage {
     pub codigo: Option<String>,
     /// When nothing matched: the nearest queries that would.
     pub sugerencias: Vec<String>,
+    /// Hits per kind, over the whole search (the `tipo` facet).
+    #[serde(skip)]
+    pub por_tipo: BTreeMap<String, u64>,
 }
 
 /// What a search found: the ranked documents (all of them; the caller pages),
@@ -440,9 +446,12 @@ impl SearchIndex {
                     code: false,
                     fields: vec![],
                 });
-                r.typos = a.typos;
+                // A code named exactly is not a corrected match.
+                if !r.code {
+                    r.typos = a.typos;
+                    r.prefixes = a.prefixes;
+                }
                 r.weight += a.weight;
-                r.prefixes = a.prefixes;
                 r.fields.extend(a.fields);
             }
         }
@@ -457,6 +466,11 @@ impl SearchIndex {
                 .then(a.typos.cmp(&b.typos))
                 .then(b.weight.cmp(&a.weight))
                 .then(a.prefixes.cmp(&b.prefixes))
+                .then(
+                    self.docs[b.doc as usize]
+                        .vigente
+                        .cmp(&self.docs[a.doc as usize].vigente),
+                )
                 .then(kind_rank(a.doc).cmp(&kind_rank(b.doc)))
                 .then_with(|| {
                     let (x, y) = (&self.docs[a.doc as usize], &self.docs[b.doc as usize]);
@@ -614,6 +628,7 @@ mod tests {
             id: id.into(),
             titulo: titulo.into(),
             fields,
+            vigente: true,
         }
     }
 

@@ -1,0 +1,250 @@
+//! Facets: for the current filter, each value of a field with its label
+//! and how many items have it. The in-memory view and SQL count the same
+//! way; labels come from here for both. Values are ordered by count, then
+//! by value, the missing value (`null`) last, so that every item with
+//! exactly one value is counted once and a facet's counts add up to the
+//! list's `total`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The facets of standards (`/api/v1/ec` and its sub-lists, and the
+/// standards among search hits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcFacet {
+    Sector,
+    Nivel,
+    Comite,
+    /// The committee's state.
+    Estado,
+    Vigente,
+    Tipo,
+}
+
+impl EcFacet {
+    pub const ALL: &'static [(&'static str, EcFacet)] = &[
+        ("sector", EcFacet::Sector),
+        ("nivel", EcFacet::Nivel),
+        ("comite", EcFacet::Comite),
+        ("estado", EcFacet::Estado),
+        ("vigente", EcFacet::Vigente),
+        ("tipo", EcFacet::Tipo),
+    ];
+
+    pub fn name(self) -> &'static str {
+        EcFacet::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
+/// The facets of the certifier directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertFacet {
+    /// ECE, OC, or not published: one per certifier.
+    Tipo,
+    /// States where it certifies: a certifier may count in several, or none.
+    Estado,
+}
+
+impl CertFacet {
+    pub const ALL: &'static [(&'static str, CertFacet)] =
+        &[("tipo", CertFacet::Tipo), ("estado", CertFacet::Estado)];
+
+    pub fn name(self) -> &'static str {
+        CertFacet::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
+/// One value of a facet.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FacetValue {
+    /// The value to filter by (`null`: items without one).
+    pub valor: Value,
+    pub nombre: String,
+    pub total: u64,
+}
+
+/// A facet: its parameter name and its values.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Facet {
+    pub campo: &'static str,
+    pub valores: Vec<FacetValue>,
+}
+
+/// A standard's type as people read it.
+fn ec_tipo_label(t: &str) -> String {
+    match t {
+        "vigente" => "Vigente",
+        "inactivo" => "Inactivo",
+        "marca" => "Marca",
+        "historica" => "Calificación histórica",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The label of a value: the name the data gives (`name`, for sectors and
+/// committees), else one made from the value.
+pub fn label(facet: &str, value: &Value, name: Option<&str>) -> String {
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        return n.to_string();
+    }
+    match (facet, value) {
+        ("sector", Value::Null) => "Sin sector".into(),
+        ("nivel", Value::Null) => "Sin nivel".into(),
+        ("nivel", v) => format!("Nivel {v}"),
+        ("comite", Value::Null) => "Sin comité".into(),
+        ("estado", Value::Null) => "Sin entidad federativa".into(),
+        ("estado", Value::String(c)) => crate::normalize::states::state_name(c)
+            .unwrap_or(c)
+            .to_string(),
+        ("vigente", Value::Bool(true)) => "Vigente".into(),
+        ("vigente", Value::Bool(false)) => "No vigente".into(),
+        ("tipo", Value::String(t)) if matches!(t.as_str(), "ECE" | "OC") => {
+            super::certificadores::tipo_name(Some(t)).to_string()
+        }
+        ("tipo", Value::Null) => super::certificadores::tipo_name(None).to_string(),
+        ("tipo", Value::String(t)) => ec_tipo_label(t),
+        (_, Value::String(s)) => s.clone(),
+        (_, v) => v.to_string(),
+    }
+}
+
+/// Orders values by count (descending), then value, `null` last.
+pub fn sorted(mut values: Vec<FacetValue>) -> Vec<FacetValue> {
+    fn key(v: &Value) -> (bool, i64, String) {
+        match v {
+            Value::Null => (true, 0, String::new()),
+            Value::Bool(b) => (false, i64::from(*b), String::new()),
+            Value::Number(n) => (false, n.as_i64().unwrap_or(0), String::new()),
+            Value::String(s) => (false, 0, s.clone()),
+            other => (false, 0, other.to_string()),
+        }
+    }
+    values.sort_by(|a, b| {
+        b.total
+            .cmp(&a.total)
+            .then_with(|| key(&a.valor).cmp(&key(&b.valor)))
+    });
+    values
+}
+
+/// Facets as the API shows them: an object keyed by facet name.
+pub fn to_json(facets: &[Facet]) -> Value {
+    Value::Object(
+        facets
+            .iter()
+            .map(|f| {
+                (
+                    f.campo.to_string(),
+                    serde_json::to_value(&f.valores).expect("serializes"),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Counts values of the standards' facets over the standards a filter kept
+/// (each with its committee's state).
+pub fn count_ec<'a>(
+    rows: impl Iterator<Item = (&'a super::EcSummary, Option<&'a str>)> + Clone,
+    facets: &[EcFacet],
+) -> Vec<Facet> {
+    facets
+        .iter()
+        .map(|&facet| {
+            let campo = facet.name();
+            count(
+                campo,
+                rows.clone()
+                    .map(|(e, estado)| -> Vec<(Value, Option<&str>)> {
+                        vec![match facet {
+                            EcFacet::Sector => {
+                                (json_opt(e.sector_id.as_deref()), e.sector.as_deref())
+                            }
+                            EcFacet::Nivel => (e.nivel.map_or(Value::Null, Value::from), None),
+                            EcFacet::Comite => (
+                                e.comite_id.map_or(Value::Null, Value::from),
+                                e.comite.as_deref(),
+                            ),
+                            EcFacet::Estado => (json_opt(estado), None),
+                            EcFacet::Vigente => (Value::Bool(e.vigente), None),
+                            EcFacet::Tipo => (Value::from(e.tipo.as_str()), None),
+                        }]
+                    }),
+            )
+        })
+        .collect()
+}
+
+/// Counts values of the directory's facets over the certifiers a filter kept.
+pub fn count_cert<'a>(
+    rows: impl Iterator<Item = &'a super::CertSummary> + Clone,
+    facets: &[CertFacet],
+) -> Vec<Facet> {
+    facets
+        .iter()
+        .map(|&facet| {
+            let campo = facet.name();
+            count(
+                campo,
+                rows.clone().map(|c| -> Vec<(Value, Option<&str>)> {
+                    let l = &c.certificador;
+                    match facet {
+                        CertFacet::Tipo => vec![(json_opt(l.tipo.as_deref()), None)],
+                        CertFacet::Estado if l.estados.is_empty() => vec![(Value::Null, None)],
+                        CertFacet::Estado => l
+                            .estados
+                            .iter()
+                            .map(|e| (Value::from(e.clave.as_str()), None))
+                            .collect(),
+                    }
+                }),
+            )
+        })
+        .collect()
+}
+
+fn json_opt(v: Option<&str>) -> Value {
+    v.map_or(Value::Null, Value::from)
+}
+
+/// Counts each item's values (one, or several); a value's name is the
+/// greatest the data gives it (names of one key agree but for respellings).
+fn count<'a>(
+    campo: &'static str,
+    items: impl Iterator<Item = Vec<(Value, Option<&'a str>)>>,
+) -> Facet {
+    let mut seen: std::collections::HashMap<String, (Value, Option<&str>, u64)> =
+        std::collections::HashMap::new();
+    for values in items {
+        for (v, name) in values {
+            let e = seen.entry(v.to_string()).or_insert((v, None, 0));
+            e.2 += 1;
+            if v_name_greater(name, e.1) && !e.0.is_null() {
+                e.1 = name;
+            }
+        }
+    }
+    Facet {
+        campo,
+        valores: sorted(
+            seen.into_values()
+                .map(|(v, name, total)| FacetValue {
+                    nombre: label(campo, &v, name),
+                    valor: v,
+                    total,
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn v_name_greater(a: Option<&str>, b: Option<&str>) -> bool {
+    a > b
+}
