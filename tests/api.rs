@@ -688,3 +688,64 @@ fn with_require_key_reads_need_a_key() {
     assert_eq!(get(&url(&f, "/health"), &[]).0, 200);
     assert_eq!(get(&url(&f, "/api/v1/openapi.json"), &[]).0, 200);
 }
+
+#[test]
+fn any_list_exports_its_filters_and_order_as_csv_and_ndjson() {
+    let f = fixture(|_| {});
+    let lists = [
+        ("/api/v1/ec?vigente=true&sort=-titulo&nivel=2", "clave"),
+        ("/api/v1/certificadores?sort=-estandares&tipo=ECE", "id"),
+        ("/api/v1/comites?sort=nombre&min_ec=2", "id"),
+        ("/api/v1/centros?sort=-estandares", "id"),
+        ("/api/v1/sectores?q=servicios", "id"),
+    ];
+    for (list, key) in lists {
+        let (total, items) = walk(&f, &format!("{list}&limit=37"));
+        let want: Vec<String> = items
+            .iter()
+            .map(|i| match &i[key] {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            })
+            .collect();
+        let sep = if list.contains('?') { '&' } else { '?' };
+        // CSV: a header, then every row in the list's order; paging ignored.
+        let (s, h, csv) = get(&url(&f, &format!("{list}{sep}format=csv&limit=3")), &[]);
+        assert_eq!(s, 200, "{list}");
+        assert!(h["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert_eq!(h["x-total-count"].to_str().unwrap(), total.to_string());
+        let mut reader = csv::Reader::from_reader(&csv[..]);
+        let col = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|c| c == key)
+            .unwrap();
+        let got: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[col].to_string())
+            .collect();
+        assert_eq!(got, want, "{list} as CSV");
+        // NDJSON: one object per line, the same rows.
+        let (s, _, nd) = get(&url(&f, &format!("{list}{sep}format=ndjson")), &[]);
+        assert_eq!(s, 200);
+        let got: Vec<String> = String::from_utf8(nd)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                match &v[key] {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                }
+            })
+            .collect();
+        assert_eq!(got, want, "{list} as NDJSON");
+    }
+    let (s, v) = get_json(&url(&f, "/api/v1/ec?format=xml"));
+    assert_eq!(s, 400);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("csv"),
+        "{v}"
+    );
+}

@@ -10,7 +10,7 @@ const I18N = {
     loading: "Cargando…", source_note: "Datos públicos del RENEC (CONOCER), tal como se publican.",
     search_title: "Buscar un estándar de competencia", search_label: "Código, título, comité, sector u ocupación",
     search_placeholder: "p. ej. traducción, EC0217, cocinero", sector: "Sector", level: "Nivel", committee: "Comité",
-    in_force: "Solo vigentes", any: "Todos", results: (n) => `${n.toLocaleString("es-MX")} resultados`, more: "Más resultados",
+    download_csv: "Descargar CSV de esta vista", in_force: "Solo vigentes", any: "Todos", results: (n) => `${n.toLocaleString("es-MX")} resultados`, more: "Más resultados",
     certifiers_n: (n) => `${n} certificadores`, level_n: (n) => `Nivel ${n}`, no_results: "Sin resultados.",
     directory_title: "Directorio de certificadores", directory_label: "Nombre del certificador", standards_n: (n) => `${n} estándares`,
     sort: "Orden", by_name: "Nombre", by_standards: "Número de estándares",
@@ -47,7 +47,7 @@ const I18N = {
     loading: "Loading…", source_note: "Public RENEC data (CONOCER), as published.",
     search_title: "Find a competency standard", search_label: "Code, title, committee, sector or occupation",
     search_placeholder: "e.g. traducción, EC0217, cocinero", sector: "Sector", level: "Level", committee: "Committee",
-    in_force: "In force only", any: "All", results: (n) => `${n.toLocaleString("en-US")} results`, more: "More results",
+    download_csv: "Download this view as CSV", in_force: "In force only", any: "All", results: (n) => `${n.toLocaleString("en-US")} results`, more: "More results",
     certifiers_n: (n) => `${n} certifiers`, level_n: (n) => `Level ${n}`, no_results: "No results.",
     directory_title: "Certifier directory", directory_label: "Certifier name", standards_n: (n) => `${n} standards`,
     sort: "Order", by_name: "Name", by_standards: "Number of standards",
@@ -142,6 +142,7 @@ async function buscador() {
   const input = h("input", { type: "search", id: "q", value: searchState.q, placeholder: t("search_placeholder"), autocomplete: "off" });
   const results = h("div", { class: "cards", id: "results" });
   const count = h("p", { class: "count", "aria-live": "polite", id: "count" });
+  const csv = h("a", { class: "download", id: "csv", download: "" }, t("download_csv"));
   const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
   const sel = (id, label, options, key) => {
     const s = h("select", { id }, h("option", { value: "" }, t("any")), options.map(([v, l]) => h("option", { value: v, selected: String(searchState[key]) === String(v) }, l)));
@@ -154,7 +155,7 @@ async function buscador() {
   show(h("h1", {}, t("search_title")),
     h("form", { class: "search", role: "search", on: { submit: (ev) => { ev.preventDefault(); run(); } } },
       h("label", { for: "q" }, t("search_label")), input, filters),
-    count, results, moreBtn);
+    count, csv, results, moreBtn);
   let next = null, seq = 0, timer = null;
   async function run(append) {
     const my = ++seq;
@@ -165,6 +166,7 @@ async function buscador() {
       if (searchState.q.trim()) p.set("q", searchState.q.trim());
       for (const k of ["sector", "nivel", "comite"]) if (searchState[k]) p.set(k, searchState[k]);
       if (searchState.vigente) p.set("vigente", "true");
+      csv.href = `/api/v1/ec?${p}&format=csv&bom=1`;
       p.set("limit", "30");
       url = `/api/v1/ec?${p}`;
     }
@@ -207,13 +209,14 @@ async function directorio() {
   const notes = h("div", { id: "dnotes" });
   const body = h("tbody");
   const count = h("p", { class: "count", "aria-live": "polite", id: "dcount" });
+  const csv = h("a", { class: "download", id: "dcsv", download: "" }, t("download_csv"));
   const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
   show(h("h1", {}, t("directory_title")),
     h("form", { class: "search", role: "search", on: { submit: (e) => e.preventDefault() } },
       h("label", { for: "dq" }, t("directory_label")), input,
       h("div", { class: "filters" }, h("label", { for: "destado" }, t("cert_state"), estado), h("label", { for: "dtipo" }, t("cert_type"), tipo),
         h("label", { for: "dsort" }, t("sort"), sort))),
-    notes, count,
+    notes, count, csv,
     h("div", { class: "table-wrap" }, h("table", { id: "directory" }, h("thead", {}, h("tr", {},
       [t("certifier_title"), t("cert_type"), t("cert_states"), t("standards")].map((x) => h("th", {}, x)))), body)), moreBtn);
   let next = null, seq = 0, timer = null;
@@ -223,6 +226,8 @@ async function directorio() {
     if (dirState.q.trim()) p.set("q", dirState.q.trim());
     if (dirState.estado) p.set("estado", dirState.estado);
     if (dirState.tipo) p.set("tipo", dirState.tipo);
+    const all = new URLSearchParams(p); all.delete("limit"); all.set("format", "csv"); all.set("bom", "1");
+    csv.href = `/api/v1/certificadores?${all}`;
     try {
       const page = await api(append && next ? next : `/api/v1/certificadores?${p}`);
       if (my !== seq) return;

@@ -18,6 +18,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = &req.params;
     let f = filter(p)?;
     let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
+    if let Some(format) = super::export::list_format(p)? {
+        let query = super::export::Query::Centros(f, sort);
+        return super::export::stream(req, crate::entity::Kind::Centro, format, query).await;
+    }
     let page = p.page()?;
     let run = req.run_for(p).await?;
     let result = req

@@ -34,6 +34,10 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = &req.params;
     let f = filter(p)?;
     let sort = p.sort(super::NAME_SORTS, NameSort::Nombre)?;
+    if let Some(format) = super::export::list_format(p)? {
+        let query = super::export::Query::Certificadores(f, sort);
+        return super::export::stream(req, crate::entity::Kind::Certificador, format, query).await;
+    }
     let page = p.page()?;
     let names: Vec<&str> = CertFacet::ALL.iter().map(|(n, _)| *n).collect();
     let facets: Vec<CertFacet> = p

@@ -39,6 +39,10 @@ pub async fn list_with(
     let mut f = filter(p)?;
     fixed(&mut f);
     let sort = p.sort(SORTS, EcSort::Clave)?;
+    if let Some(format) = super::export::list_format(p)? {
+        let query = super::export::Query::Ec(f, sort);
+        return super::export::stream(req, crate::entity::Kind::Ec, format, query).await;
+    }
     let page = p.page()?;
     let facets = facets(p)?;
     let run = req.run_for(p).await?;

@@ -1,6 +1,7 @@
-//! `/api/v1/export/{entity}.csv|.json|.ndjson`: whole tables or filtered
-//! like the lists, streamed page by page (no cut-off), UTF-8, with an
-//! optional byte-order mark (`?bom=1`) for spreadsheets.
+//! `/api/v1/export/{entity}.csv|.json|.ndjson`, and any list with
+//! `format=csv|ndjson`: every row the list's filters keep, in the list's
+//! order, streamed page by page (no cut-off), UTF-8, with an optional
+//! byte-order mark (`?bom=1`) for spreadsheets.
 
 use super::error::ApiError;
 use super::{centros, certificadores, comites, estandares, Reply, Request};
@@ -15,18 +16,31 @@ use warp::Reply as _;
 const PAGE: u32 = 1000;
 
 #[derive(Clone, Copy, PartialEq)]
-enum Format {
+pub enum Format {
     Csv,
     Json,
     Ndjson,
 }
 
-enum Query {
-    Ec(crate::store::read::EcFilter),
-    Certificadores(CertFilter),
-    Centros(CentroFilter),
-    Comites(ComiteFilter),
-    Sectores,
+/// What to export: a list's filter and order.
+pub enum Query {
+    Ec(crate::store::read::EcFilter, (EcSort, Order)),
+    Certificadores(CertFilter, (NameSort, Order)),
+    Centros(CentroFilter, (NameSort, Order)),
+    Comites(ComiteFilter, (NameSort, Order)),
+    Sectores(Option<String>),
+}
+
+/// `format` of a list: `json` (a page, the default), or `csv` / `ndjson`
+/// (every row, streamed).
+pub fn list_format(p: &super::params::Params) -> Result<Option<Format>, ApiError> {
+    Ok(
+        match p.one_of("format", &["json", "csv", "ndjson"])?.as_deref() {
+            Some("csv") => Some(Format::Csv),
+            Some("ndjson") => Some(Format::Ndjson),
+            _ => None,
+        },
+    )
 }
 
 /// Rows of one page as JSON values, and the total.
@@ -46,23 +60,17 @@ fn fetch(
         )
     }
     Ok(match q {
-        Query::Ec(f) => vals(store.list_ec(run, f, (EcSort::Clave, Order::Asc), page)?),
-        Query::Certificadores(f) => {
-            vals(store.list_certificadores(run, f, (NameSort::Nombre, Order::Asc), page)?)
-        }
-        Query::Centros(f) => {
-            vals(store.list_centros(run, f, (NameSort::Nombre, Order::Asc), page)?)
-        }
-        Query::Comites(f) => {
-            vals(store.list_comites(run, f, (NameSort::Nombre, Order::Asc), page)?)
-        }
-        Query::Sectores => vals(store.list_sectores(run, None, page)?),
+        Query::Ec(f, sort) => vals(store.list_ec(run, f, *sort, page)?),
+        Query::Certificadores(f, sort) => vals(store.list_certificadores(run, f, *sort, page)?),
+        Query::Centros(f, sort) => vals(store.list_centros(run, f, *sort, page)?),
+        Query::Comites(f, sort) => vals(store.list_comites(run, f, *sort, page)?),
+        Query::Sectores(q) => vals(store.list_sectores(run, q.as_deref(), page)?),
     })
 }
 
 fn columns(q: &Query) -> &'static [&'static str] {
     match q {
-        Query::Ec(_) => &[
+        Query::Ec(..) => &[
             "clave",
             "titulo",
             "nivel",
@@ -74,7 +82,7 @@ fn columns(q: &Query) -> &'static [&'static str] {
             "comite",
             "n_certificadores",
         ],
-        Query::Comites(_) => &[
+        Query::Comites(..) => &[
             "id",
             "clave",
             "nombre",
@@ -83,7 +91,7 @@ fn columns(q: &Query) -> &'static [&'static str] {
             "estado",
             "n_estandares",
         ],
-        Query::Certificadores(_) => &["id", "nombre", "tipo", "estados", "n_estandares"],
+        Query::Certificadores(..) => &["id", "nombre", "tipo", "estados", "n_estandares"],
         _ => &["id", "nombre", "n_estandares"],
     }
 }
@@ -124,13 +132,26 @@ pub async fn export(req: &Request<'_>, what: Kind, format: &str) -> Result<Reply
         }
     };
     let p = &req.params;
+    let (by_name, by_code) = ((NameSort::Nombre, Order::Asc), (EcSort::Clave, Order::Asc));
     let query = match what {
-        Kind::Ec => Query::Ec(estandares::filter(p)?),
-        Kind::Certificador => Query::Certificadores(certificadores::filter(p)?),
-        Kind::Centro => Query::Centros(centros::filter(p)?),
-        Kind::Comite => Query::Comites(comites::filter(p)?),
-        Kind::Sector => Query::Sectores,
+        Kind::Ec => Query::Ec(estandares::filter(p)?, by_code),
+        Kind::Certificador => Query::Certificadores(certificadores::filter(p)?, by_name),
+        Kind::Centro => Query::Centros(centros::filter(p)?, by_name),
+        Kind::Comite => Query::Comites(comites::filter(p)?, by_name),
+        Kind::Sector => Query::Sectores(p.text("q")),
     };
+    stream(req, what, format, query).await
+}
+
+/// Streams every row of `query` in `format`.
+pub async fn stream(
+    req: &Request<'_>,
+    what: Kind,
+    format: Format,
+    query: Query,
+) -> Result<Reply, ApiError> {
+    let entity = what.plural();
+    let p = &req.params;
     let params = p;
 
     let bom = params.boolean("bom")?.unwrap_or(false);

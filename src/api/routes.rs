@@ -99,6 +99,8 @@ const CERT_FILTERS: &[&str] = &["q", "ec", "min_ec", "tipo", "estado", "as_of"];
 const CENTRO_FILTERS: &[&str] = &["q", "ec", "min_ec", "as_of"];
 const COMITE_FILTERS: &[&str] = &["q", "estado", "ec", "min_ec", "as_of"];
 const SECTOR_FILTERS: &[&str] = &["q", "as_of"];
+/// A list as a page of JSON (`json`), or every row as `csv` / `ndjson`.
+const FORMAT: &[&str] = &["format", "bom"];
 /// Facets of a list (`facet=sector,nivel`, repeatable).
 const FACETS: &[&str] = &["facet"];
 /// Paging of a list (a cursor or an offset).
@@ -117,24 +119,24 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/ready", NONE, cached: false, Open, h!(|r, _| health::ready(r))),
     route!(Get "/metrics", NONE, cached: false, Open, h!(|r, _| health::metrics(r))),
     route!(Get "/api/v1/openapi.json", NONE, cached: false, Open, h!(|_r, _| async { Ok(http::openapi()) })),
-    route!(Get "/api/v1/ec", &[EC_FILTERS, FACETS, SORTED], cached: true, Read, h!(|r, _| estandares::list(r))),
+    route!(Get "/api/v1/ec", &[EC_FILTERS, FACETS, FORMAT, SORTED], cached: true, Read, h!(|r, _| estandares::list(r))),
     route!(Get "/api/v1/ec/{clave}", AS_OF, cached: true, Read, h!(|r, a| estandares::get(r, &a[0]))),
     route!(Get "/api/v1/ec/{clave}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, Kind::Ec, &a[0]))),
-    route!(Get "/api/v1/certificadores", &[CERT_FILTERS, FACETS, SORTED], cached: true, Read, h!(|r, _| certificadores::list(r))),
+    route!(Get "/api/v1/certificadores", &[CERT_FILTERS, FACETS, FORMAT, SORTED], cached: true, Read, h!(|r, _| certificadores::list(r))),
     route!(Get "/api/v1/certificadores/tipos", AS_OF, cached: true, Read, h!(|r, _| certificadores::types(r))),
     route!(Get "/api/v1/certificadores/{id}", AS_OF, cached: true, Read, h!(|r, a| certificadores::get(r, &a[0]))),
-    route!(Get "/api/v1/certificadores/{id}/estandares", &[EC_FILTERS, FACETS, SORTED], cached: true, Read, h!(|r, a| certificadores::standards(r, &a[0]))),
+    route!(Get "/api/v1/certificadores/{id}/estandares", &[EC_FILTERS, FACETS, FORMAT, SORTED], cached: true, Read, h!(|r, a| certificadores::standards(r, &a[0]))),
     route!(Get "/api/v1/certificadores/{id}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, Kind::Certificador, &a[0]))),
-    route!(Get "/api/v1/centros", &[CENTRO_FILTERS, SORTED], cached: true, Read, h!(|r, _| centros::list(r))),
+    route!(Get "/api/v1/centros", &[CENTRO_FILTERS, FORMAT, SORTED], cached: true, Read, h!(|r, _| centros::list(r))),
     route!(Get "/api/v1/centros/{id}", AS_OF, cached: true, Read, h!(|r, a| centros::get(r, &a[0]))),
-    route!(Get "/api/v1/centros/{id}/estandares", &[EC_FILTERS, FACETS, SORTED], cached: true, Read, h!(|r, a| centros::standards(r, &a[0]))),
-    route!(Get "/api/v1/comites", &[COMITE_FILTERS, SORTED], cached: true, Read, h!(|r, _| comites::list(r))),
+    route!(Get "/api/v1/centros/{id}/estandares", &[EC_FILTERS, FACETS, FORMAT, SORTED], cached: true, Read, h!(|r, a| centros::standards(r, &a[0]))),
+    route!(Get "/api/v1/comites", &[COMITE_FILTERS, FORMAT, SORTED], cached: true, Read, h!(|r, _| comites::list(r))),
     route!(Get "/api/v1/comites/{id}", AS_OF, cached: true, Read, h!(|r, a| comites::get(r, &a[0]))),
-    route!(Get "/api/v1/comites/{id}/estandares", &[EC_FILTERS, FACETS, SORTED], cached: true, Read, h!(|r, a| comites::standards(r, &a[0]))),
+    route!(Get "/api/v1/comites/{id}/estandares", &[EC_FILTERS, FACETS, FORMAT, SORTED], cached: true, Read, h!(|r, a| comites::standards(r, &a[0]))),
     route!(Get "/api/v1/comites/{id}/history", NONE, cached: true, Read, h!(|r, a| changes::history(r, Kind::Comite, &a[0]))),
-    route!(Get "/api/v1/sectores", &[SECTOR_FILTERS, PAGE], cached: true, Read, h!(|r, _| sectores::list(r))),
+    route!(Get "/api/v1/sectores", &[SECTOR_FILTERS, FORMAT, PAGE], cached: true, Read, h!(|r, _| sectores::list(r))),
     route!(Get "/api/v1/sectores/{id}", AS_OF, cached: true, Read, h!(|r, a| sectores::get(r, &a[0]))),
-    route!(Get "/api/v1/sectores/{id}/estandares", &[EC_FILTERS, FACETS, SORTED], cached: true, Read, h!(|r, a| sectores::standards(r, &a[0]))),
+    route!(Get "/api/v1/sectores/{id}/estandares", &[EC_FILTERS, FACETS, FORMAT, SORTED], cached: true, Read, h!(|r, a| sectores::standards(r, &a[0]))),
     route!(Get "/api/v1/estados", AS_OF, cached: true, Read, h!(|r, _| estados::list(r))),
     route!(Get "/api/v1/search", &[&["q", "tipo"], FACETS, PAGE], cached: true, Read, h!(|r, _| search::search(r))),
     route!(Get "/api/v1/graph", &[&["sector", "estado", "certifica_en"]], cached: true, Read, h!(|r, _| search::graph(r))),

@@ -6,6 +6,10 @@ use super::{estandares, list_reply, Reply, Request};
 pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = &req.params;
     let q = p.text("q");
+    if let Some(format) = super::export::list_format(p)? {
+        let query = super::export::Query::Sectores(q);
+        return super::export::stream(req, crate::entity::Kind::Sector, format, query).await;
+    }
     let page = p.page()?;
     let run = req.run_for(p).await?;
     let result = req
