@@ -2,6 +2,12 @@
 //! RENEC. Data flows one way: fetch (`crawl`) → parse (`sources`) →
 //! normalize (`normalize`) → store (`store`) → serve.
 
+/// mimalloc for every program linking the library (the binary, tests,
+/// benchmarks): glibc's and musl's allocators are several times slower on
+/// the API's allocation-heavy answers.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod assets;
 pub mod changes;

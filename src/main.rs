@@ -1,10 +1,5 @@
 //! The command line: parse arguments, load the configuration, call the library.
 
-/// musl's allocator is several times slower on allocation-heavy handlers.
-#[cfg(target_env = "musl")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::{Parser, Subcommand};
 use renec_harvester::commands::{
     self, apikey::ApikeyAction, demo::SiteArgs, snapshot::SnapshotAction,

@@ -256,7 +256,7 @@ async fn dispatch(
     let result = (route.handler)(&req, &values).await;
     let (content_type, body) = match result {
         Ok(Reply::Json(value)) => (
-            "application/json; charset=utf-8",
+            super::JSON,
             bytes::Bytes::from(serde_json::to_vec(&value).expect("json serializes")),
         ),
         Ok(Reply::Body { content_type, body }) => (content_type, body),

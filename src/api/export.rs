@@ -238,7 +238,7 @@ pub async fn stream(
     });
     let (ext, content_type) = match format {
         Format::Csv => ("csv", "text/csv; charset=utf-8"),
-        Format::Json => ("json", "application/json; charset=utf-8"),
+        Format::Json => ("json", super::JSON),
         Format::Ndjson => ("ndjson", "application/x-ndjson; charset=utf-8"),
     };
     let mut r =

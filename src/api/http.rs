@@ -26,7 +26,7 @@ fn response(status: StatusCode, content_type: &str, body: impl Into<bytes::Bytes
 }
 
 pub fn error_response(e: &ApiError) -> Response {
-    let mut r = response(e.status, "application/json; charset=utf-8", e.body());
+    let mut r = response(e.status, super::JSON, e.body());
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r.headers_mut()
@@ -63,11 +63,7 @@ pub fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
 }
 
 pub fn not_modified(tag: &str) -> Response {
-    let mut r = response(
-        StatusCode::NOT_MODIFIED,
-        "application/json; charset=utf-8",
-        bytes::Bytes::new(),
-    );
+    let mut r = response(StatusCode::NOT_MODIFIED, super::JSON, bytes::Bytes::new());
     r.headers_mut().insert(
         header::ETAG,
         HeaderValue::from_str(tag).expect("ascii etag"),
@@ -224,11 +220,7 @@ pub fn preflight(state: &AppState, headers: &HeaderMap) -> Response {
 
 pub fn openapi() -> Reply {
     let file = Assets::get("openapi.json").expect("assets/openapi.json is embedded");
-    let mut r = response(
-        StatusCode::OK,
-        "application/json; charset=utf-8",
-        file.data.into_owned(),
-    );
+    let mut r = response(StatusCode::OK, super::JSON, file.data.into_owned());
     r.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),

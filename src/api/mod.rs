@@ -147,7 +147,7 @@ pub async fn detail<T: serde::Serialize + Send + 'static>(
 ) -> Result<Reply, ApiError> {
     let run = req.run_for(p).await?;
     match req.state.read(move |s| read(s, run)).await? {
-        Some(v) => Ok(Reply::Json(serde_json::to_value(v).expect("serializes"))),
+        Some(v) => Ok(json_body(&v)),
         None => Err(ApiError::not_found(format!(
             "no {what} in the published data"
         ))),
@@ -155,15 +155,53 @@ pub async fn detail<T: serde::Serialize + Send + 'static>(
 }
 
 /// A list reply with its facets (`facetas`), when any were asked for.
-pub fn with_facets(
-    mut reply: Reply,
-    facets: Option<Vec<crate::store::read::facets::Facet>>,
-) -> Reply {
-    if let (Reply::Json(serde_json::Value::Object(o)), Some(f)) = (&mut reply, facets) {
-        o.insert("facetas".into(), crate::store::read::facets::to_json(&f));
-    }
-    reply
+pub fn with_facets(reply: Reply, facets: Option<Vec<crate::store::read::facets::Facet>>) -> Reply {
+    let Some(f) = facets else { return reply };
+    let mut extra = serde_json::Map::new();
+    extra.insert("facetas".into(), crate::store::read::facets::to_json(&f));
+    with_extra(reply, extra)
 }
+
+/// A JSON object reply with more members.
+pub fn with_extra(reply: Reply, extra: serde_json::Map<String, serde_json::Value>) -> Reply {
+    if extra.is_empty() {
+        return reply;
+    }
+    match reply {
+        Reply::Json(serde_json::Value::Object(mut o)) => {
+            o.extend(extra);
+            Reply::Json(serde_json::Value::Object(o))
+        }
+        Reply::Body { content_type, body } if body.ends_with(b"}") => {
+            // A serialized object: its members, then these.
+            let mut out = body[..body.len() - 1].to_vec();
+            for (k, v) in extra {
+                out.push(b',');
+                out.extend(serde_json::to_vec(&k).expect("serializes"));
+                out.push(b':');
+                out.extend(serde_json::to_vec(&v).expect("serializes"));
+            }
+            out.push(b'}');
+            Reply::Body {
+                content_type,
+                body: out.into(),
+            }
+        }
+        other => other,
+    }
+}
+
+/// JSON serialized straight from typed answers (no `serde_json::Value` in
+/// between: lists and details are the API's hot path).
+pub fn json_body<T: serde::Serialize>(value: &T) -> Reply {
+    Reply::Body {
+        content_type: JSON,
+        body: serde_json::to_vec(value).expect("serializes").into(),
+    }
+}
+
+/// The content type of every JSON answer.
+pub const JSON: &str = "application/json; charset=utf-8";
 
 /// The list envelope for a short list answered whole (no next page).
 pub fn whole_list<T: serde::Serialize>(items: Vec<T>) -> Reply {
@@ -196,10 +234,17 @@ pub fn list_reply<T: serde::Serialize>(
             .finish();
         format!("{path}?{q}")
     });
-    Reply::Json(serde_json::json!({
-        "items": result.items,
-        "total": result.total,
-        "limit": page.limit,
-        "next": next,
-    }))
+    #[derive(serde::Serialize)]
+    struct Envelope<T> {
+        items: Vec<T>,
+        total: u64,
+        limit: u32,
+        next: Option<String>,
+    }
+    json_body(&Envelope {
+        items: result.items,
+        total: result.total,
+        limit: page.limit,
+        next,
+    })
 }

@@ -87,10 +87,10 @@ pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
             total: found.total,
         },
     );
-    if let Reply::Json(serde_json::Value::Object(o)) = &mut reply {
-        o.insert("codigo".into(), serde_json::json!(codigo));
-        o.insert("sugerencias".into(), serde_json::json!(sugerencias));
-    }
+    let mut extra = serde_json::Map::new();
+    extra.insert("codigo".into(), serde_json::json!(codigo));
+    extra.insert("sugerencias".into(), serde_json::json!(sugerencias));
+    reply = super::with_extra(reply, extra);
     Ok(super::with_facets(reply, facets))
 }
 
