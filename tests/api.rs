@@ -749,3 +749,52 @@ fn any_list_exports_its_filters_and_order_as_csv_and_ndjson() {
         "{v}"
     );
 }
+
+#[test]
+fn errors_answer_in_the_reader_s_language_with_a_stable_code() {
+    let f = fixture(|_| {});
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "/api/v1/ec/EC9999",
+            "no hay el estándar EC9999",
+            "no standard EC9999",
+        ),
+        (
+            "/api/v1/ec?nivel=9",
+            "debe ser un número entero de 1 a 5",
+            "must be a whole number from 1 to 5",
+        ),
+        (
+            "/api/v1/ec?color=rojo",
+            "parámetro desconocido `color`",
+            "unknown parameter `color`",
+        ),
+        ("/api/v1/nada", "no hay ruta de API", "no API route"),
+    ];
+    for (path, es, en) in cases {
+        let read = |lang: Option<&str>| {
+            let headers: Vec<(&str, &str)> =
+                lang.map(|l| ("accept-language", l)).into_iter().collect();
+            let (status, h, body) = get(&url(&f, path), &headers);
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            (
+                status,
+                h["content-language"].to_str().unwrap().to_string(),
+                v["error"]["code"].as_str().unwrap().to_string(),
+                v["error"]["message"].as_str().unwrap().to_string(),
+            )
+        };
+        let default = read(None);
+        let spanish = read(Some("es-MX,es;q=0.9"));
+        let english = read(Some("en-US,en;q=0.9,es;q=0.5"));
+        assert!(default.3.contains(es), "{path}: {default:?}");
+        assert_eq!(default, spanish, "{path}");
+        assert!(english.3.contains(en), "{path}: {english:?}");
+        assert_eq!((default.1.as_str(), english.1.as_str()), ("es", "en"));
+        assert_eq!(
+            (default.0, &default.2),
+            (english.0, &english.2),
+            "{path}: same status and code"
+        );
+    }
+}

@@ -9,13 +9,8 @@ use warp::http::StatusCode;
 /// Seconds between two snapshots made through the API.
 const SNAPSHOT_EVERY_SECONDS: i64 = 60;
 
-fn conflict(message: &str) -> ApiError {
-    ApiError {
-        status: StatusCode::CONFLICT,
-        code: "conflict",
-        message: message.into(),
-        parameter: None,
-    }
+fn conflict(es: &str, en: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "conflict", es, en)
 }
 
 fn accepted(v: serde_json::Value) -> Reply {
@@ -30,7 +25,10 @@ fn accepted(v: serde_json::Value) -> Reply {
 
 fn daemon(req: &Request<'_>) -> Result<std::sync::Arc<crate::ops::daemon::DaemonState>, ApiError> {
     req.state.daemon.clone().ok_or_else(|| {
-        ApiError::not_found("this server runs no scheduler (start it with `renec-harvester serve`)")
+        ApiError::not_found(
+            "este servidor no tiene programador de tareas (inícielo con `renec-harvester serve`)",
+            "this server runs no scheduler (start it with `renec-harvester serve`)",
+        )
     })
 }
 
@@ -39,11 +37,15 @@ pub async fn start_harvest(req: &Request<'_>) -> Result<Reply, ApiError> {
     let d = daemon(req)?;
     if d.offline {
         return Err(conflict(
+            "este espejo está fuera de línea (serve --offline): nunca cosecha",
             "this mirror is offline (serve --offline): it never crawls",
         ));
     }
     if d.harvest_running() {
-        return Err(conflict("a harvest is already running"));
+        return Err(conflict(
+            "ya hay una cosecha en curso",
+            "a harvest is already running",
+        ));
     }
     let dd = d.clone();
     tokio::task::spawn_blocking(move || dd.harvest_now());
@@ -60,7 +62,10 @@ pub async fn start_harvest(req: &Request<'_>) -> Result<Reply, ApiError> {
 pub async fn stop_harvest(req: &Request<'_>) -> Result<Reply, ApiError> {
     let actor = req.actor();
     if !daemon(req)?.stop_harvest() {
-        return Err(conflict("no harvest is running"));
+        return Err(conflict(
+            "no hay ninguna cosecha en curso",
+            "no harvest is running",
+        ));
     }
     req.state.audit(
         "spider_stop",
@@ -97,19 +102,22 @@ pub async fn snapshots(req: &Request<'_>, create: bool) -> Result<Reply, ApiErro
         let m = match made {
             Ok(Ok(m)) => m,
             Ok(Err(wait)) => {
-                let e = ApiError {
-                    status: StatusCode::TOO_MANY_REQUESTS,
-                    code: "rate_limited",
-                    message: format!("a snapshot was made less than {SNAPSHOT_EVERY_SECONDS} s ago; try again in {wait} s"),
-                    parameter: None,
-                };
+                let e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("se hizo una instantánea hace menos de {SNAPSHOT_EVERY_SECONDS} s; intente de nuevo en {wait} s"),
+                    format!("a snapshot was made less than {SNAPSHOT_EVERY_SECONDS} s ago; try again in {wait} s"),
+                );
                 let mut r = super::http::error_response(&e);
                 r.headers_mut()
                     .insert(warp::http::header::RETRY_AFTER, wait.max(1).into());
                 return Ok(Reply::Raw(r));
             }
             Err(SnapshotError::NothingPublished) => {
-                return Err(conflict(&SnapshotError::NothingPublished.to_string()))
+                return Err(conflict(
+                    "la base de datos todavía no tiene una corrida publicada: no hay nada que guardar en una instantánea (coseche primero)",
+                    &SnapshotError::NothingPublished.to_string(),
+                ))
             }
             Err(e) => return Err(ApiError::internal(e)),
         };

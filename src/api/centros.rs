@@ -38,9 +38,15 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
     let key = id.to_string();
-    super::detail(req, p, format!("training offering {id}"), move |s, run| {
-        s.get_centro(run, &key)
-    })
+    super::detail(
+        req,
+        p,
+        super::error::Text::new(
+            format!("la oferta de capacitación {id}"),
+            format!("training offering {id}"),
+        ),
+        move |s, run| s.get_centro(run, &key),
+    )
     .await
 }
 

@@ -25,6 +25,7 @@ fn tipo(p: &Params) -> Result<Option<String>, ApiError> {
         t @ ("ECE" | "OC") => Ok(Some(t.to_string())),
         _ => Err(ApiError::bad_parameter(
             "tipo",
+            format!("`tipo` debe ser ECE (Entidad de Certificación y Evaluación) u OC (Organismo Certificador); se recibió {v:?}"),
             format!("`tipo` must be ECE (Entidad de Certificación y Evaluación) or OC (Organismo Certificador), got {v:?}"),
         )),
     }
@@ -70,9 +71,12 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
     let key = id.to_string();
-    super::detail(req, p, format!("certifier {id}"), move |s, run| {
-        s.get_certificador(run, &key)
-    })
+    super::detail(
+        req,
+        p,
+        super::error::Text::new(format!("el certificador {id}"), format!("certifier {id}")),
+        move |s, run| s.get_certificador(run, &key),
+    )
     .await
 }
 

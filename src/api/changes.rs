@@ -33,24 +33,35 @@ async fn previous_published(req: &Request<'_>, run: i64) -> Result<Option<i64>, 
 pub async fn diff(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let p = &req.params;
     let to: i64 = id.parse().map_err(|_| {
-        ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}"))
+        ApiError::bad_parameter(
+            "id",
+            format!("el número de una corrida es un entero; se recibió {id:?}"),
+            format!("a run id is a whole number, got {id:?}"),
+        )
     })?;
     if req.state.read(move |s| s.get_run(to)).await?.is_none() {
-        return Err(ApiError::not_found(format!("no run {to}")));
+        return Err(ApiError::not_found(
+            format!("no existe la corrida {to}"),
+            format!("no run {to}"),
+        ));
     }
     let from = match p.int("against", 1, i64::MAX)? {
         Some(a) => {
             if req.state.read(move |s| s.get_run(a)).await?.is_none() {
-                return Err(ApiError::not_found(format!(
-                    "no run {a} to compare against"
-                )));
+                return Err(ApiError::not_found(
+                    format!("no existe la corrida {a} para comparar"),
+                    format!("no run {a} to compare against"),
+                ));
             }
             a
         }
         None => previous_published(req, to).await?.ok_or_else(|| {
-            ApiError::not_found(format!(
-                "run {to} has no published run before it; give `against=RUN`"
-            ))
+            ApiError::not_found(
+                format!(
+                    "la corrida {to} no tiene una corrida publicada antes; dé `against=CORRIDA`"
+                ),
+                format!("run {to} has no published run before it; give `against=RUN`"),
+            )
         })?,
     };
     let format = p
@@ -79,9 +90,10 @@ pub async fn history(req: &Request<'_>, what: Kind, key: &str) -> Result<Reply, 
         Some(entries) => Ok(Reply::Json(
             serde_json::json!({"kind": kind, "key": key, "history": entries}),
         )),
-        None => Err(ApiError::not_found(format!(
-            "{key} was never in a published run"
-        ))),
+        None => Err(ApiError::not_found(
+            format!("{key} nunca estuvo en una corrida publicada"),
+            format!("{key} was never in a published run"),
+        )),
     }
 }
 

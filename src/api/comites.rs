@@ -9,6 +9,7 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
     id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
         ApiError::bad_parameter(
             "id",
+            format!("el id de un comité es el número positivo del RENEC; se recibió {id:?}"),
             format!("a committee id is RENEC's positive number, got {id:?}"),
         )
     })
@@ -47,9 +48,12 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
     let n = parse_id(id)?;
-    super::detail(req, p, format!("committee {id}"), move |s, run| {
-        s.get_comite(run, n)
-    })
+    super::detail(
+        req,
+        p,
+        super::error::Text::new(format!("el comité {id}"), format!("committee {id}")),
+        move |s, run| s.get_comite(run, n),
+    )
     .await
 }
 

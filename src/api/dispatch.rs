@@ -52,21 +52,25 @@ async fn authorize(
         return Ok(None);
     }
     let ip = client.map_or(IpAddr::from([0, 0, 0, 0]), |c| c.ip());
-    let refuse = |status: StatusCode, code: &'static str, message: String| ApiError {
-        status,
-        code,
-        message,
-        parameter: None,
+    let refuse = |status: StatusCode, code: &'static str, es: String, en: String| {
+        ApiError::new(status, code, es, en)
     };
     if let Some(wait) = state.auth_blocked_for(ip) {
         return Err(refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
+            format!("demasiadas claves rechazadas desde esta dirección; no se revisa ninguna clave suya durante {} segundos más", wait.as_secs().max(1)),
             format!("too many failed key checks from this address; no key is checked from it for {} more seconds", wait.as_secs().max(1)),
         ));
     }
     let Some(key) = presented else {
-        return Err(refuse(StatusCode::UNAUTHORIZED, "unauthorized", format!("{method} {path} needs an API key: `Authorization: Bearer rh_…` (create one with `renec-harvester apikey create NAME --role {}`)", if admin { "admin" } else { "read" })));
+        let role = if admin { "admin" } else { "read" };
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            format!("{method} {path} necesita una clave de API: `Authorization: Bearer rh_…` (créela con `renec-harvester apikey create NOMBRE --role {role}`)"),
+            format!("{method} {path} needs an API key: `Authorization: Bearer rh_…` (create one with `renec-harvester apikey create NAME --role {role}`)"),
+        ));
     };
     let found = state.check_key(key).await?;
     match found {
@@ -93,12 +97,14 @@ async fn authorize(
                 return Err(refuse(
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limited",
+                    format!("demasiadas claves rechazadas desde esta dirección; no se revisa ninguna clave suya durante {} segundos", wait.as_secs()),
                     format!("too many failed key checks from this address; no key is checked from it for {} seconds", wait.as_secs()),
                 ));
             }
             Err(refuse(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
+                "la clave de API es desconocida o fue revocada".into(),
                 "the API key is unknown or revoked".into(),
             ))
         }
@@ -114,6 +120,9 @@ async fn authorize(
             Err(refuse(
                 StatusCode::FORBIDDEN,
                 "forbidden",
+                format!(
+                    "la clave {name:?} es de lectura; {path} necesita una clave de administración"
+                ),
                 format!("the key {name:?} is a read key; {path} needs an admin key"),
             ))
         }
@@ -136,18 +145,19 @@ async fn authorize(
 /// other paths, a 404 that points at the OpenAPI document under `/api/`.
 fn unrouted(method: &Method, path: &str) -> (&'static str, warp::reply::Response) {
     if path.starts_with("/api/") {
-        let e = ApiError::not_found(format!(
-            "no API route {path}; the routes are listed in /api/v1/openapi.json"
-        ));
+        let e = ApiError::not_found(
+            format!("no hay ruta de API {path}; las rutas están en /api/v1/openapi.json"),
+            format!("no API route {path}; the routes are listed in /api/v1/openapi.json"),
+        );
         return ("/api/*", http::error_response(&e));
     }
     if method != Method::GET && method != Method::HEAD {
-        let e = ApiError {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "method_not_allowed",
-            message: format!("{method} is not accepted here; the UI is read with GET"),
-            parameter: None,
-        };
+        let e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{method} no se acepta aquí; la interfaz se lee con GET"),
+            format!("{method} is not accepted here; the UI is read with GET"),
+        );
         let mut r = http::error_response(&e);
         r.headers_mut().insert(
             warp::http::header::ALLOW,
@@ -174,12 +184,12 @@ async fn dispatch(
     let (route, values) = match routes::find(method, &segments(path)) {
         routes::Found::Route(route, values) => (route, values),
         routes::Found::WrongMethod(allow) => {
-            let e = ApiError {
-                status: StatusCode::METHOD_NOT_ALLOWED,
-                code: "method_not_allowed",
-                message: format!("{method} is not accepted by {path}; it takes {allow}"),
-                parameter: None,
-            };
+            let e = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{path} no acepta {method}; acepta {allow}"),
+                format!("{method} is not accepted by {path}; it takes {allow}"),
+            );
             let mut r = http::error_response(&e);
             if let Ok(v) = warp::http::HeaderValue::from_str(&allow) {
                 r.headers_mut().insert(warp::http::header::ALLOW, v);
@@ -290,20 +300,20 @@ fn oversized(headers: &HeaderMap, query: Option<&str>) -> Option<ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if body.is_some_and(|n| n > 0) {
-        return Some(ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "body_not_accepted",
-            message: "this API is read-only and accepts no request body".into(),
-            parameter: None,
-        });
+        return Some(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_not_accepted",
+            "esta API es de solo lectura y no acepta cuerpo en la petición",
+            "this API is read-only and accepts no request body",
+        ));
     }
     if query.is_some_and(|q| q.len() > MAX_QUERY) {
-        return Some(ApiError {
-            status: StatusCode::URI_TOO_LONG,
-            code: "query_too_long",
-            message: format!("the query string is longer than {MAX_QUERY} bytes"),
-            parameter: None,
-        });
+        return Some(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "query_too_long",
+            format!("la consulta mide más de {MAX_QUERY} bytes"),
+            format!("the query string is longer than {MAX_QUERY} bytes"),
+        ));
     }
     None
 }

@@ -78,11 +78,19 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn get(req: &Request<'_>, clave: &str) -> Result<Reply, ApiError> {
     let p = &req.params;
-    let code = EcCode::parse(clave)
-        .map_err(|_| ApiError::bad_parameter("clave", "the standard code is empty"))?;
+    let code = EcCode::parse(clave).map_err(|_| {
+        ApiError::bad_parameter(
+            "clave",
+            "el código del estándar está vacío",
+            "the standard code is empty",
+        )
+    })?;
     let key = code.as_str().to_string();
-    super::detail(req, p, format!("standard {code}"), move |s, run| {
-        s.get_ec(run, &key)
-    })
+    super::detail(
+        req,
+        p,
+        super::error::Text::new(format!("el estándar {code}"), format!("standard {code}")),
+        move |s, run| s.get_ec(run, &key),
+    )
     .await
 }

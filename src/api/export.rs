@@ -125,6 +125,7 @@ pub async fn export(req: &Request<'_>, what: Kind, format: &str) -> Result<Reply
         _ => {
             return Err(ApiError::bad_parameter(
                 "format",
+                format!("{entity}.{format}: una exportación es {entity}.csv, {entity}.json o {entity}.ndjson"),
                 format!(
                 "{entity}.{format}: an export is {entity}.csv, {entity}.json or {entity}.ndjson"
             ),

@@ -43,7 +43,7 @@ pub async fn ready(req: &Request<'_>) -> Result<Reply, ApiError> {
         Err(e) => {
             return Ok(plain(
                 StatusCode::SERVICE_UNAVAILABLE,
-                serde_json::json!({"status": "not_ready", "reason": e.message}),
+                serde_json::json!({"status": "not_ready", "reason": e.message.en}),
             ))
         }
     };
@@ -81,6 +81,7 @@ pub async fn metrics(req: &Request<'_>) -> Result<Reply, ApiError> {
     let st = req.state;
     if !st.prometheus_enabled {
         return Err(ApiError::not_found(
+            "las métricas están apagadas (PROMETHEUS_ENABLED=false)",
             "metrics are turned off (PROMETHEUS_ENABLED=false)",
         ));
     }
@@ -95,13 +96,12 @@ pub async fn metrics(req: &Request<'_>) -> Result<Reply, ApiError> {
         token_ok || (st.metrics_token.is_empty() && (!st.metrics_loopback_only || loopback));
     if !allowed {
         tracing::warn!(auth_failed = true, client_ip = %req.client.map(|c| c.ip().to_string()).unwrap_or_default(), "metrics_refused");
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            code: "forbidden",
-            message: "metrics need the bearer token of PROMETHEUS_TOKEN or a loopback client"
-                .into(),
-            parameter: None,
-        });
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "las métricas piden el token de PROMETHEUS_TOKEN o un cliente local",
+            "metrics need the bearer token of PROMETHEUS_TOKEN or a loopback client",
+        ));
     }
     if let Some(cache) = &st.cache {
         cache.run_pending_tasks().await;

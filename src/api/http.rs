@@ -25,8 +25,13 @@ fn response(status: StatusCode, content_type: &str, body: impl Into<bytes::Bytes
     r
 }
 
+/// An error answer, in Spanish; `dispatch` answers in English instead when
+/// the reader prefers it (the error travels in the response's extensions).
 pub fn error_response(e: &ApiError) -> Response {
-    let mut r = response(e.status, super::JSON, e.body());
+    let mut r = response(e.status, super::JSON, e.body(super::error::Lang::Es));
+    r.headers_mut()
+        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("es"));
+    r.extensions_mut().insert(e.clone());
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r.headers_mut()
@@ -36,12 +41,12 @@ pub fn error_response(e: &ApiError) -> Response {
 
 pub fn rate_limited(wait: Duration) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let e = ApiError {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        code: "rate_limited",
-        message: format!("too many requests from this address; retry after {secs} s"),
-        parameter: None,
-    };
+    let e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("demasiadas peticiones desde esta dirección; reintente en {secs} s"),
+        format!("too many requests from this address; retry after {secs} s"),
+    );
     let mut r = error_response(&e);
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -152,6 +157,24 @@ pub fn body_response(headers: &HeaderMap, content_type: &str, body: &[u8]) -> Re
 
 /// Security headers and CORS on every answer.
 pub fn finish(state: &AppState, request_headers: &HeaderMap, r: &mut Response) {
+    // An error answers in the reader's language.
+    if let Some(e) = r.extensions_mut().remove::<ApiError>() {
+        let lang = super::error::Lang::from_header(
+            request_headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        if lang != super::error::Lang::Es {
+            *r.body_mut() = e.body(lang).into();
+            r.headers_mut().remove(header::CONTENT_LENGTH);
+        }
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.tag()),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    }
     let h = r.headers_mut();
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
     h.insert(
@@ -209,12 +232,12 @@ pub fn preflight(state: &AppState, headers: &HeaderMap) -> Response {
             );
             r
         }
-        None => error_response(&ApiError {
-            status: StatusCode::FORBIDDEN,
-            code: "cors_origin_not_allowed",
-            message: "this origin is not in CORS_ORIGINS".into(),
-            parameter: None,
-        }),
+        None => error_response(&ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cors_origin_not_allowed",
+            "este origen no está en CORS_ORIGINS",
+            "this origin is not in CORS_ORIGINS",
+        )),
     }
 }
 

@@ -76,7 +76,11 @@ impl Request<'_> {
     pub async fn run_for(&self, p: &Params) -> Result<i64, ApiError> {
         let run = self.as_of(p).await?;
         if p.text("q").is_some() && Some(run) != self.run {
-            return Err(ApiError::bad_parameter("q", "`q` searches the published data and cannot be combined with an older `as_of`; filter by code, sector, level or committee instead"));
+            return Err(ApiError::bad_parameter(
+                "q",
+                "`q` busca en los datos publicados y no se combina con un `as_of` anterior; filtre por código, sector, nivel o comité",
+                "`q` searches the published data and cannot be combined with an older `as_of`; filter by code, sector, level or committee instead",
+            ));
         }
         Ok(run)
     }
@@ -88,13 +92,17 @@ impl Request<'_> {
         let runs = self.state.read(|s| s.published_runs()).await?;
         if let Ok(id) = v.parse::<i64>() {
             return runs.iter().find(|(r, _)| *r == id).map(|(r, _)| *r).ok_or_else(|| {
-                ApiError::not_found(format!("run {id} was not published; `as_of` takes a published run id or a date YYYY-MM-DD"))
+                ApiError::not_found(
+                    format!("la corrida {id} no se publicó; `as_of` acepta el número de una corrida publicada o una fecha AAAA-MM-DD"),
+                    format!("run {id} was not published; `as_of` takes a published run id or a date YYYY-MM-DD"),
+                )
             });
         }
         let date = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
             .map_err(|_| {
                 ApiError::bad_parameter(
                     "as_of",
+                    format!("`as_of` debe ser el número de una corrida publicada o una fecha AAAA-MM-DD; se recibió {v:?}"),
                     format!("`as_of` must be a published run id or a date YYYY-MM-DD, got {v:?}"),
                 )
             })?
@@ -108,7 +116,12 @@ impl Request<'_> {
                     .is_some_and(|d| d <= date.as_str())
             })
             .map(|(r, _)| *r)
-            .ok_or_else(|| ApiError::not_found(format!("no run was published on or before {date}")))
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    format!("no se publicó ninguna corrida el {date} ni antes"),
+                    format!("no run was published on or before {date}"),
+                )
+            })
     }
 
     /// The name of the admin key that authorized the request.
@@ -142,15 +155,16 @@ pub const NAME_SORTS: &[(&str, crate::store::read::NameSort)] = &[
 pub async fn detail<T: serde::Serialize + Send + 'static>(
     req: &Request<'_>,
     p: &Params,
-    what: String,
+    what: error::Text,
     read: impl Fn(&dyn ReadStore, i64) -> crate::store::Result<Option<T>> + Send + Sync + 'static,
 ) -> Result<Reply, ApiError> {
     let run = req.run_for(p).await?;
     match req.state.read(move |s| read(s, run)).await? {
         Some(v) => Ok(json_body(&v)),
-        None => Err(ApiError::not_found(format!(
-            "no {what} in the published data"
-        ))),
+        None => Err(ApiError::not_found(
+            format!("no hay {} en los datos publicados", what.es),
+            format!("no {} in the published data", what.en),
+        )),
     }
 }
 

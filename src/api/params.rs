@@ -38,12 +38,14 @@ impl Params {
             let key = decode(k).map_err(|_| {
                 ApiError::bad_parameter(
                     k,
+                    "el nombre de un parámetro no es UTF-8 válido (codifique el texto como UTF-8 con porcentajes)",
                     "a parameter name is not valid UTF-8 (percent-encode text as UTF-8)",
                 )
             })?;
             let value = decode(v).map_err(|_| {
                 ApiError::bad_parameter(
                     &key,
+                    format!("el valor de `{key}` no es UTF-8 válido (codifique el texto como UTF-8 con porcentajes)"),
                     format!(
                         "the value of `{key}` is not valid UTF-8 (percent-encode text as UTF-8)"
                     ),
@@ -53,6 +55,10 @@ impl Params {
                 let accepted: Vec<&str> = groups.iter().flat_map(|g| g.iter().copied()).collect();
                 return Err(ApiError::bad_parameter(
                     &key,
+                    format!(
+                        "parámetro desconocido `{key}`; esta ruta acepta: {}",
+                        accepted.join(", ")
+                    ),
                     format!(
                         "unknown parameter `{key}`; this endpoint accepts: {}",
                         accepted.join(", ")
@@ -70,6 +76,7 @@ impl Params {
             if values.insert(key.clone(), value).is_some() {
                 return Err(ApiError::bad_parameter(
                     &key,
+                    format!("`{key}` aparece más de una vez"),
                     format!("`{key}` is given more than once"),
                 ));
             }
@@ -99,6 +106,7 @@ impl Params {
             Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
             _ => Err(ApiError::bad_parameter(
                 name,
+                format!("`{name}` debe ser un número entero de {min} a {max}; se recibió {v:?}"),
                 format!("`{name}` must be a whole number from {min} to {max}, got {v:?}"),
             )),
         }
@@ -113,6 +121,7 @@ impl Params {
             "false" | "0" | "no" => Ok(Some(false)),
             _ => Err(ApiError::bad_parameter(
                 name,
+                format!("`{name}` debe ser true o false; se recibió {v:?}"),
                 format!("`{name}` must be true or false, got {v:?}"),
             )),
         }
@@ -128,6 +137,10 @@ impl Params {
             if !allowed.contains(&item) {
                 return Err(ApiError::bad_parameter(
                     name,
+                    format!(
+                        "`{name}` acepta uno o más de {} (separados por comas); se recibió {item:?}",
+                        allowed.join(", ")
+                    ),
                     format!(
                         "`{name}` takes one or more of {} (comma-separated), got {item:?}",
                         allowed.join(", ")
@@ -150,6 +163,10 @@ impl Params {
         } else {
             Err(ApiError::bad_parameter(
                 name,
+                format!(
+                    "`{name}` debe ser uno de {}; se recibió {v:?}",
+                    allowed.join(", ")
+                ),
                 format!("`{name}` must be one of {}, got {v:?}", allowed.join(", ")),
             ))
         }
@@ -169,7 +186,11 @@ impl Params {
             return Ok(Some(v));
         }
         crate::normalize::states::inegi_code(&v).map(|c| Some(c.to_string())).ok_or_else(|| {
-            ApiError::bad_parameter(name, format!("`{name}` must be a two-digit INEGI code (01 to 32) or a state's name, got {v:?}"))
+            ApiError::bad_parameter(
+                name,
+                format!("`{name}` debe ser una clave INEGI de dos dígitos (01 a 32) o el nombre de una entidad federativa; se recibió {v:?}"),
+                format!("`{name}` must be a two-digit INEGI code (01 to 32) or a state's name, got {v:?}"),
+            )
         })
     }
 
@@ -191,6 +212,10 @@ impl Params {
                     allowed.iter().map(|(n, _)| format!("{n}, -{n}")).collect();
                 ApiError::bad_parameter(
                     "sort",
+                    format!(
+                        "`sort` debe ser uno de {}; se recibió {v:?}",
+                        names.join(", ")
+                    ),
                     format!("`sort` must be one of {}, got {v:?}", names.join(", ")),
                 )
             })
@@ -205,6 +230,7 @@ impl Params {
             (Some(_), Some(_)) => {
                 return Err(ApiError::bad_parameter(
                     "cursor",
+                    "dé `offset` o `cursor`, no ambos",
                     "give `offset` or `cursor`, not both",
                 ))
             }
@@ -229,6 +255,7 @@ fn decode_cursor(c: &str) -> Result<u64, ApiError> {
         .ok_or_else(|| {
             ApiError::bad_parameter(
                 "cursor",
+                "`cursor` no es uno que este servidor haya dado; use el enlace `next` de una respuesta anterior",
                 "`cursor` is not one this server gave; use the `next` link of a previous answer",
             )
         })
@@ -254,7 +281,8 @@ mod tests {
         assert!(Params::parse(Some("q=%FF%FE"), &["q"]).is_err());
         assert!(Params::parse(Some("q=a&q=b"), &["q"]).is_err());
         let p = Params::parse(Some("limit=100000"), &["limit"]).unwrap();
-        assert!(p.page().unwrap_err().message.contains("from 1 to 500"));
+        assert!(p.page().unwrap_err().message.en.contains("from 1 to 500"));
+        assert!(p.page().unwrap_err().message.es.contains("de 1 a 500"));
     }
 
     #[test]

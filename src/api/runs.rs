@@ -27,13 +27,20 @@ pub async fn list(req: &Request<'_>) -> Result<Reply, ApiError> {
 
 pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
     let n: i64 = id.parse().map_err(|_| {
-        ApiError::bad_parameter("id", format!("a run id is a whole number, got {id:?}"))
+        ApiError::bad_parameter(
+            "id",
+            format!("el número de una corrida es un entero; se recibió {id:?}"),
+            format!("a run id is a whole number, got {id:?}"),
+        )
     })?;
     match req.state.read(move |s| s.get_run(n)).await? {
         Some(r) => Ok(Reply::Json(
             serde_json::to_value(r.interrupted(harvest_live(req))).expect("serializes"),
         )),
-        None => Err(ApiError::not_found(format!("no run {id}"))),
+        None => Err(ApiError::not_found(
+            format!("no existe la corrida {id}"),
+            format!("no run {id}"),
+        )),
     }
 }
 
@@ -86,6 +93,7 @@ fn source(url: &str) -> serde_json::Value {
 pub async fn scheduler(req: &Request<'_>) -> Result<Reply, ApiError> {
     let Some(d) = &req.state.daemon else {
         return Err(ApiError::not_found(
+            "este servidor no tiene programador de tareas (no es `renec-harvester serve`)",
             "this server runs no scheduler (it is not `renec-harvester serve`)",
         ));
     };

@@ -9,12 +9,17 @@ use crate::store::view::search::KINDS;
 
 pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
     let p = &req.params;
-    let q = p
-        .text("q")
-        .ok_or_else(|| ApiError::bad_parameter("q", "`q` is required: the words to look for"))?;
+    let q = p.text("q").ok_or_else(|| {
+        ApiError::bad_parameter(
+            "q",
+            "`q` es obligatorio: las palabras que se buscan",
+            "`q` is required: the words to look for",
+        )
+    })?;
     if !q.chars().any(char::is_alphanumeric) {
         return Err(ApiError::bad_parameter(
             "q",
+            "`q` debe contener al menos una letra o un dígito",
             "`q` must contain at least one letter or digit",
         ));
     }

@@ -26,9 +26,12 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 
 async fn found(req: &Request<'_>, p: &super::params::Params, id: &str) -> Result<Reply, ApiError> {
     let key = id.to_string();
-    super::detail(req, p, format!("sector {id}"), move |s, run| {
-        s.get_sector(run, &key)
-    })
+    super::detail(
+        req,
+        p,
+        super::error::Text::new(format!("el sector {id}"), format!("sector {id}")),
+        move |s, run| s.get_sector(run, &key),
+    )
     .await
 }
 

@@ -102,15 +102,13 @@ where
     let asterisk = req.uri().path() == "*" && req.method() != warp::http::Method::OPTIONS;
     if req.uri().path_and_query().is_none() || asterisk {
         tracing::info!(client_ip = %remote.ip(), target = %req.uri(), method = %req.method(), "bad_request_target");
-        let e = ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request_target",
-            message: format!(
-                "the request target {:?} is not a path; send an origin-form target such as \"/api/v1/ec\" (or an absolute URL; \"*\" only with OPTIONS)",
-                req.uri().to_string()
-            ),
-            parameter: None,
-        };
+        let target = req.uri().to_string();
+        let e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request_target",
+            format!("el destino de la petición {target:?} no es una ruta; envíe una como \"/api/v1/ec\" (o una URL absoluta; \"*\" solo con OPTIONS)"),
+            format!("the request target {target:?} is not a path; send an origin-form target such as \"/api/v1/ec\" (or an absolute URL; \"*\" only with OPTIONS)"),
+        );
         return Ok(super::http::error_response(&e));
     }
     req.extensions_mut().insert(ClientAddr(remote));
