@@ -4,7 +4,7 @@
 //! NULL sorts first ascending, and ties go to the key, ascending.
 
 use super::search::{self, Doc, SearchIndex};
-use super::{Centro, Cert, Comite, Ec, Orders, View};
+use super::{Centro, Cert, Comite, Ec, EcKey, EcKeyValues, Orders, View, NONE};
 use crate::store::read::*;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -357,6 +357,32 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
             }
         })
         .collect();
+    let mut ec_key_values = EcKeyValues::default();
+    let index_of = |values: &mut Vec<String>, v: &str| -> u16 {
+        match values.iter().position(|x| x == v) {
+            Some(i) => i as u16,
+            None => {
+                values.push(v.to_string());
+                (values.len() - 1) as u16
+            }
+        }
+    };
+    let ec_keys: Vec<EcKey> = ec
+        .iter()
+        .map(|e| {
+            let s = &e.summary;
+            EcKey {
+                sector: s
+                    .sector_id
+                    .as_deref()
+                    .map_or(NONE, |v| index_of(&mut ec_key_values.sectores, v)),
+                tipo: index_of(&mut ec_key_values.tipos, &s.tipo),
+                nivel: s.nivel.and_then(|n| u8::try_from(n).ok()).unwrap_or(0),
+                vigente: s.vigente,
+                estado: e.comite_estado.as_deref().map_or(0, estado_key),
+            }
+        })
+        .collect();
     let ec_idx: HashMap<String, u32> = ec
         .iter()
         .enumerate()
@@ -498,6 +524,8 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
         run,
         ec,
         ec_idx,
+        ec_keys,
+        ec_key_values,
         ec_by,
         certs,
         cert_idx,
@@ -514,6 +542,15 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
         tipos,
         search,
     }
+}
+
+/// A state code as a number for the packed keys: "09" → 9; anything
+/// else a number no state has (it matches nothing).
+pub(super) fn estado_key(code: &str) -> u16 {
+    code.parse::<u16>()
+        .ok()
+        .filter(|n| (1..=32).contains(n))
+        .unwrap_or(NONE - 1)
 }
 
 /// Every entity as a search document, with its fields and their weights.

@@ -70,6 +70,30 @@ struct Centro {
     last_seen_run: i64,
 }
 
+/// What the common list filters read, per standard, packed together
+/// (same index as `View::ec`). Missing values are `NONE`/0.
+#[derive(Debug, Clone, Copy)]
+struct EcKey {
+    /// Index into `EcKeyValues::sectores` (`NONE`: no sector).
+    sector: u16,
+    /// Index into `EcKeyValues::tipos`.
+    tipo: u16,
+    /// 1 to 5; 0 when unknown (never asked for: `nivel` is 1 to 5).
+    nivel: u8,
+    vigente: bool,
+    /// The committee's state as a number (`build::estado_key`); 0: none.
+    estado: u16,
+}
+
+const NONE: u16 = u16::MAX;
+
+/// The distinct values the packed keys index.
+#[derive(Debug, Clone, Default)]
+struct EcKeyValues {
+    sectores: Vec<String>,
+    tipos: Vec<String>,
+}
+
 /// Orders of a list, computed once: ascending and descending.
 #[derive(Debug, Clone, Default)]
 struct Orders {
@@ -82,6 +106,8 @@ pub struct View {
     pub run: i64,
     ec: Vec<Ec>,
     ec_idx: HashMap<String, u32>,
+    ec_keys: Vec<EcKey>,
+    ec_key_values: EcKeyValues,
     ec_by: [Orders; 4],
     certs: Vec<Cert>,
     cert_idx: HashMap<String, u32>,
@@ -186,29 +212,45 @@ impl View {
         if f.include_retired {
             return Err(StoreError::NotInMemory);
         }
+        // The packed keys answer the common filters without touching the
+        // (large) standards; a value no standard has matches nothing.
+        let lookup = |v: &Option<String>, in_: &[String]| -> Option<Option<u16>> {
+            match v {
+                None => Some(None),
+                Some(v) => in_.iter().position(|x| x == v).map(|i| Some(i as u16)),
+            }
+        };
+        let (Some(sector), Some(tipo)) = (
+            lookup(&f.sector, &self.ec_key_values.sectores),
+            lookup(&f.tipo, &self.ec_key_values.tipos),
+        ) else {
+            return Ok(vec![]);
+        };
+        let estado = f.estado.as_deref().map(build::estado_key);
         let words = f.q.as_deref().map(|q| self.matching(q, "ec"));
+        let slow = words.is_some() || f.comite.is_some() || f.centro.is_some() || f.certificador.is_some();
         Ok(ordered(&self.ec_by[sort_slot(sort.0)], sort.1)
             .iter()
             .copied()
             .filter(|&i| {
+                let k = &self.ec_keys[i as usize];
+                let quick = sector.is_none_or(|v| k.sector == v)
+                    && f.nivel.is_none_or(|v| i64::from(k.nivel) == v)
+                    && f.vigente.is_none_or(|v| k.vigente == v)
+                    && tipo.is_none_or(|v| k.tipo == v)
+                    && estado.is_none_or(|v| k.estado == v);
+                if !quick || !slow {
+                    return quick;
+                }
                 let e = &self.ec[i as usize];
-                let s = &e.summary;
-                words.as_ref().is_none_or(|w| w.contains(&s.clave))
-                    && f.sector
-                        .as_ref()
-                        .is_none_or(|v| s.sector_id.as_ref() == Some(v))
-                    && f.nivel.is_none_or(|v| s.nivel == Some(v))
-                    && f.comite
-                        .is_none_or(|v| s.comite_id == Some(v) || e.listed_by.contains(&v))
+                words.as_ref().is_none_or(|w| w.contains(&e.summary.clave))
+                    && f.comite.is_none_or(|v| {
+                        e.summary.comite_id == Some(v) || e.listed_by.contains(&v)
+                    })
                     && f.centro.as_ref().is_none_or(|v| e.centro_ids.contains(v))
-                    && f.vigente.is_none_or(|v| s.vigente == v)
-                    && f.tipo.as_ref().is_none_or(|v| &s.tipo == v)
                     && f.certificador
                         .as_ref()
                         .is_none_or(|v| e.cert_ids.contains(v))
-                    && f.estado
-                        .as_ref()
-                        .is_none_or(|v| e.comite_estado.as_ref() == Some(v))
             })
             .collect())
     }
