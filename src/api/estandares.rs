@@ -54,7 +54,7 @@ pub async fn list_with(
             } else {
                 Some(s.ec_facets(run, &f, &facets)?)
             };
-            Ok((s.list_ec(run, &f, sort, page)?, facets))
+            Ok((s.list_ec_json(run, &f, sort, page)?, facets))
         })
         .await?;
     Ok(super::with_facets(

@@ -49,6 +49,25 @@ pub trait ReadStore: Send + Sync {
         page: PageReq,
     ) -> Result<Page<EcSummary>>;
     fn get_ec(&self, run: i64, clave: &str) -> Result<Option<EcDetail>>;
+    /// [`ReadStore::list_ec`] with every item already serialized (the
+    /// in-memory view keeps each standard's JSON; others serialize here).
+    fn list_ec_json(
+        &self,
+        run: i64,
+        f: &EcFilter,
+        sort: (EcSort, Order),
+        page: PageReq,
+    ) -> Result<Page<Box<serde_json::value::RawValue>>> {
+        let p = self.list_ec(run, f, sort, page)?;
+        Ok(Page {
+            items: p
+                .items
+                .iter()
+                .map(|i| serde_json::value::to_raw_value(i).expect("serializes"))
+                .collect(),
+            total: p.total,
+        })
+    }
     fn list_certificadores(
         &self,
         run: i64,

@@ -318,26 +318,28 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
                 let (x, y) = (&centros[a as usize].summary, &centros[b as usize].summary);
                 x.nombre.cmp(&y.nombre).then(x.id.cmp(&y.id))
             });
+            let summary = EcSummary {
+                clave: e.clave.clone(),
+                titulo: e.titulo.clone(),
+                nivel: e.nivel,
+                tipo: e.tipo.clone(),
+                vigente: e.vigente,
+                sector_id: e.sector_id.clone(),
+                sector: e
+                    .sector_id
+                    .as_deref()
+                    .and_then(|s| sector_names.get(s))
+                    .map(|s| s.to_string()),
+                comite_id: e.comite_id,
+                comite: comite
+                    .map(|c| c.nombre.clone())
+                    .or_else(|| e.comite_nombre.clone()),
+                n_certificadores: n_cert_of_ec.get(e.clave.as_str()).copied().unwrap_or(0),
+                retirado: false,
+            };
             Ec {
-                summary: EcSummary {
-                    clave: e.clave.clone(),
-                    titulo: e.titulo.clone(),
-                    nivel: e.nivel,
-                    tipo: e.tipo.clone(),
-                    vigente: e.vigente,
-                    sector_id: e.sector_id.clone(),
-                    sector: e
-                        .sector_id
-                        .as_deref()
-                        .and_then(|s| sector_names.get(s))
-                        .map(|s| s.to_string()),
-                    comite_id: e.comite_id,
-                    comite: comite
-                        .map(|c| c.nombre.clone())
-                        .or_else(|| e.comite_nombre.clone()),
-                    n_certificadores: n_cert_of_ec.get(e.clave.as_str()).copied().unwrap_or(0),
-                    retirado: false,
-                },
+                summary_json: serde_json::value::to_raw_value(&summary).expect("serializes"),
+                summary,
                 clave_publicada: e.clave_publicada.clone(),
                 clase: e.clase.clone(),
                 id_renec: e.id_renec.clone(),

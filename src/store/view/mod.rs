@@ -22,6 +22,8 @@ use std::collections::{BTreeSet, HashMap};
 #[derive(Debug, Clone)]
 struct Ec {
     summary: EcSummary,
+    /// `summary` serialized, as lists send it.
+    summary_json: Box<serde_json::value::RawValue>,
     clave_publicada: String,
     clase: String,
     id_renec: Option<String>,
@@ -228,7 +230,8 @@ impl View {
         };
         let estado = f.estado.as_deref().map(build::estado_key);
         let words = f.q.as_deref().map(|q| self.matching(q, "ec"));
-        let slow = words.is_some() || f.comite.is_some() || f.centro.is_some() || f.certificador.is_some();
+        let slow =
+            words.is_some() || f.comite.is_some() || f.centro.is_some() || f.certificador.is_some();
         Ok(ordered(&self.ec_by[sort_slot(sort.0)], sort.1)
             .iter()
             .copied()
@@ -244,9 +247,8 @@ impl View {
                 }
                 let e = &self.ec[i as usize];
                 words.as_ref().is_none_or(|w| w.contains(&e.summary.clave))
-                    && f.comite.is_none_or(|v| {
-                        e.summary.comite_id == Some(v) || e.listed_by.contains(&v)
-                    })
+                    && f.comite
+                        .is_none_or(|v| e.summary.comite_id == Some(v) || e.listed_by.contains(&v))
                     && f.centro.as_ref().is_none_or(|v| e.centro_ids.contains(v))
                     && f.certificador
                         .as_ref()
@@ -327,6 +329,19 @@ impl ReadStore for View {
         self.this_run(run)?;
         Ok(page_of(self.ec_matching(f, sort)?, page, |i| {
             self.ec_summary(i)
+        }))
+    }
+
+    fn list_ec_json(
+        &self,
+        run: i64,
+        f: &EcFilter,
+        sort: (EcSort, Order),
+        page: PageReq,
+    ) -> Result<Page<Box<serde_json::value::RawValue>>> {
+        self.this_run(run)?;
+        Ok(page_of(self.ec_matching(f, sort)?, page, |i| {
+            self.ec[i as usize].summary_json.clone()
         }))
     }
 
