@@ -1,6 +1,7 @@
 //! Search over one published run, in memory: every kind of entity in one
 //! ranked list, typo-tolerant (one edit from 5 letters, two from 9, the
-//! rule Meilisearch uses), prefix-matching on the word being typed,
+//! rule Meilisearch uses; a word found as typed is taken as typed),
+//! prefix-matching on the word being typed,
 //! accent- and case-folded, and aware of standard codes (`EC217`,
 //! `ec 0217`, `0217` → EC0217 and its versions).
 //!
@@ -276,10 +277,18 @@ impl SearchIndex {
                 *e = (typos, prefix);
             }
         };
-        if let Some(t) = self.terms.get(word) {
+        let exact = self.terms.get(word);
+        if let Some(t) = exact {
             add(t as u32, 0, false);
         }
-        let typos = typos_allowed(word);
+        // A word found as typed is not corrected: its one- and two-edit
+        // neighbours would only add hits ranked below it, at the cost of
+        // walking the vocabulary with a Levenshtein automaton.
+        let typos = if exact.is_some() {
+            0
+        } else {
+            typos_allowed(word)
+        };
         let prefix = last && word.chars().count() >= MIN_PREFIX;
         if prefix {
             let mut s = self
