@@ -205,7 +205,7 @@ impl View {
             .iter()
             .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
             .take(page.limit as usize)
-            .map(|r| self.search.hit(r, &found.terms))
+            .map(|r| self.search.hit(r))
             .collect()
     }
 

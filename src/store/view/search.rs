@@ -14,7 +14,7 @@ use crate::normalize::fold_key;
 use fst::{Automaton, IntoStreamer, Streamer};
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// The kinds of entity search covers, in the order ties are ranked.
@@ -83,8 +83,9 @@ pub struct Doc {
     pub vigente: bool,
 }
 
-/// One query word's best match in a document: typos, field weight, prefix-only.
-type WordMatch = (u8, u8, bool);
+/// One query word's best match in a document: typos, field weight,
+/// prefix-only, and every (field, term) it matched.
+type WordMatch = (u8, u8, bool, Vec<(u16, u32)>);
 
 #[derive(Debug, Clone, Copy)]
 struct Posting {
@@ -97,6 +98,8 @@ pub struct SearchIndex {
     docs: Vec<Doc>,
     terms: fst::Map<Vec<u8>>,
     postings: Vec<Vec<Posting>>,
+    /// Each term's text, by term number (for highlighting).
+    term_texts: Vec<Box<str>>,
     /// Standards by code (upper case), for code recognition.
     codes: BTreeMap<String, u32>,
 }
@@ -139,9 +142,6 @@ pub struct Found {
     /// The code the query named, when a standard with it (or a version) exists.
     pub codigo: Option<String>,
     pub sugerencias: Vec<String>,
-    /// Every vocabulary term the query's words matched (for highlighting
-    /// the hits shown: worked out only for them).
-    pub terms: HashSet<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +151,8 @@ pub struct Ranked {
     weight: u32,
     prefixes: u8,
     code: bool,
+    /// Matched terms per field, for highlighting.
+    fields: Vec<(u16, Vec<u32>)>,
 }
 
 fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
@@ -238,8 +240,10 @@ impl SearchIndex {
             }
         }
         let mut postings = Vec::with_capacity(vocab.len());
+        let mut term_texts = Vec::with_capacity(vocab.len());
         let terms = fst::Map::from_iter(vocab.into_iter().enumerate().map(|(i, (term, list))| {
             postings.push(list);
+            term_texts.push(term.clone().into_boxed_str());
             (term, i as u64)
         }))
         .expect("terms are sorted and unique");
@@ -247,6 +251,7 @@ impl SearchIndex {
             docs,
             terms,
             postings,
+            term_texts,
             codes,
         }
     }
@@ -366,6 +371,7 @@ impl SearchIndex {
                         weight: u32::from(CLAVE.weight),
                         prefixes: 0,
                         code: true,
+                        fields: vec![(0, vec![])],
                     },
                 );
             }
@@ -384,6 +390,7 @@ impl SearchIndex {
             typos: u8,
             weight: u32,
             prefixes: u8,
+            fields: Vec<(u16, Vec<u32>)>,
         }
         let mut acc: HashMap<u32, Acc> = HashMap::new();
         let mut unmatched = Vec::new();
@@ -393,8 +400,7 @@ impl SearchIndex {
             if terms.is_empty() && required[i] {
                 unmatched.push(i);
             }
-            found.terms.extend(terms.iter().map(|(t, _, _)| *t));
-            // Per document, this word's best match: (typos, weight, prefix-only).
+            // Per document, this word's best match.
             let mut best: HashMap<u32, WordMatch> = HashMap::new();
             for (t, typos, prefix) in terms {
                 for p in &self.postings[t as usize] {
@@ -402,25 +408,33 @@ impl SearchIndex {
                         continue;
                     }
                     let weight = self.docs[p.doc as usize].fields[p.field as usize].0.weight;
-                    let e = best.entry(p.doc).or_insert((typos, weight, prefix));
+                    let e = best.entry(p.doc).or_insert((typos, weight, prefix, vec![]));
                     if (typos, std::cmp::Reverse(weight), prefix)
                         < (e.0, std::cmp::Reverse(e.1), e.2)
                     {
-                        *e = (typos, weight, prefix);
+                        (e.0, e.1, e.2) = (typos, weight, prefix);
                     }
+                    e.3.push((p.field, t));
                 }
             }
-            for (d, (typos, weight, prefix)) in best {
+            for (d, (typos, weight, prefix, hits)) in best {
                 let a = acc.entry(d).or_insert(Acc {
                     matched: 0,
                     typos: 0,
                     weight: 0,
                     prefixes: 0,
+                    fields: vec![],
                 });
                 a.matched |= 1 << i;
                 a.typos += typos;
                 a.weight += u32::from(weight);
                 a.prefixes += u8::from(prefix);
+                for (f, t) in hits {
+                    match a.fields.iter_mut().find(|(ff, _)| *ff == f) {
+                        Some((_, ts)) => ts.push(t),
+                        None => a.fields.push((f, vec![t])),
+                    }
+                }
             }
         }
         let need: u16 = required
@@ -439,6 +453,7 @@ impl SearchIndex {
                     weight: 0,
                     prefixes: 0,
                     code: false,
+                    fields: vec![],
                 });
                 // A code named exactly is not a corrected match.
                 if !r.code {
@@ -446,6 +461,7 @@ impl SearchIndex {
                     r.prefixes = a.prefixes;
                 }
                 r.weight += a.weight;
+                r.fields.extend(a.fields);
             }
         }
         let mut docs: Vec<Ranked> = ranked.into_values().collect();
@@ -530,42 +546,30 @@ impl SearchIndex {
             .collect()
     }
 
-    /// A ranked document as the API shows it: the field with the most
-    /// matched words (then the weightier), highlighted.
-    pub fn hit(&self, r: &Ranked, terms: &HashSet<u32>) -> SearchHit {
+    /// A ranked document as the API shows it: the best field, highlighted.
+    pub fn hit(&self, r: &Ranked) -> SearchHit {
         let doc = &self.docs[r.doc as usize];
-        let matched_in = |text: &str| -> Vec<String> {
-            let folded = fold_key(text);
-            let mut out: Vec<String> = Vec::new();
-            for w in words(&folded) {
-                let hit = self
-                    .terms
-                    .get(w)
-                    .is_some_and(|t| terms.contains(&(t as u32)));
-                if hit && !out.iter().any(|o| o == w) {
-                    out.push(w.to_string());
-                }
-            }
-            out
-        };
-        let mut best: Option<(usize, Vec<String>)> = None;
-        for (i, (f, text)) in doc.fields.iter().enumerate() {
-            let m = matched_in(text);
-            let better = match &best {
-                None => !m.is_empty(),
-                Some((j, bm)) => (m.len(), f.weight) > (bm.len(), doc.fields[*j].0.weight),
-            };
-            if better {
-                best = Some((i, m));
-            }
-        }
-        let (i, marked) = best.unwrap_or((0, vec![]));
+        let best = r
+            .fields
+            .iter()
+            .max_by(|a, b| {
+                let wa = doc.fields.get(a.0 as usize).map_or(0, |f| f.0.weight);
+                let wb = doc.fields.get(b.0 as usize).map_or(0, |f| f.0.weight);
+                (a.1.len(), wa, std::cmp::Reverse(a.0)).cmp(&(
+                    b.1.len(),
+                    wb,
+                    std::cmp::Reverse(b.0),
+                ))
+            })
+            .cloned()
+            .unwrap_or((0, vec![]));
         let (field, text) = doc
             .fields
-            .get(i)
+            .get(best.0 as usize)
             .map(|(f, t)| (*f, t.as_str()))
             .unwrap_or((TITULO, doc.titulo.as_str()));
-        let fragmento = if r.code && marked.is_empty() {
+        let marked: Vec<String> = best.1.iter().filter_map(|t| self.term_text(*t)).collect();
+        let fragmento = if r.code && best.1.is_empty() {
             format!("«{text}»")
         } else {
             highlight(text, &marked)
@@ -578,6 +582,10 @@ impl SearchIndex {
             fragmento,
             corregido: r.typos > 0,
         }
+    }
+
+    fn term_text(&self, t: u32) -> Option<String> {
+        self.term_texts.get(t as usize).map(|s| s.to_string())
     }
 }
 
@@ -711,7 +719,7 @@ mod tests {
         let f = i.find("cocina", None);
         let ids: Vec<&str> = f.docs.iter().map(|r| i.doc(r.doc).id.as_str()).collect();
         assert_eq!(ids, ["b", "a"]);
-        let hit = i.hit(&f.docs[0], &f.terms);
+        let hit = i.hit(&f.docs[0]);
         assert_eq!(hit.fragmento, "«Cocina»");
         assert!(!hit.corregido);
     }
