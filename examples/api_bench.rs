@@ -375,6 +375,37 @@ fn base64_url(s: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
 }
 
+fn facet_paths(sectores: &[String]) -> Vec<String> {
+    let mut out = vec![];
+    for nivel in 1..=5 {
+        out.push(format!(
+            "/api/v1/ec?nivel={nivel}&facet=sector,comite,estado,vigente,tipo&limit=20"
+        ));
+    }
+    for s in sectores {
+        out.push(format!(
+            "/api/v1/ec?sector={s}&facet=nivel,comite,estado&limit=20"
+        ));
+    }
+    for v in ["true", "false"] {
+        out.push(format!(
+            "/api/v1/ec?vigente={v}&facet=sector,nivel,comite,estado,tipo&limit=20"
+        ));
+    }
+    for e in 1..=32 {
+        out.push(format!(
+            "/api/v1/certificadores?estado={e:02}&facet=tipo,estado&limit=20"
+        ));
+    }
+    for w in SEARCH_WORDS.iter().take(40) {
+        out.push(format!(
+            "/api/v1/search?q={}&facet=tipo,nivel,sector&limit=20",
+            urlencode(w)
+        ));
+    }
+    out
+}
+
 fn directory_paths() -> Vec<String> {
     let mut out = vec![];
     let filters = [
@@ -572,6 +603,11 @@ fn main() {
             "filtered, sorted lists with offsets and cursors",
             "/api/v1/ec?nivel=N&sort=S&limit=50&offset=O, ?sector=…, ?vigente=…&cursor=…".into(),
             list_paths(&sectores),
+        ),
+        (
+            "facets of filtered lists and searches",
+            "/api/v1/ec?facet=sector,nivel,comite,estado,vigente,tipo&…, /certificadores?facet=tipo,estado&…, /search?q=…&facet=tipo,nivel".into(),
+            facet_paths(&sectores),
         ),
         (
             "certifier directory filters",

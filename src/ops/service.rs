@@ -97,6 +97,14 @@ pub fn serve(
             state = state.with_daemon(d.clone());
         }
         let state = std::sync::Arc::new(state);
+        // The in-memory view of the published run is built at start, in the
+        // background (the database answers until it is ready).
+        {
+            let s = state.clone();
+            tokio::spawn(async move {
+                let _ = s.current_run().await;
+            });
+        }
         if let Some(d) = &daemon {
             let s = state.clone();
             d.set_on_replaced(Box::new(move || s.notice_replaced_database()));

@@ -195,11 +195,11 @@ impl View {
     }
 
     /// Search across every kind (or the kinds given), ranked.
-    pub fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
+    fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
         self.search.find(q, kinds)
     }
 
-    pub fn hits(&self, found: &Found, page: PageReq) -> Vec<SearchHit> {
+    fn hits(&self, found: &Found, page: PageReq) -> Vec<SearchHit> {
         found
             .docs
             .iter()
@@ -210,7 +210,7 @@ impl View {
     }
 
     /// The standards a filter keeps, in the order asked.
-    pub fn ec_matching(&self, f: &EcFilter, sort: (EcSort, Order)) -> Result<Vec<u32>> {
+    fn ec_matching(&self, f: &EcFilter, sort: (EcSort, Order)) -> Result<Vec<u32>> {
         if f.include_retired {
             return Err(StoreError::NotInMemory);
         }

@@ -260,14 +260,6 @@ impl SearchIndex {
         &self.docs[i as usize]
     }
 
-    pub fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
-    }
-
     /// Vocabulary terms a query word matches: (term, typos, prefix-only).
     fn expand(&self, word: &str, last: bool) -> Vec<(u32, u8, bool)> {
         let mut out: HashMap<u32, (u8, bool)> = HashMap::new();
