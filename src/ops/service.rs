@@ -117,6 +117,22 @@ pub fn serve(
             ),
             None => None,
         };
+        // SIGHUP is handled before readiness is announced: a reload sent
+        // right after "ready" must reload, not kill the service.
+        #[cfg(unix)]
+        {
+            let running = cfg.clone();
+            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                .context("installing the SIGHUP handler")?;
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("sighup_received");
+                    reload(&running, &reloader);
+                }
+            });
+        }
+        #[cfg(not(unix))]
+        drop(reloader);
         tracing::info!(address = %local, "api_listening");
         announce(&format!("http://{local}/"));
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
@@ -133,20 +149,6 @@ pub fn serve(
                 }
             });
         }
-        #[cfg(unix)]
-        {
-            let running = cfg.clone();
-            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-                .context("installing the SIGHUP handler")?;
-            tokio::spawn(async move {
-                while hup.recv().await.is_some() {
-                    tracing::info!("sighup_received");
-                    reload(&running, &reloader);
-                }
-            });
-        }
-        #[cfg(not(unix))]
-        drop(reloader);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let d2 = daemon.clone();
         tokio::spawn(async move {
