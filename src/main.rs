@@ -44,6 +44,18 @@ enum Command {
         /// Air-gapped mirror: never crawl; load bundles dropped into DATA_DIR/inbox/.
         #[arg(long)]
         offline: bool,
+        /// Serve and keep snapshots, but never harvest (no harvest or probe job).
+        #[arg(long)]
+        no_harvest: bool,
+        /// Where reads come from: sqlite (this node's database) or postgres (a stateless
+        /// read node over DATABASE_URL, which a harvester's node syncs; it never harvests).
+        #[arg(long, default_value = "sqlite", value_parser = ["sqlite", "postgres"])]
+        read_from: String,
+    },
+    /// Copy the published data elsewhere.
+    Sync {
+        #[command(subcommand)]
+        target: SyncTarget,
     },
     /// What changed between two runs (default: the last two published runs).
     Diff {
@@ -113,6 +125,17 @@ enum Command {
         /// retitled, certifiers respelled…), so that the Cambios page and the diffs have something to show.
         #[arg(long)]
         two_states: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncTarget {
+    /// Bring PostgreSQL (DATABASE_URL) to the last published run, in one transaction:
+    /// only what changed since the run it holds. Exit 0: synced or already current; 1: error.
+    Postgres {
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -228,7 +251,24 @@ fn main() -> ExitCode {
             port,
             two_states,
         } => commands::demo::demo(cfg.clone(), &site, data_dir, port, two_states),
-        Command::Serve { offline } => commands::serve(&cfg, offline, cli.config.clone()),
+        Command::Serve {
+            offline,
+            no_harvest,
+            read_from,
+        } => commands::serve(
+            &cfg,
+            offline,
+            no_harvest || read_from == "postgres",
+            if read_from == "postgres" {
+                renec_harvester::ops::service::ReadFrom::Postgres
+            } else {
+                renec_harvester::ops::service::ReadFrom::Sqlite
+            },
+            cli.config.clone(),
+        ),
+        Command::Sync {
+            target: SyncTarget::Postgres { json },
+        } => commands::sync::sync_postgres(&cfg, json),
     };
     match result {
         Ok(code) => code,

@@ -16,8 +16,15 @@ pub struct Metrics {
     pub spider_items_scraped_total: IntCounterVec,
     pub spider_retries_total: IntCounterVec,
     pub spider_response_status_total: IntCounterVec,
-    pub db_connection_pool_available: IntGauge,
-    pub db_connection_pool_size: IntGauge,
+    pub db_connection_pool_available: IntGaugeVec,
+    pub db_connection_pool_size: IntGaugeVec,
+    pub postgres_last_synced_run: IntGauge,
+    pub postgres_sync_lag_runs: IntGauge,
+    pub postgres_sync_failures_total: IntCounter,
+    pub postgres_last_sync_timestamp: Gauge,
+    pub postgres_sync_seconds: Gauge,
+    pub read_node_run: IntGauge,
+    pub read_node_source_up: IntGauge,
     pub cache_hits_total: IntCounter,
     pub cache_misses_total: IntCounter,
     pub cache_bytes: IntGauge,
@@ -52,6 +59,12 @@ pub fn method_label(method: &warp::http::Method) -> &'static str {
         .iter()
         .find(|(m, _)| m == method)
         .map_or("other", |(_, label)| label)
+}
+
+fn gauge_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    let g = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
+    r.register(Box::new(g.clone())).expect("unique metric");
+    g
 }
 
 fn counter_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -175,11 +188,46 @@ fn build() -> Metrics {
             "Harvester responses by HTTP status",
             &["code"],
         ),
-        db_connection_pool_available: gauge(
+        db_connection_pool_available: gauge_vec(
+            &r,
             "db_connection_pool_available",
-            "Database connections free in the read pool",
+            "Database connections free, by pool (sqlite: the API's read pool; postgres: the PostgreSQL pool)",
+            &["pool"],
         ),
-        db_connection_pool_size: gauge("db_connection_pool_size", "Size of the database read pool"),
+        db_connection_pool_size: gauge_vec(
+            &r,
+            "db_connection_pool_size",
+            "Size of each database pool (sqlite, postgres)",
+            &["pool"],
+        ),
+        postgres_last_synced_run: gauge(
+            "renec_postgres_last_synced_run",
+            "The run PostgreSQL holds (0: nothing synced yet)",
+        ),
+        postgres_sync_lag_runs: gauge(
+            "renec_postgres_sync_lag_runs",
+            "Published runs not yet synced to PostgreSQL",
+        ),
+        postgres_sync_failures_total: counter(
+            "renec_postgres_sync_failures_total",
+            "PostgreSQL sync attempts that failed (each is retried with backoff)",
+        ),
+        postgres_last_sync_timestamp: fgauge(
+            "renec_postgres_last_sync_timestamp_seconds",
+            "When the last sync to PostgreSQL succeeded (Unix time)",
+        ),
+        postgres_sync_seconds: fgauge(
+            "renec_postgres_sync_seconds",
+            "Seconds the last sync that wrote something took",
+        ),
+        read_node_run: gauge(
+            "renec_read_node_run",
+            "Read nodes: the run loaded from PostgreSQL and served (0: none)",
+        ),
+        read_node_source_up: gauge(
+            "renec_read_node_postgres_up",
+            "Read nodes: 1 when PostgreSQL answered the last check",
+        ),
         cache_hits_total: counter("cache_hits_total", "API answers served from the cache"),
         cache_bytes: gauge(
             "api_cache_bytes",
@@ -228,6 +276,9 @@ pub fn metrics() -> &'static Metrics {
             m.spider_requests_total.with_label_values(&[source]);
             m.spider_retries_total.with_label_values(&[source]);
         }
+        // The API's read pool exists in every process that serves.
+        m.db_connection_pool_size.with_label_values(&["sqlite"]);
+        m.db_connection_pool_available.with_label_values(&["sqlite"]);
         // 0 means "has not run in this process yet".
         for job in ["harvest", "probe", "snapshot", "retention"] {
             m.job_last_run.with_label_values(&[job]);

@@ -47,8 +47,8 @@ fn an_invalid_setting_stops_before_anything_and_names_key_value_and_rule() {
         ("DATABASE_URL", "garbage", "sqlite://PATH"),
         (
             "DATABASE_URL",
-            "postgres://u@db/renec",
-            "does not support yet",
+            "postgres://u@db",
+            "postgres://USER:PASSWORD@HOST",
         ),
         ("API_HOST", "999.1.1.1", "must be an IP address"),
         ("CORS_ORIGINS", "not-a-url", "is not an origin"),

@@ -142,17 +142,26 @@ fn no_secret_is_printed_logged_or_stored() {
     // (so that the service may make one of its own below)
     std::fs::remove_dir_all(data.join("snapshots")).unwrap();
 
-    // A PostgreSQL password in DATABASE_URL, refused at start.
-    let out = with_secrets(data, &url, &webhook)
-        .env(
-            "DATABASE_URL",
-            format!("postgres://renec:{TOKEN}@127.0.0.1/renec"),
-        )
-        .args(["config", "check"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    seen += &all_output(&out);
+    // A PostgreSQL password in DATABASE_URL: shown redacted, and a sync
+    // that cannot reach the server names the server without it.
+    for args in [&["config", "check"][..], &["sync", "postgres"][..]] {
+        let out = with_secrets(data, &url, &webhook)
+            .env(
+                "DATABASE_URL",
+                format!("postgres://renec:{TOKEN}@127.0.0.1:1/renec"),
+            )
+            .env("DATABASE_POOL_TIMEOUT", "2")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(if args[0] == "config" { 0 } else { 1 }),
+            "{args:?}: {}",
+            all_output(&out)
+        );
+        seen += &all_output(&out);
+    }
 
     // The service, its log captured whole, answering admin calls.
     let key = common::apikey(data, "ops", "admin");

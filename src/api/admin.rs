@@ -41,6 +41,12 @@ pub async fn start_harvest(req: &Request<'_>) -> Result<Reply, ApiError> {
             "this mirror is offline (serve --offline): it never crawls",
         ));
     }
+    if d.no_harvest {
+        return Err(conflict(
+            "este nodo no cosecha (serve --no-harvest)",
+            "this node does not harvest (serve --no-harvest)",
+        ));
+    }
     if d.harvest_running() {
         return Err(conflict(
             "ya hay una cosecha en curso",

@@ -47,7 +47,9 @@ pub async fn ready(req: &Request<'_>) -> Result<Reply, ApiError> {
             ))
         }
     };
-    let reason = if !schema_ok {
+    let reason = if let Some(r) = req.state.postgres_not_ready() {
+        Some(r)
+    } else if !schema_ok {
         Some("the database schema is not the one this binary writes".to_string())
     } else {
         match &published {
@@ -65,14 +67,18 @@ pub async fn ready(req: &Request<'_>) -> Result<Reply, ApiError> {
             }
         }
     };
+    let postgres = req
+        .state
+        .postgres_status()
+        .unwrap_or(serde_json::Value::Null);
     Ok(match reason {
         None => plain(
             StatusCode::OK,
-            serde_json::json!({"status": "ready", "published_run": published.map(|p| p.0)}),
+            serde_json::json!({"status": "ready", "published_run": published.map(|p| p.0), "postgres": postgres}),
         ),
         Some(reason) => plain(
             StatusCode::SERVICE_UNAVAILABLE,
-            serde_json::json!({"status": "not_ready", "reason": reason}),
+            serde_json::json!({"status": "not_ready", "reason": reason, "postgres": postgres}),
         ),
     })
 }

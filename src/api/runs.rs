@@ -74,6 +74,10 @@ pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
     v["bundle"] = bundle
         .and_then(|b| serde_json::from_str(&b).ok())
         .unwrap_or(serde_json::Value::Null);
+    v["postgres"] = req
+        .state
+        .postgres_status()
+        .unwrap_or(serde_json::Value::Null);
     Ok(Reply::Json(v))
 }
 
@@ -99,6 +103,7 @@ pub async fn scheduler(req: &Request<'_>) -> Result<Reply, ApiError> {
     };
     Ok(Reply::Json(serde_json::json!({
         "offline": d.offline,
+        "harvests": d.crawls(),
         "harvest_running": d.harvest_running(),
         "timezone": d.cfg.timezone,
         "jobs": d.jobs(),

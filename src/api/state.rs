@@ -52,6 +52,9 @@ pub struct AppState {
     /// present (even a right one) is refused.
     pub(super) auth_blocked: std::sync::Mutex<std::collections::HashMap<IpAddr, Instant>>,
     pub(super) require_key: bool,
+    /// This node's link to PostgreSQL (sync or read node), when configured.
+    #[cfg(feature = "postgres")]
+    pub pg: Option<crate::ops::postgres::PgLink>,
 }
 
 impl AppState {
@@ -216,7 +219,56 @@ impl AppState {
                     .allow_burst(NonZeroU32::new(5).expect("non-zero")),
             ),
             require_key: cfg.require_key,
+            #[cfg(feature = "postgres")]
+            pg: None,
         }
+    }
+
+    #[cfg(feature = "postgres")]
+    pub(super) fn postgres(&self) -> Option<&crate::store::postgres::Postgres> {
+        self.pg.as_ref().map(|l| l.postgres())
+    }
+
+    /// What PostgreSQL shows for `/ready`, `/api/v1/stats` and the Estado
+    /// page (None: not configured).
+    pub(super) fn postgres_status(&self) -> Option<serde_json::Value> {
+        #[cfg(feature = "postgres")]
+        if let Some(link) = &self.pg {
+            return serde_json::to_value(link.status()).ok();
+        }
+        None
+    }
+
+    /// Why PostgreSQL makes this node not ready (read nodes only).
+    pub(super) fn postgres_not_ready(&self) -> Option<String> {
+        #[cfg(feature = "postgres")]
+        if let Some(link) = &self.pg {
+            return link.not_ready();
+        }
+        None
+    }
+
+    /// The SQLite read pool (a read node points it at each new load).
+    pub fn sqlite_reader(&self) -> Arc<SqliteReader> {
+        self.reader.clone().expect("state over SQLite")
+    }
+
+    /// Serve `path` (a read node's load): no restore can replace it, so it
+    /// is not watched for that.
+    pub fn serve_file(&mut self, path: &std::path::Path) {
+        self.sqlite_reader().repoint(path);
+        self.db_path = None;
+    }
+
+    /// After a read node switched to a new load: what was built from the
+    /// old file goes (cache, view), and the next read looks the run up.
+    pub fn notice_switched_database(&self) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+        self.view.store(None);
+        self.published_checked.store(0, Ordering::Release);
+        crate::metrics::metrics().api_view_run.set(0);
     }
 
     /// Runs a store read: from the in-memory view of the published run when
@@ -320,8 +372,23 @@ impl AppState {
     pub(super) fn update_pool_gauges(&self) {
         if let Some(r) = &self.reader {
             let m = crate::metrics::metrics();
-            m.db_connection_pool_size.set(r.size() as i64);
-            m.db_connection_pool_available.set(r.available() as i64);
+            m.db_connection_pool_size
+                .with_label_values(&["sqlite"])
+                .set(r.size() as i64);
+            m.db_connection_pool_available
+                .with_label_values(&["sqlite"])
+                .set(r.available() as i64);
+        }
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = self.postgres() {
+            let (size, free) = pg.pool_status();
+            let m = crate::metrics::metrics();
+            m.db_connection_pool_size
+                .with_label_values(&["postgres"])
+                .set(size as i64);
+            m.db_connection_pool_available
+                .with_label_values(&["postgres"])
+                .set(free as i64);
         }
     }
 }

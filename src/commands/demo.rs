@@ -109,6 +109,7 @@ pub fn demo(
             let same = cfg.clone();
             Box::new(move || Ok(same.clone()))
         },
+        crate::ops::service::ReadFrom::Sqlite,
     )?;
     Ok(code)
 }

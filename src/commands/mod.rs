@@ -11,6 +11,7 @@ pub mod owner;
 pub mod snapshot;
 pub mod source;
 pub mod stats;
+pub mod sync;
 
 use anyhow::{Context, Result};
 use std::io::IsTerminal;
@@ -35,6 +36,8 @@ pub fn existing_data(cfg: &crate::config::Config) -> Result<crate::store::Store>
 pub fn serve(
     cfg: &crate::config::Config,
     offline: bool,
+    no_harvest: bool,
+    read_from: crate::ops::service::ReadFrom,
     config_file: Option<std::path::PathBuf>,
 ) -> Result<ExitCode> {
     let ip: std::net::IpAddr = cfg
@@ -42,13 +45,22 @@ pub fn serve(
         .parse()
         .with_context(|| format!("API_HOST {:?} is not an IP address", cfg.api_host))?;
     let registry = crate::registry::Registry::load(cfg.registry_file.as_deref())?;
-    let daemon = crate::ops::daemon::DaemonState::new(cfg.clone(), registry, offline);
+    let read_node = read_from == crate::ops::service::ReadFrom::Postgres;
+    if read_node && offline {
+        anyhow::bail!("--read-from postgres and --offline do not go together: an offline mirror serves its own SQLite");
+    }
+    // A read node runs no scheduler: it harvests nothing and keeps no
+    // snapshots (the harvester's node and PostgreSQL's backups do).
+    let daemon = (!read_node).then(|| {
+        crate::ops::daemon::DaemonState::with_modes(cfg.clone(), registry, offline, no_harvest)
+    });
     crate::ops::service::serve(
         cfg,
         std::net::SocketAddr::new(ip, cfg.api_port),
-        Some(daemon),
+        daemon,
         |url| println!("serving {url}"),
         Box::new(move || crate::config::Config::from_process(config_file.as_deref())),
+        read_from,
     )
 }
 

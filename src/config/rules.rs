@@ -30,7 +30,13 @@ pub(super) fn database_url(v: &str) -> Result<String, String> {
     let v = v.trim();
     let lower = v.to_ascii_lowercase();
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        return Err("names a PostgreSQL server, which this version does not support yet; leave it empty (SQLite in the data directory) or give sqlite://PATH".into());
+        return match url::Url::parse(v) {
+            Ok(u) if u.has_host() && u.path().len() > 1 => Ok(v.to_string()),
+            _ => Err(
+                "names PostgreSQL but is not a postgres://USER:PASSWORD@HOST:PORT/DATABASE URL"
+                    .into(),
+            ),
+        };
     }
     let path = v.strip_prefix("sqlite://").unwrap_or(v);
     let sqlite_file = [".sqlite3", ".sqlite", ".db"]
@@ -42,7 +48,7 @@ pub(super) fn database_url(v: &str) -> Result<String, String> {
     {
         Ok(v.to_string())
     } else {
-        Err("must be empty (SQLite in the data directory), sqlite://PATH, or a path ending in .sqlite3, .sqlite or .db".into())
+        Err("must be empty (SQLite in the data directory), sqlite://PATH, a path ending in .sqlite3, .sqlite or .db, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (PostgreSQL sync; SQLite stays in the data directory)".into())
     }
 }
 

@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex};
 pub enum JobError {
     #[error("this mirror is offline (serve --offline): it never crawls")]
     Offline,
+    #[error("this node does not harvest (serve --no-harvest)")]
+    NoHarvest,
     #[error("a harvest is already running")]
     AlreadyRunning,
     #[error(transparent)]
@@ -58,11 +60,15 @@ pub struct DaemonState {
     pub cfg: Config,
     pub registry: Registry,
     pub offline: bool,
+    /// `serve --no-harvest`: serves and keeps snapshots, never crawls.
+    pub no_harvest: bool,
     /// Set while a harvest runs: setting the flag stops it (checkpointed).
     harvest: Mutex<Option<Arc<AtomicBool>>>,
     jobs: Mutex<BTreeMap<&'static str, JobInfo>>,
     /// Called after a restore or import replaced the database file.
     on_replaced: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// Called after a harvest published a run (the PostgreSQL sync).
+    on_published: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
     /// True while a harvest runs (the stop path waits for false).
     running: tokio::sync::watch::Sender<bool>,
 }
@@ -73,10 +79,21 @@ fn now_text() -> String {
 
 impl DaemonState {
     pub fn new(cfg: Config, registry: Registry, offline: bool) -> Arc<DaemonState> {
+        DaemonState::with_modes(cfg, registry, offline, false)
+    }
+
+    pub fn with_modes(
+        cfg: Config,
+        registry: Registry,
+        offline: bool,
+        no_harvest: bool,
+    ) -> Arc<DaemonState> {
         Arc::new(DaemonState {
             cfg,
             registry,
             offline,
+            no_harvest,
+            on_published: Mutex::new(None),
             harvest: Mutex::new(None),
             jobs: Mutex::new(BTreeMap::new()),
             on_replaced: Mutex::new(None),
@@ -86,6 +103,15 @@ impl DaemonState {
 
     pub fn set_on_replaced(&self, f: Box<dyn Fn() + Send + Sync>) {
         *self.on_replaced.lock().expect("lock") = Some(f);
+    }
+
+    pub fn set_on_published(&self, f: Box<dyn Fn() + Send + Sync>) {
+        *self.on_published.lock().expect("lock") = Some(f);
+    }
+
+    /// Whether this node crawls (not offline, not `--no-harvest`).
+    pub fn crawls(&self) -> bool {
+        !self.offline && !self.no_harvest
     }
 
     fn audit(&self, event: &str, outcome: &str, details: serde_json::Value) {
@@ -235,6 +261,9 @@ impl DaemonState {
         if self.offline {
             return Err(JobError::Offline);
         }
+        if self.no_harvest {
+            return Err(JobError::NoHarvest);
+        }
         let _lock = HarvestLock::acquire(&self.cfg.data_dir)?;
         let flag = Arc::new(AtomicBool::new(false));
         {
@@ -259,6 +288,11 @@ impl DaemonState {
                 flag.clone(),
             )?;
             super::notify::after_run(&self.cfg.webhook_url, &self.cfg.sqlite_path(), &report);
+            if report.published() {
+                if let Some(f) = &*self.on_published.lock().expect("lock") {
+                    f();
+                }
+            }
             Ok(format!("run {} {}", report.run_id, report.status))
         })();
         metrics.harvest_running.set(0);

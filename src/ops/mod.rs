@@ -4,6 +4,8 @@ pub mod daemon;
 pub mod lock;
 pub mod maintain;
 pub mod notify;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod scheduler;
 pub mod service;
 pub mod snapshot;

@@ -87,7 +87,7 @@ impl Scheduler {
         ];
         if d.offline {
             jobs.push(("inbox", d.cfg.schedule_inbox.clone(), job_inbox));
-        } else {
+        } else if d.crawls() {
             jobs.push(("harvest", d.cfg.schedule_harvest.clone(), job_harvest));
             jobs.push(("probe", d.cfg.schedule_probe.clone(), job_probe));
         }
@@ -132,7 +132,7 @@ impl Scheduler {
             }
         }
         // First start with an empty database, or an interrupted run: harvest now.
-        let needs_harvest = !d.offline
+        let needs_harvest = d.crawls()
             && (store.last_published_run().ok().flatten().is_none()
                 || store.unfinished_run().ok().flatten().is_some());
         drop(store);

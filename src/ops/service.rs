@@ -70,16 +70,37 @@ pub fn reload(running: &Config, reload: &Reload) {
     }
 }
 
+/// Where a node's reads come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The SQLite database of the data directory (the harvester's node).
+    Sqlite,
+    /// PostgreSQL, as last synced (a stateless read node; never harvests).
+    Postgres,
+}
+
 pub fn serve(
     cfg: &Config,
     addr: SocketAddr,
     daemon: Option<std::sync::Arc<crate::ops::daemon::DaemonState>>,
     announce: impl FnOnce(&str),
     reloader: Reload,
+    read_from: ReadFrom,
 ) -> Result<ExitCode> {
     use crate::ops::scheduler::Scheduler;
     use std::time::Duration;
-    Store::open(&cfg.sqlite_path())?;
+    if read_from == ReadFrom::Postgres {
+        if cfg!(not(feature = "postgres")) {
+            anyhow::bail!("this build has no PostgreSQL support (cargo feature `postgres`)");
+        }
+        if cfg.postgres_url().is_none() {
+            anyhow::bail!(
+                "--read-from postgres needs DATABASE_URL (storage.database_url) to name the server: postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            );
+        }
+    } else {
+        Store::open(&cfg.sqlite_path())?;
+    }
     // While it runs, `snapshot restore` and `import` refuse to swap the file.
     let _marker = crate::ops::lock::ServiceMarker::claim(&cfg.data_dir)
         .with_context(|| format!("cannot write {}/serve.pid", cfg.data_dir.display()))?;
@@ -96,7 +117,17 @@ pub fn serve(
         if let Some(d) = &daemon {
             state = state.with_daemon(d.clone());
         }
+        #[cfg(feature = "postgres")]
+        let read_node = link_postgres(cfg, &mut state, daemon.as_ref(), read_from).await?;
         let state = std::sync::Arc::new(state);
+        #[cfg(feature = "postgres")]
+        if let Some(node) = read_node {
+            let s = state.clone();
+            node.spawn(
+                state.sqlite_reader(),
+                std::sync::Arc::new(move || s.notice_switched_database()),
+            );
+        }
         // The in-memory view of the published run is built at start, in the
         // background (the database answers until it is ready).
         {
@@ -189,4 +220,43 @@ pub fn serve(
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// PostgreSQL for this node: the sync after every publish (a harvester's
+/// node with a `postgres://` DATABASE_URL), or a read node's first load.
+/// Returns the read node, whose polling starts once the state is shared.
+#[cfg(feature = "postgres")]
+async fn link_postgres(
+    cfg: &Config,
+    state: &mut crate::api::AppState,
+    daemon: Option<&std::sync::Arc<crate::ops::daemon::DaemonState>>,
+    read_from: ReadFrom,
+) -> Result<Option<std::sync::Arc<crate::ops::postgres::ReadNode>>> {
+    use crate::ops::postgres::{connect, PgLink, ReadNode, SyncTask};
+    let Some(pg) = connect(cfg)? else {
+        return Ok(None);
+    };
+    if read_from == ReadFrom::Postgres {
+        let node = ReadNode::new(pg, cfg);
+        let reader = state.sqlite_reader();
+        let first = node
+            .initial_file()
+            .with_context(|| format!("cannot write in {}", cfg.data_dir.display()))?;
+        state.serve_file(&first);
+        // The first load before the node says it is listening, when
+        // PostgreSQL answers; else it serves what it kept and keeps trying.
+        if let Err(e) = node.check(&reader).await {
+            tracing::warn!(error = %e, "read_node_first_load_failed: serving what this node kept, trying again");
+        }
+        state.pg = Some(PgLink::Read(node.clone()));
+        return Ok(Some(node));
+    }
+    let task = SyncTask::new(pg, cfg);
+    if let Some(d) = daemon {
+        let t = task.clone();
+        d.set_on_published(Box::new(move || t.wake()));
+    }
+    task.spawn();
+    state.pg = Some(PgLink::Sync(task));
+    Ok(None)
 }

@@ -15,6 +15,7 @@
 //!   (`local.sqlite3`, never in snapshots)
 //! - `maintenance`: pruning, compaction, copies and facts of database files
 //! - `read/`: the API's read-only queries, one file per entity
+//! - `postgres/`: PostgreSQL for production: sync and read nodes' loads
 
 pub mod diff;
 pub mod keys;
@@ -23,6 +24,8 @@ pub mod local;
 pub mod maintenance;
 pub mod migrate;
 pub mod pages;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod read;
 pub mod runs;
 pub mod search_index;

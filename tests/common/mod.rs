@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod pg;
+pub mod requests;
+
 use renec_harvester::config::Config;
 use renec_harvester::harvest::{self, HarvestError, Report};
 use renec_harvester::registry::Registry;

@@ -9,7 +9,7 @@ use std::sync::{Condvar, Mutex};
 
 /// A small pool of read-only connections.
 pub struct SqliteReader {
-    path: PathBuf,
+    path: Mutex<PathBuf>,
     size: usize,
     idle: Mutex<Vec<Connection>>,
     open: Mutex<usize>,
@@ -53,7 +53,7 @@ impl Drop for Lease<'_> {
 impl SqliteReader {
     pub fn new(path: &Path, size: usize) -> SqliteReader {
         SqliteReader {
-            path: path.to_path_buf(),
+            path: Mutex::new(path.to_path_buf()),
             size: size.max(1),
             idle: Mutex::new(Vec::new()),
             open: Mutex::new(0),
@@ -71,6 +71,17 @@ impl SqliteReader {
         let closed = idle.len();
         idle.clear();
         *self.open.lock().expect("pool lock") -= closed;
+    }
+
+    /// Reads go to another file from now on (a read node's new load).
+    pub fn repoint(&self, path: &Path) {
+        *self.path.lock().expect("path lock") = path.to_path_buf();
+        self.reset();
+    }
+
+    /// The file reads go to.
+    pub fn path(&self) -> PathBuf {
+        self.path.lock().expect("path lock").clone()
     }
 
     pub fn size(&self) -> usize {
@@ -101,8 +112,9 @@ impl SqliteReader {
                     *open += 1;
                     drop(open);
                     drop(idle);
+                    let path = self.path();
                     let conn = Connection::open_with_flags(
-                        &self.path,
+                        &path,
                         OpenFlags::SQLITE_OPEN_READ_ONLY
                             | OpenFlags::SQLITE_OPEN_NO_MUTEX
                             | OpenFlags::SQLITE_OPEN_URI,
@@ -110,7 +122,7 @@ impl SqliteReader {
                     .map_err(|source| {
                         *self.open.lock().expect("pool lock") -= 1;
                         StoreError::Open {
-                            path: self.path.clone(),
+                            path: path.clone(),
                             source,
                         }
                     })?;
