@@ -278,7 +278,8 @@ pub fn metrics() -> &'static Metrics {
         }
         // The API's read pool exists in every process that serves.
         m.db_connection_pool_size.with_label_values(&["sqlite"]);
-        m.db_connection_pool_available.with_label_values(&["sqlite"]);
+        m.db_connection_pool_available
+            .with_label_values(&["sqlite"]);
         // 0 means "has not run in this process yet".
         for job in ["harvest", "probe", "snapshot", "retention"] {
             m.job_last_run.with_label_values(&[job]);

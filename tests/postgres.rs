@@ -524,3 +524,245 @@ fn a_read_node_answers_what_the_sqlite_node_answers_and_outlives_the_database() 
     );
     common::stop(node);
 }
+
+#[test]
+#[ignore = "starts PostgreSQL 15 clusters (/usr/lib/postgresql/15/bin); .ci/run installs PostgreSQL and runs it"]
+fn the_service_syncs_as_api_user_and_the_runbooks_work_as_written() {
+    let pg = Cluster::start();
+    let roles = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/postgres/roles.sql");
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p"])
+        .arg(pg.port.to_string())
+        .args(["-U", "postgres", "-d", "postgres", "-f"])
+        .arg(&roles)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let api_url = pg.url("api_user", "renec");
+
+    // The harvester's service: its first harvest is synced as api_user.
+    let site = common::site(generate(2, 71), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = common::bin_in(dir.path());
+    cmd.env("RENEC_SOURCE_URL", site.base_url())
+        .env("DOWNLOAD_DELAY", "0")
+        .env("DATABASE_URL", &api_url)
+        .arg("serve");
+    let (service, base) = common::serve(cmd);
+    common::wait_until(
+        "the first harvest to be synced",
+        Duration::from_secs(120),
+        || {
+            let (_, s) = common::get_json(&format!("{base}/api/v1/stats"));
+            s["postgres"]["last_synced_run"] == 1 && s["postgres"]["lag_runs"] == 0
+        },
+    );
+    let (_, _, metrics) = common::get(&format!("{base}/metrics"), &[]);
+    let metrics = String::from_utf8_lossy(&metrics);
+    for line in [
+        "renec_postgres_last_synced_run 1",
+        "renec_postgres_sync_lag_runs 0",
+        "db_connection_pool_size{pool=\"postgres\"} 8",
+        "db_connection_pool_size{pool=\"sqlite\"}",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from /metrics");
+    }
+    common::stop(service);
+    let db = dir.path().join("renec.sqlite3");
+    assert_same_tables(&sqlite_tables(&db, 1), &pg_tables(&pg, "renec"));
+
+    // The maintenance and retention statements, as the guide writes them.
+    for sql in [
+        "VACUUM ANALYZE ec_standards_v2; VACUUM ANALYZE certificadores_v2; VACUUM ANALYZE centros;",
+        "DELETE FROM spider_logs WHERE created_at < NOW() - INTERVAL '1 year'",
+        "DELETE FROM api_logs WHERE created_at < NOW() - INTERVAL '90 days'",
+    ] {
+        // As an operator runs them: `psql $DATABASE_URL` reading them.
+        let mut child = std::process::Command::new("psql")
+            .arg(&api_url)
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sql.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        pg.psql("renec", "SELECT count(*) FROM api_logs")
+            .parse::<i64>()
+            .unwrap()
+            > 0
+    );
+    assert!(
+        pg.psql("renec", "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'created_at'")
+            .parse::<i64>()
+            .unwrap()
+            >= 18
+    );
+
+    // Backup with pg_dump, restore with psql into a fresh database: identical.
+    let dump = tempfile::NamedTempFile::new().unwrap();
+    let out = std::process::Command::new("pg_dump")
+        .arg(&api_url)
+        .stdout(std::fs::File::create(dump.path()).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pg.psql("postgres", "CREATE DATABASE restored OWNER api_user");
+    let out = std::process::Command::new("psql")
+        .arg(pg.url("api_user", "restored"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
+        .stdin(std::fs::File::open(dump.path()).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_tables(&pg_tables(&pg, "renec"), &pg_tables(&pg, "restored"));
+
+    // readonly_user reads (a read node works with it) and cannot write.
+    let ro_url = pg.url("readonly_user", "renec");
+    assert!(pg
+        .psql_as("readonly_user", "renec", "DELETE FROM runs")
+        .unwrap_err()
+        .contains("permission denied"));
+    let (node, node_base, _node_dir) = read_node(&ro_url);
+    assert_eq!(ready(&node_base).0, 200);
+    let sqlite = common::Api::start(&Config {
+        cache_mb: 0,
+        ..Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::defaults()
+        }
+    });
+    same_answers(&node_base, &sqlite.base, &requests(&sqlite.base)[..150]);
+    common::stop(node);
+    // A read node never writes: the sync as readonly_user is refused.
+    let out = common::bin_in(dir.path())
+        .env("DATABASE_URL", &ro_url)
+        .args(["sync", "postgres"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// Debian's nginx on 127.0.0.1 in front of `upstreams`, round robin.
+struct Nginx {
+    child: std::process::Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    fn start(upstreams: &[&str]) -> Nginx {
+        let dir = tempfile::tempdir().unwrap();
+        let port = common::pg::free_port();
+        let p = dir.path().display();
+        let servers: String = upstreams
+            .iter()
+            .map(|u| format!("server {};\n", u.trim_start_matches("http://")))
+            .collect();
+        let conf = format!(
+            "daemon off;\nworker_processes 1;\npid {p}/nginx.pid;\nerror_log {p}/error.log;\nevents {{}}\n\
+             http {{\n access_log off;\n client_body_temp_path {p}/body;\n proxy_temp_path {p}/proxy;\n\
+             fastcgi_temp_path {p}/fastcgi;\n uwsgi_temp_path {p}/uwsgi;\n scgi_temp_path {p}/scgi;\n\
+             upstream nodes {{\n{servers}}}\n server {{\n  listen 127.0.0.1:{port};\n\
+             location / {{ proxy_pass http://nodes; proxy_set_header Host $host; }}\n }}\n}}\n"
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        let child = std::process::Command::new("nginx")
+            .arg("-c")
+            .arg(dir.path().join("nginx.conf"))
+            .arg("-p")
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx (apt-get install nginx)");
+        let base = format!("http://127.0.0.1:{port}");
+        common::wait_until("nginx to listen", Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Nginx {
+            child,
+            base,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // TERM, not KILL: the master takes its worker with it.
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn serving(base: &str) -> Option<i64> {
+    common::get_json(&format!("{base}/api/v1/stats")).1["published_run"].as_i64()
+}
+
+#[test]
+#[ignore = "starts PostgreSQL 15 clusters (/usr/lib/postgresql/15/bin) and nginx; .ci/run installs both and runs it"]
+fn read_nodes_on_a_replica_and_behind_nginx_answer_as_the_sqlite_node() {
+    let primary = Cluster::start();
+    primary.psql("postgres", "CREATE DATABASE renec");
+    let dir = tempfile::tempdir().unwrap();
+    let (site, cfg) = two_runs(dir.path());
+    sync(dir.path(), &primary.url("postgres", "renec"));
+    let replica = primary.replica();
+    common::wait_until("the replica to have run 2", Duration::from_secs(30), || {
+        replica
+            .psql_as(
+                "postgres",
+                "renec",
+                "SELECT last_synced_run FROM sync_state",
+            )
+            .is_ok_and(|r| r == "2")
+    });
+    let (on_primary, a, _da) = read_node(&primary.url("postgres", "renec"));
+    let (on_replica, b, _db) = read_node(&replica.url("postgres", "renec"));
+    let lb = Nginx::start(&[&a, &b]);
+    let sqlite = common::Api::start(&Config {
+        cache_mb: 0,
+        ..cfg.clone()
+    });
+    assert_eq!((serving(&a), serving(&b)), (Some(2), Some(2)));
+    let list = all_requests(&sqlite.base);
+    same_answers(&lb.base, &sqlite.base, &list);
+
+    // A new run synced on the primary reaches the node on the replica.
+    site.replace_corpus(generate(2, 71));
+    assert!(common::harvest(&cfg).unwrap().published());
+    sync(dir.path(), &primary.url("postgres", "renec"));
+    common::wait_until("both nodes to serve run 3", Duration::from_secs(30), || {
+        serving(&a) == Some(3) && serving(&b) == Some(3)
+    });
+    same_answers(&lb.base, &sqlite.base, &all_requests(&sqlite.base));
+    common::stop(on_primary);
+    common::stop(on_replica);
+}
