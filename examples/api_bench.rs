@@ -9,6 +9,7 @@
 #[path = "support/bench.rs"]
 mod bench_support;
 
+use bench_support::{metric, rotating_script, wrk, SECONDS};
 use renec_harvester::config::Config;
 use renec_harvester::registry::Registry;
 use renec_harvester::store::Store;
@@ -19,7 +20,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CHILD_FLAG: &str = "--child-serve";
-const SECONDS: u32 = 8;
 
 fn server_config(data_dir: &Path, cache: bool) -> Config {
     Config {
@@ -102,56 +102,6 @@ fn start(data_dir: &Path, cache: bool) -> Server {
     }
 }
 
-struct Load {
-    name: String,
-    path: String,
-    rps: f64,
-    p50: String,
-    p99: String,
-}
-
-/// Runs wrk on `path` (or, with a script, on what the script requests; `path` then only names it).
-fn wrk(name: &str, base: &str, path: &str, script: Option<&Path>) -> Load {
-    let mut cmd = Command::new("wrk");
-    cmd.args(["-t2", "-c64", &format!("-d{SECONDS}s"), "--latency"]);
-    if let Some(s) = script {
-        cmd.arg("-s").arg(s);
-    }
-    let target = if script.is_some() {
-        format!("{base}/")
-    } else {
-        format!("{base}{path}")
-    };
-    let out = cmd
-        .arg(target)
-        .output()
-        .expect("wrk is not installed: apt-get install -y wrk");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let field = |prefix: &str| -> String {
-        text.lines()
-            .find(|l| l.trim_start().starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("?")
-            .to_string()
-    };
-    assert!(
-        !text.contains("Non-2xx"),
-        "{name}: errors under load:\n{text}"
-    );
-    let load = Load {
-        name: name.to_string(),
-        path: path.to_string(),
-        rps: field("Requests/sec:").parse().unwrap_or(0.0),
-        p50: field("50%"),
-        p99: field("99%"),
-    };
-    eprintln!(
-        "{:<28} {:>10.0} req/s  p50 {:>8}  p99 {:>8}",
-        load.name, load.rps, load.p50, load.p99
-    );
-    load
-}
-
 /// Waits until the server's in-memory view is built (the first request starts it).
 fn warm(base: &str) {
     let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
@@ -169,36 +119,8 @@ fn warm(base: &str) {
     }
 }
 
-/// A gauge from /metrics.
-fn metric(base: &str, name: &str) -> f64 {
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let text = agent
-        .get(&format!("{base}/metrics"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// A wrk script that walks `paths` in turn (each thread from its own start).
-fn rotating_script(paths: &[String]) -> String {
-    let mut lua = String::from("local paths = {\n");
-    for p in paths {
-        let _ = writeln!(lua, "  {:?},", p);
-    }
-    lua.push_str(
-        "}\nlocal i = 0\nsetup = function(thread) thread:set(\"start\", math.random(#paths)) end\ninit = function(args) i = (start or 0) end\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
-    );
-    lua
 }
 
 /// Search words people type: with and without accents, a few misspelt,

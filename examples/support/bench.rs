@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Replaces (or appends) the section between `<!-- name -->` and `<!-- /name -->`.
@@ -51,4 +52,86 @@ pub fn today() -> String {
 
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(0, |n| n.get())
+}
+
+/// Seconds wrk runs per row.
+pub const SECONDS: u32 = 8;
+
+/// What wrk measured on one row.
+pub struct Load {
+    pub name: String,
+    pub path: String,
+    pub rps: f64,
+    pub p50: String,
+    pub p99: String,
+}
+
+/// Runs wrk on `path` (or, with a script, on what the script requests; `path` then only names it).
+pub fn wrk(name: &str, base: &str, path: &str, script: Option<&std::path::Path>) -> Load {
+    let mut cmd = std::process::Command::new("wrk");
+    cmd.args(["-t2", "-c64", &format!("-d{SECONDS}s"), "--latency"]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let target = if script.is_some() {
+        format!("{base}/")
+    } else {
+        format!("{base}{path}")
+    };
+    let out = cmd
+        .arg(target)
+        .output()
+        .expect("wrk is not installed: apt-get install -y wrk");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let field = |prefix: &str| -> String {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_string()
+    };
+    assert!(
+        !text.contains("Non-2xx"),
+        "{name}: errors under load:\n{text}"
+    );
+    let load = Load {
+        name: name.to_string(),
+        path: path.to_string(),
+        rps: field("Requests/sec:").parse().unwrap_or(0.0),
+        p50: field("50%"),
+        p99: field("99%"),
+    };
+    eprintln!(
+        "{:<28} {:>10.0} req/s  p50 {:>8}  p99 {:>8}",
+        load.name, load.rps, load.p50, load.p99
+    );
+    load
+}
+
+/// A gauge from /metrics.
+pub fn metric(base: &str, name: &str) -> f64 {
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let text = agent
+        .get(&format!("{base}/metrics"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// A wrk script that walks `paths` in turn (each thread from its own start).
+pub fn rotating_script(paths: &[String]) -> String {
+    let mut lua = String::from("local paths = {\n");
+    for p in paths {
+        let _ = writeln!(lua, "  {:?},", p);
+    }
+    lua.push_str(
+        "}\nlocal i = 0\nsetup = function(thread) thread:set(\"start\", math.random(#paths)) end\ninit = function(args) i = (start or 0) end\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
+    );
+    lua
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+#[path = "../../examples/support/pg.rs"]
 pub mod pg;
 pub mod requests;
 

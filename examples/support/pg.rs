@@ -1,7 +1,10 @@
-//! Throwaway PostgreSQL 15 clusters on 127.0.0.1 for the tests: `initdb`
+//! Throwaway PostgreSQL 15 clusters on 127.0.0.1 for the tests and the
+//! benchmarks: `initdb`
 //! and `pg_ctl` from Debian's packages (`/usr/lib/postgresql/15/bin`), as
 //! the `postgres` system user when the tests run as root (initdb refuses
 //! root), with the socket in the cluster's own directory and fsync off.
+
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
