@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the fully static release binary (x86_64-unknown-linux-musl, LTO,
-# stripped), then the .deb (cargo-deb) and the .rpm (cargo-generate-rpm),
+# Builds the fully static binary (x86_64-unknown-linux-musl, the `dist`
+# profile: fat LTO, one codegen unit, stripped), then the .deb (cargo-deb) and the .rpm (cargo-generate-rpm),
 # installing whatever is missing. Output: target/packages/.
 #
 #   packaging/build.sh            # binary, .deb and .rpm
@@ -22,8 +22,8 @@ if ! grep -qx "$target" <<<"$(rustup target list --installed)"; then
 fi
 
 echo "== static release binary"
-CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target "$target" --bin renec-harvester
-bin="target/$target/release/renec-harvester"
+CC_x86_64_unknown_linux_musl=musl-gcc cargo build --profile dist --locked --target "$target" --bin renec-harvester
+bin="target/$target/dist/renec-harvester"
 file "$bin" | tee "$out/binary-file.txt"
 if ! grep -q "statically linked\|static-pie linked" "$out/binary-file.txt"; then
   echo "error: $bin is not statically linked" >&2
@@ -38,7 +38,7 @@ echo "size: $size bytes ($(( size / 1024 / 1024 )) MiB)"
 "$bin" --version
 
 # Record the size in BENCHMARKS.md (the `binary` section).
-section=$(printf '<!-- binary -->\n## Static binary\n\n`packaging/build.sh` — `%s`, LTO, stripped, panic=abort, mimalloc; %s.\n\n| target | size |\n|---|---:|\n| %s | %s bytes (%.1f MiB) |\n\nTarget: under 25 MB.\n<!-- /binary -->' \
+section=$(printf '<!-- binary -->\n## Static binary\n\n`packaging/build.sh` — `%s`, the `dist` profile (fat LTO, one codegen unit), stripped, mimalloc; %s.\n\n| target | size |\n|---|---:|\n| %s | %s bytes (%.1f MiB) |\n\nTarget: under 25 MB.\n<!-- /binary -->' \
   "$(file -b "$bin" | cut -d, -f1-2,4)" "$(date -u +%F)" "$target" "$size" "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')")
 if grep -q '<!-- binary -->' BENCHMARKS.md; then
   awk -v repl="$section" '/<!-- binary -->/{print repl; skip=1} /<!-- \/binary -->/{skip=0; next} !skip' BENCHMARKS.md > BENCHMARKS.md.new
@@ -54,12 +54,12 @@ if ! command -v cargo-deb >/dev/null; then
   cargo install --locked cargo-deb
 fi
 echo "== .deb"
-cargo deb --no-build --target "$target" --output "$out/"
+cargo deb --no-build --profile dist --target "$target" --output "$out/"
 
 if ! command -v cargo-generate-rpm >/dev/null; then
   echo "== installing cargo-generate-rpm"
   cargo install --locked cargo-generate-rpm
 fi
 echo "== .rpm"
-cargo generate-rpm --target "$target" --output "$out/"
+cargo generate-rpm --profile dist --target "$target" --output "$out/"
 ls -l "$out"

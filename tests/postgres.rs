@@ -766,3 +766,159 @@ fn read_nodes_on_a_replica_and_behind_nginx_answer_as_the_sqlite_node() {
     common::stop(on_primary);
     common::stop(on_replica);
 }
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it (and a second,
+/// unrelated CA), in `dir`.
+fn certificates(dir: &Path) {
+    for ca in ["ca", "other"] {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN=renec test {ca}"),
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.pem"),
+            ],
+        );
+    }
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    );
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.pem",
+        ],
+    );
+    if common::pg::as_root() {
+        let out = std::process::Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+}
+
+#[test]
+#[ignore = "starts PostgreSQL 15 clusters (/usr/lib/postgresql/15/bin); .ci/run installs PostgreSQL and runs it"]
+fn sslmode_is_honoured_as_libpq_honours_it() {
+    let certs = common::pg::owned_tempdir();
+    certificates(certs.path());
+    let c = certs.path().display();
+    let pg = Cluster::start_with(&format!(
+        "-c ssl=on -c ssl_cert_file={c}/server.pem -c ssl_key_file={c}/server.key"
+    ));
+    // TLS or nothing.
+    std::fs::write(
+        pg.dir.join("pg_hba.conf"),
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+    )
+    .unwrap();
+    pg.stop_server();
+    pg.start_server();
+    pg.psql("postgres", "CREATE DATABASE renec");
+    let site = common::site(generate(1, 3), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(&site, dir.path());
+    assert!(common::harvest(&cfg).unwrap().published());
+    let base = format!("postgres://postgres@127.0.0.1:{}/renec", pg.port);
+    let attempt = |query: &str| {
+        common::bin_in(dir.path())
+            .env("DATABASE_URL", format!("{base}?{query}"))
+            .env("DATABASE_POOL_TIMEOUT", "5")
+            .args(["sync", "postgres"])
+            .output()
+            .unwrap()
+    };
+    let ok = |query: &str| {
+        let out = attempt(query);
+        assert!(
+            out.status.success(),
+            "{query}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let refused = |query: &str, says: &str| {
+        let out = attempt(query);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            !out.status.success() && err.contains(says),
+            "{query}: {err}"
+        );
+    };
+    ok(&format!("sslmode=verify-full&sslrootcert={c}/ca.pem"));
+    ok(&format!("sslmode=verify-ca&sslrootcert={c}/ca.pem"));
+    ok("sslmode=require");
+    ok("sslmode=prefer");
+    refused(
+        &format!("sslmode=verify-full&sslrootcert={c}/other.pem"),
+        "certificate",
+    );
+    // The built-in Mozilla roots do not know a private CA.
+    refused("sslmode=verify-full", "certificate");
+    refused("sslmode=disable", "no encryption");
+    assert_eq!(
+        pg.psql("renec", "SELECT last_synced_run FROM sync_state"),
+        "1"
+    );
+}

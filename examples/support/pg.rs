@@ -22,10 +22,12 @@ pub fn unavailable() -> Option<String> {
 pub struct Cluster {
     pub dir: PathBuf,
     pub port: u16,
+    /// More `-c name=value` server options (TLS, say).
+    extra: String,
     _tmp: tempfile::TempDir,
 }
 
-fn as_root() -> bool {
+pub fn as_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -63,7 +65,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn owned_tempdir() -> tempfile::TempDir {
+pub fn owned_tempdir() -> tempfile::TempDir {
     let tmp = tempfile::Builder::new()
         .prefix("renec-pg-")
         .tempdir_in("/tmp")
@@ -85,6 +87,11 @@ impl Cluster {
     /// A new cluster, started. Superuser `postgres`, trust authentication
     /// on 127.0.0.1, replication allowed (for replicas).
     pub fn start() -> Cluster {
+        Cluster::start_with("")
+    }
+
+    /// [`Cluster::start`] with more server options (`-c ssl=on …`).
+    pub fn start_with(extra: &str) -> Cluster {
         let tmp = owned_tempdir();
         let dir = tmp.path().join("data");
         run(
@@ -110,17 +117,24 @@ impl Cluster {
         let c = Cluster {
             dir,
             port: free_port(),
+            extra: extra.to_string(),
             _tmp: tmp,
         };
         c.start_server();
         c
     }
 
+    /// Where files the server must read can go (owned by the server's user).
+    pub fn home(&self) -> &Path {
+        self.dir.parent().unwrap()
+    }
+
     fn options(&self) -> String {
         format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=replica -c max_wal_senders=4 -c hot_standby=on",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=replica -c max_wal_senders=4 -c hot_standby=on {}",
             self.port,
-            self.dir.parent().unwrap().display()
+            self.dir.parent().unwrap().display(),
+            self.extra
         )
     }
 
@@ -185,6 +199,7 @@ impl Cluster {
         let c = Cluster {
             dir,
             port: free_port(),
+            extra: String::new(),
             _tmp: tmp,
         };
         c.start_server();

@@ -35,7 +35,7 @@ pub fn pg_table(sqlite: &str) -> &str {
 pub enum PgError {
     #[error("DATABASE_URL: {0}")]
     Url(String),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", causes(.0))]
     Db(#[from] tokio_postgres::Error),
     #[error("PostgreSQL connection pool: {0}")]
     Pool(String),
@@ -49,6 +49,23 @@ pub enum PgError {
     Store(#[from] super::StoreError),
     #[error("the sync stopped unexpectedly: {0}")]
     Crashed(String),
+}
+
+/// The driver's error with its causes ("db error: FATAL: no pg_hba.conf
+/// entry …", "error performing TLS handshake: invalid peer certificate:
+/// UnknownIssuer"): its own text alone says only "db error".
+fn causes(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 impl From<deadpool_postgres::PoolError> for PgError {
