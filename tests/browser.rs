@@ -232,6 +232,20 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     assert_eq!(title, detail["titulo"].as_str().unwrap());
     driver.screenshot("3-estandar");
 
+    // The skip link moves focus to the content without leaving the page
+    // (it used to be taken by the router: "No encontrado"), and <main>
+    // draws no ring around the whole page when it has focus.
+    let after_skip = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "const h = location.hash; document.querySelector('.skip').click(); const m = document.getElementById('main'); return [h === location.hash, document.activeElement === m, m.querySelector('h1').textContent, getComputedStyle(m).outlineStyle];", "args": []})),
+    );
+    assert_eq!(
+        after_skip,
+        json!([true, true, detail["titulo"].as_str().unwrap(), "none"]),
+        "skip link"
+    );
+
     // Follow a certifier link (a standard with certifiers).
     let with_certs = detail["certificadores"]
         .as_array()

@@ -492,6 +492,12 @@ async function render() {
 }
 
 window.addEventListener("hashchange", () => { render(); main().focus({ preventScroll: true }); });
+// The skip link jumps to the content; it is not a route (the router would say "No encontrado").
+document.querySelector(".skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  main().focus();
+  main().scrollIntoView();
+});
 document.addEventListener("DOMContentLoaded", () => {
   applyLang();
   document.getElementById("lang").addEventListener("click", () => {
