@@ -140,6 +140,9 @@ fn lists_filters_pagination_and_details() {
     // Untrimmed codes are found with or without their white space.
     assert_eq!(get_json(&url(&f, "/api/v1/ec/EC0007")).0, 200);
     assert_eq!(get_json(&url(&f, "/api/v1/ec/EC0007%20")).0, 200);
+    // …and in any case, as typed in a shared link.
+    let (status, lower) = get_json(&url(&f, "/api/v1/ec/ec0007"));
+    assert_eq!((status, lower["clave"].as_str()), (200, Some("EC0007")));
 
     // Standards by the state of their committee, and by committee.
     let (_, in_cdmx) = get_json(&url(&f, "/api/v1/ec?estado=09&limit=500"));

@@ -223,6 +223,24 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     );
     driver.screenshot("2-busqueda");
 
+    // The search is in the URL: reloading it (or sharing it) shows the same results.
+    let hash = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "return location.hash", "args": []})),
+    );
+    assert_eq!(hash, json!("#/?q=traduccion"));
+    driver.go(&format!("{}/#/?q=traduccion&todos=1", api.base));
+    let (_, all) = common::get_json(&format!("{}/api/v1/ec?q=traduccion&limit=1", api.base));
+    let all_total = all["total"].as_u64().unwrap();
+    driver.wait_text("#count", |t| t.starts_with(&format!("{all_total} ")));
+    let value = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "return [document.getElementById('q').value, document.getElementById('vigente').checked]", "args": []})),
+    );
+    assert_eq!(value, json!(["traduccion", false]));
+
     // Open the first result.
     let first = driver.find("#results article h3 a.code");
     let code = driver.text(&first);

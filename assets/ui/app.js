@@ -144,7 +144,26 @@ function ecCard(e) {
       h("span", {}, t("certifiers_n", e.n_certificadores))));
 }
 
+// The Buscador's state lives in the URL (#/?q=…&sector=…&nivel=…&comite=…&todos=1),
+// so that a search can be shared, bookmarked and reloaded.
+function readSearchUrl() {
+  const q = location.hash.indexOf("?");
+  const p = new URLSearchParams(q >= 0 ? location.hash.slice(q + 1) : "");
+  searchState.q = p.get("q") || "";
+  for (const k of ["sector", "nivel", "comite"]) searchState[k] = p.get(k) || "";
+  searchState.vigente = p.get("todos") !== "1";
+}
+function writeSearchUrl() {
+  const p = new URLSearchParams();
+  if (searchState.q.trim()) p.set("q", searchState.q.trim());
+  for (const k of ["sector", "nivel", "comite"]) if (searchState[k]) p.set(k, searchState[k]);
+  if (!searchState.vigente) p.set("todos", "1");
+  const hash = p.toString() ? `#/?${p}` : "#/";
+  if (location.hash !== hash && !(location.hash === "" && hash === "#/")) history.replaceState(null, "", hash);
+}
+
 async function buscador() {
+  readSearchUrl();
   const input = h("input", { type: "search", id: "q", value: searchState.q, placeholder: t("search_placeholder"), autocomplete: "off" });
   const results = h("div", { class: "cards", id: "results" });
   const count = h("p", { class: "count", "aria-live": "polite", id: "count" });
@@ -168,6 +187,7 @@ async function buscador() {
     let url;
     if (append && next) url = next;
     else {
+      writeSearchUrl();
       const p = new URLSearchParams();
       if (searchState.q.trim()) p.set("q", searchState.q.trim());
       for (const k of ["sector", "nivel", "comite"]) if (searchState[k]) p.set(k, searchState[k]);
@@ -463,7 +483,7 @@ async function footer() {
 
 // ---- router ----------------------------------------------------------------------
 const routes = [
-  [/^#?\/?$/, "buscador", buscador],
+  [/^#?\/?(?:\?.*)?$/, "buscador", buscador],
   [/^#\/directorio$/, "directorio", directorio],
   [/^#\/mapa$/, "mapa", mapa],
   [/^#\/corridas$/, "corridas", corridas],

@@ -86,11 +86,17 @@ pub async fn get(req: &Request<'_>, clave: &str) -> Result<Reply, ApiError> {
         )
     })?;
     let key = code.as_str().to_string();
+    // Codes are published in capitals: `ec0217.01` in a typed or shared
+    // link finds EC0217.01 (the code as written is tried first).
+    let upper = key.to_uppercase();
     super::detail(
         req,
         p,
         super::error::Text::new(format!("el estándar {code}"), format!("standard {code}")),
-        move |s, run| s.get_ec(run, &key),
+        move |s, run| match s.get_ec(run, &key)? {
+            None if upper != key => s.get_ec(run, &upper),
+            found => Ok(found),
+        },
     )
     .await
 }
