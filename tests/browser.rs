@@ -351,4 +351,36 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     driver.call("POST", &format!("/element/{tile}/click"), None);
     let n = in_state["total"].as_u64().unwrap();
     driver.wait_text("#dcount", |t| t.starts_with(&format!("{n} ")));
+
+    // Back to Spanish. Estado refreshes every 3 s but redraws only when
+    // something changed: an idle service's page stays as the reader left it.
+    let toggle = driver.find("#lang");
+    driver.call("POST", &format!("/element/{toggle}/click"), None);
+    driver.go(&format!("{}/#/estado", api.base));
+    driver.wait_text("main h1", |t| t == "Estado del servicio");
+    let script = |js: &str| {
+        driver.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+    };
+    script("window.__kept = document.querySelector('main h1'); return true");
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(
+        script("return document.querySelector('main h1') === window.__kept"),
+        json!(true),
+        "an idle Estado page must not redraw"
+    );
+
+    // The server stops: the next page says so in Spanish and offers a retry.
+    drop(api);
+    script("location.hash = '#/corridas'; return true");
+    let error = driver.wait_text(".error", |t| !t.is_empty());
+    assert!(
+        error.contains("No se pudo cargar: el servidor no responde")
+            && error.contains("Reintentar"),
+        "{error}"
+    );
+    driver.screenshot("7-sin-servidor");
 }

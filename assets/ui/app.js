@@ -34,7 +34,7 @@ const I18N = {
     pg_server: "Servidor", pg_synced: "Corrida en PostgreSQL", pg_lag: "Corridas sin sincronizar", pg_serving: "Corrida servida",
     pg_last_success: "Último éxito", pg_last_error: "Último error",
     published_run: "Corrida publicada", data_age: "Antigüedad de los datos", age_h: (h) => `${h} h`, pages_done: "Páginas obtenidas",
-    error: "No se pudo cargar", not_found: "No encontrado", sector_title: "Sector", committee_title: "Comité",
+    error: "No se pudo cargar", unreachable: "el servidor no responde; revise su conexión", retry: "Reintentar", not_found: "No encontrado", sector_title: "Sector", committee_title: "Comité",
     offering_title: "Oferta de capacitación", certifier_title: "Certificador", vigente: "vigente", inactivo: "no vigente",
     marca: "de marca", historica: "histórica", published: "publicada", held: "retenida", running: "en curso", failed: "fallida", interrupted: "interrumpida (la próxima cosecha la reanuda)",
     data_from: (d) => `Datos publicados el ${d}`, none: "—",
@@ -74,7 +74,7 @@ const I18N = {
     pg_server: "Server", pg_synced: "Run in PostgreSQL", pg_lag: "Runs not synced yet", pg_serving: "Run served",
     pg_last_success: "Last success", pg_last_error: "Last error",
     published_run: "Published run", data_age: "Data age", age_h: (h) => `${h} h`, pages_done: "Pages fetched",
-    error: "Could not load", not_found: "Not found", sector_title: "Sector", committee_title: "Committee",
+    error: "Could not load", unreachable: "the server does not answer; check your connection", retry: "Try again", not_found: "Not found", sector_title: "Sector", committee_title: "Committee",
     offering_title: "Training offering", certifier_title: "Certifier", vigente: "in force", inactivo: "withdrawn",
     marca: "brand", historica: "historic", published: "published", held: "held", running: "running", failed: "failed", interrupted: "interrupted (resumes on the next harvest)",
     data_from: (d) => `Data published on ${d}`, none: "—",
@@ -99,7 +99,10 @@ function h(tag, attrs, ...children) {
 }
 
 async function api(path) {
-  const res = await fetch(path, { headers: { Accept: "application/json" } });
+  let res;
+  // The server answers errors in the UI's language; a network failure is said in it too.
+  try { res = await fetch(path, { headers: { Accept: "application/json", "Accept-Language": lang } }); }
+  catch { throw new Error(t("unreachable")); }
   const body = await res.json().catch(() => null);
   if (!res.ok) throw new Error(body?.error?.message || `HTTP ${res.status}`);
   return body;
@@ -107,7 +110,10 @@ async function api(path) {
 
 const main = () => document.getElementById("main");
 function show(...nodes) { main().replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false)); }
-function failure(e) { return h("p", { class: "error", role: "alert" }, `${t("error")}: ${e.message}`); }
+function failure(e) {
+  return h("div", { class: "error", role: "alert" }, h("p", {}, `${t("error")}: ${e.message}`),
+    h("button", { type: "button", class: "retry", on: { click: () => render() } }, t("retry")));
+}
 const link = (href, text, cls) => h("a", { href, class: cls }, text);
 const ecLink = (e) => link(`#/ec/${encodeURIComponent(e.clave)}`, e.clave, "code");
 
@@ -440,10 +446,17 @@ async function corridas() {
       h("td", {}, (r.reasons || []).map((x) => h("div", {}, x)))))))));
 }
 
-let statusTimer = null;
-async function estado() {
+let statusTimer = null, estadoShown = null;
+// Estado refreshes every 3 s, but redraws only when something changed, so
+// that focus and selection stay where the reader left them.
+async function estado(refresh) {
   const [runs, stats, sched] = await Promise.all([
     api("/api/v1/runs?limit=1"), api("/api/v1/stats").catch(() => null), api("/api/v1/scheduler").catch(() => null)]);
+  const seen = JSON.stringify([runs, stats, sched, lang]);
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { if (location.hash.startsWith("#/estado")) estado(true).catch(() => {}); }, 3000);
+  if (refresh === true && seen === estadoShown) return;
+  estadoShown = seen;
   const last = runs.items[0];
   const running = last && last.status === "running";
   const age = stats?.published_at ? Math.round((Date.now() - new Date(stats.published_at)) / 3600000) : null;
@@ -465,8 +478,6 @@ async function estado() {
       h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, [t("job"), t("next_run"), t("last_run"), t("last_result")].map((x) => h("th", {}, x)))),
         h("tbody", {}, sched.jobs.map((j) => h("tr", {}, h("td", {}, j.name, h("div", { class: "meta" }, j.schedule)), h("td", {}, fmtDate(j.next_run)),
           h("td", {}, fmtDate(j.last_run)), h("td", {}, j.last_result || t("none")))))))] : null);
-  clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => { if (location.hash.startsWith("#/estado")) render(); }, 3000);
 }
 
 async function footer() {
