@@ -241,6 +241,38 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     );
     assert_eq!(value, json!(["traduccion", false]));
 
+    // A newcomer reads what RENEC is, first thing.
+    let intro = driver.text(&driver.find("p.intro"));
+    assert!(
+        intro.starts_with("El RENEC es el registro oficial"),
+        "{intro}"
+    );
+
+    // Enter on an exact code (here an old NTCL one), typed in lower case,
+    // opens that standard.
+    let (_, any) = common::get_json(&format!("{}/api/v1/ec?limit=1", api.base));
+    let exact = any["items"][0]["clave"].as_str().unwrap().to_string();
+    driver.go(&format!("{}/", api.base));
+    let input = driver.find("#q");
+    driver.call(
+        "POST",
+        &format!("/element/{input}/value"),
+        Some(json!({"text": format!("{}\u{E007}", exact.to_lowercase())})),
+    );
+    driver.wait_text("main .code", |t| t == exact);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        driver.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "return location.hash", "args": []}))
+        ),
+        json!(format!("#/ec/{exact}")),
+        "the search typed before Enter must not rewrite the standard's URL"
+    );
+    driver.go(&format!("{}/#/?q=traduccion&todos=1", api.base));
+    driver.wait_text("#count", |t| t.starts_with(&format!("{all_total} ")));
+
     // Open the first result.
     let first = driver.find("#results article h3 a.code");
     let code = driver.text(&first);

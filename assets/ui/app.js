@@ -8,6 +8,7 @@ const I18N = {
     accreditations: "Acreditaciones", no_changes: "Aún no hay dos corridas publicadas que comparar.", field_change: (f, b, a) => `${f}: «${b}» → «${a}»`,
     skip: "Ir al contenido", nav_search: "Buscador", nav_directory: "Directorio", nav_runs: "Corridas", nav_status: "Estado",
     loading: "Cargando…", source_note: "Datos públicos del RENEC (CONOCER), tal como se publican.",
+    intro: "El RENEC es el registro oficial de los estándares de competencia de México (CONOCER): lo que una persona debe saber hacer en un oficio, y quién puede certificarlo. Aquí puede buscar un estándar, ver quién certifica y dónde capacitarse, y seguir sus cambios.",
     search_title: "Buscar un estándar de competencia", search_label: "Código, título, comité, sector u ocupación",
     search_placeholder: "p. ej. traducción, EC0217, cocinero", sector: "Sector", level: "Nivel", committee: "Comité",
     download_csv: "Descargar CSV de esta vista", in_force: "Solo vigentes", any: "Todos", results: (n) => `${n.toLocaleString("es-MX")} resultados`, more: "Más resultados",
@@ -48,6 +49,7 @@ const I18N = {
     accreditations: "Accreditations", no_changes: "There are not yet two published runs to compare.", field_change: (f, b, a) => `${f}: «${b}» → «${a}»`,
     skip: "Skip to content", nav_search: "Search", nav_directory: "Directory", nav_runs: "Runs", nav_status: "Status",
     loading: "Loading…", source_note: "Public RENEC data (CONOCER), as published.",
+    intro: "RENEC is Mexico's official register of competency standards (CONOCER): what a person must be able to do in a trade, and who may certify it. Here you can find a standard, see who certifies it and where to train, and follow how it changes.",
     search_title: "Find a competency standard", search_label: "Code, title, committee, sector or occupation",
     search_placeholder: "e.g. traducción, EC0217, cocinero", sector: "Sector", level: "Level", committee: "Committee",
     download_csv: "Download this view as CSV", in_force: "In force only", any: "All", results: (n) => `${n.toLocaleString("en-US")} results`, more: "More results",
@@ -183,12 +185,24 @@ async function buscador() {
   const vig = h("input", { type: "checkbox", id: "vigente", checked: searchState.vigente });
   vig.addEventListener("change", () => { searchState.vigente = vig.checked; run(); });
   const filters = h("div", { class: "filters" });
-  show(h("h1", {}, t("search_title")),
-    h("form", { class: "search", role: "search", on: { submit: (ev) => { ev.preventDefault(); run(); } } },
+  // Enter on an exact code (EC0217.01, ec0217.01, ECM0001, CADM0001.01) opens that standard.
+  async function submit(ev) {
+    ev.preventDefault();
+    clearTimeout(timer);
+    const q = searchState.q.trim();
+    if (/^[a-z]{2,5}\d{3,4}(\.\d{2})?$/i.test(q)) {
+      try { const e = await api(`/api/v1/ec/${encodeURIComponent(q)}`); location.hash = `#/ec/${encodeURIComponent(e.clave)}`; return; } catch { /* not a known code: search it */ }
+    }
+    run();
+  }
+  show(h("p", { class: "intro" }, t("intro")), h("h1", {}, t("search_title")),
+    h("form", { class: "search", role: "search", on: { submit } },
       h("label", { for: "q" }, t("search_label")), input, filters),
     count, csv, results, moreBtn);
   let next = null, seq = 0, timer = null;
   async function run(append) {
+    // A search typed just before leaving the page never rewrites the next page's URL.
+    if (!/^(#\/?)?(\?.*)?$/.test(location.hash)) return;
     const my = ++seq;
     let url;
     if (append && next) url = next;
