@@ -384,6 +384,26 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     let n = in_state["total"].as_u64().unwrap();
     driver.wait_text("#dcount", |t| t.starts_with(&format!("{n} ")));
 
+    // A committee's phone is tap-to-call, with the E.164 form the API has.
+    let (_, comites) = common::get_json(&format!("{}/api/v1/comites?limit=100", api.base));
+    let with_phone = comites["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| common::get_json(&format!("{}/api/v1/comites/{}", api.base, c["id"])).1)
+        .find(|c| c["telefono_e164"].is_string())
+        .expect("a committee with a phone");
+    driver.go(&format!("{}/#/comite/{}", api.base, with_phone["id"]));
+    let tel = driver.find("main a[href^='tel:']");
+    let href = driver.call("GET", &format!("/element/{tel}/attribute/href"), None);
+    assert_eq!(
+        href,
+        json!(format!(
+            "tel:{}",
+            with_phone["telefono_e164"].as_str().unwrap()
+        ))
+    );
+
     // Back to Spanish. Estado refreshes every 3 s but redraws only when
     // something changed: an idle service's page stays as the reader left it.
     let toggle = driver.find("#lang");

@@ -404,7 +404,7 @@ async function comitePage(id) {
   const c = await api(`/api/v1/comites/${encodeURIComponent(id)}`);
   show(h("p", { class: "meta" }, t("committee_title"), c.clave ? ` ${c.clave}` : ""), h("h1", {}, c.nombre),
     facts([[t("sector"), c.sector], [t("state"), c.estado], [t("address"), [c.direccion, c.colonia, c.municipio].filter(Boolean).join(", ")],
-      [t("postal"), c.codigo_postal], [t("phone"), c.telefono], [t("founded"), c.fecha_integracion]]),
+      [t("postal"), c.codigo_postal], [t("phone"), c.telefono_e164 ? link(`tel:${c.telefono_e164}`, c.telefono || c.telefono_e164) : c.telefono], [t("founded"), c.fecha_integracion]]),
     h("h2", {}, `${t("standards")} (${c.n_estandares})`), h("div", { class: "cards" }, c.estandares.map(ecCard)));
 }
 
