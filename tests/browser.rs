@@ -282,6 +282,25 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     assert_eq!(title, detail["titulo"].as_str().unwrap());
     driver.screenshot("3-estandar");
 
+    // Sector names in title case, the published capitals in a tooltip;
+    // the tab names the page.
+    if let Some(sector) = detail["sector"].as_str() {
+        let named = driver.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "const s = document.querySelector(\"main a[href^='#/sector/'] span\"); return [s.textContent, s.title, document.title]", "args": []})),
+        );
+        assert_eq!(named[1], json!(sector));
+        let shown = named[0].as_str().unwrap();
+        assert!(
+            shown != sector
+                && shown.to_uppercase() == sector
+                && shown.starts_with(|c: char| c.is_uppercase()),
+            "{shown}"
+        );
+        assert_eq!(named[2], json!(format!("{code} · RENEC")));
+    }
+
     // The skip link moves focus to the content without leaving the page
     // (it used to be taken by the router: "No encontrado"), and <main>
     // draws no ring around the whole page when it has focus.
@@ -367,6 +386,14 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         "{table}"
     );
     driver.screenshot("5-directorio");
+    assert_eq!(
+        driver.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "return document.title", "args": []}))
+        ),
+        json!("Directory · RENEC")
+    );
 
     // The map: one tile per state with the API's figure; a tile opens the
     // Directory filtered by its state.

@@ -117,6 +117,13 @@ function failure(e) {
     h("button", { type: "button", class: "retry", on: { click: () => render() } }, t("retry")));
 }
 const link = (href, text, cls) => h("a", { href, class: cls }, text);
+// Sector names are published in capitals: shown in title case, the published form in a tooltip.
+const SMALL = new Set(["de", "del", "y", "e", "o", "u", "la", "las", "el", "los", "en", "a", "al", "por", "para", "con", "sin"]);
+function titleCase(name) {
+  if (!name || name !== name.toUpperCase()) return name;
+  return name.toLowerCase().split(" ").map((w, i) => (i > 0 && SMALL.has(w)) ? w : w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
+}
+const sectorName = (name) => h("span", { title: name }, titleCase(name));
 const ecLink = (e) => link(`#/ec/${encodeURIComponent(e.clave)}`, e.clave, "code");
 
 function applyLang() {
@@ -146,7 +153,7 @@ function ecCard(e) {
     h("div", { class: "meta" },
       e.nivel ? h("span", {}, t("level_n", e.nivel)) : null,
       h("span", { class: e.vigente ? "tag ok" : "tag off" }, t(e.tipo)),
-      e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, e.sector) : null),
+      e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, sectorName(e.sector)) : null),
     h("div", { class: "meta" },
       e.comite_id ? link(`#/comite/${e.comite_id}`, e.comite) : (e.comite ? h("span", {}, e.comite) : null),
       h("span", {}, t("certifiers_n", e.n_certificadores))));
@@ -232,7 +239,7 @@ async function buscador() {
   try {
     const l = await loadLists();
     filters.append(
-      sel("f-sector", t("sector"), l.sectores.map((s) => [s.id, s.nombre]), "sector"),
+      sel("f-sector", t("sector"), l.sectores.map((s) => [s.id, titleCase(s.nombre)]), "sector"),
       sel("f-nivel", t("level"), [1, 2, 3, 4, 5].map((n) => [n, n]), "nivel"),
       sel("f-comite", t("committee"), l.comites.filter((c) => c.n_estandares > 0).map((c) => [c.id, c.nombre.replace("Comité de Gestión por Competencias ", "")]), "comite"),
       h("label", { class: "check", for: "vigente" }, vig, t("in_force")));
@@ -366,7 +373,7 @@ async function ecPage(clave) {
   document.title = `${e.clave} · RENEC`;
   show(h("p", {}, h("span", { class: "code" }, e.clave), " ", h("span", { class: e.vigente ? "tag ok" : "tag off" }, t(e.tipo))),
     h("h1", {}, e.titulo || e.clave),
-    facts([[t("level"), e.nivel], [t("sector"), e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, e.sector) : null],
+    facts([[t("level"), e.nivel], [t("sector"), e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, sectorName(e.sector)) : null],
       [t("committee"), e.comite_id ? link(`#/comite/${e.comite_id}`, e.comite) : e.comite],
       [t("first_seen"), `${t("run")} ${e.first_seen_run}`], [t("last_seen"), `${t("run")} ${e.last_seen_run}`],
       [t("source"), e.source_url ? h("a", { href: e.source_url, rel: "noopener" }, e.source_url) : null]]),
@@ -410,7 +417,8 @@ async function comitePage(id) {
 
 async function sectorPage(id) {
   const s = await api(`/api/v1/sectores/${encodeURIComponent(id)}`);
-  show(h("p", { class: "meta" }, t("sector_title")), h("h1", {}, s.nombre),
+  document.title = `${titleCase(s.nombre)} · RENEC`;
+  show(h("p", { class: "meta" }, t("sector_title")), h("h1", { title: s.nombre }, titleCase(s.nombre)),
     h("h2", {}, `${t("standards")} (${s.n_estandares})`), await standardsList(`/api/v1/sectores/${encodeURIComponent(id)}/estandares`));
 }
 
@@ -446,6 +454,20 @@ async function cambios(run) {
 
 // ---- Corridas and Estado --------------------------------------------------------
 const statusTag = (s) => h("span", { class: `tag ${s === "published" ? "ok" : s === "held" ? "held" : s === "failed" ? "off" : ""}` }, t(s));
+// A job's schedule (cron with seconds: "0 0 7 * * Mon") said in words, with its time zone;
+// a form it does not know is shown as written.
+function scheduleWords(cron, tz) {
+  const f = (cron || "").trim().split(/\s+/);
+  if (f.length !== 6 || !/^\d+$/.test(f[1]) || !/^\d+$/.test(f[2]) || f[3] !== "*" || f[4] !== "*") return cron;
+  const at = `${f[2].padStart(2, "0")}:${f[1].padStart(2, "0")}`;
+  const days = { es: { mon: "lunes", tue: "martes", wed: "miércoles", thu: "jueves", fri: "viernes", sat: "sábado", sun: "domingo" },
+    en: { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" } }[lang];
+  const zone = tz ? ` (${tz})` : "";
+  if (f[5] === "*") return lang === "es" ? `cada día a las ${at}${zone}` : `every day at ${at}${zone}`;
+  const day = days[f[5].toLowerCase().slice(0, 3)];
+  if (!day) return cron;
+  return lang === "es" ? `cada ${day} a las ${at}${zone}` : `every ${day} at ${at}${zone}`;
+}
 const fmtDate = (s) => (s ? new Date(s).toLocaleString(lang === "es" ? "es-MX" : "en-US") : t("none"));
 
 async function corridas() {
@@ -490,7 +512,7 @@ async function estado(refresh) {
       [t("pg_last_error"), stats.postgres.last_error ? h("span", { class: "tag held" }, `${stats.postgres.last_error} · ${fmtDate(stats.postgres.last_error_at)}`) : t("none")]])] : null,
     sched ? [h("h2", {}, t("jobs")), sched.offline ? h("p", { class: "meta" }, t("offline")) : null,
       h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, [t("job"), t("next_run"), t("last_run"), t("last_result")].map((x) => h("th", {}, x)))),
-        h("tbody", {}, sched.jobs.map((j) => h("tr", {}, h("td", {}, j.name, h("div", { class: "meta" }, j.schedule)), h("td", {}, fmtDate(j.next_run)),
+        h("tbody", {}, sched.jobs.map((j) => h("tr", {}, h("td", {}, j.name, h("div", { class: "meta", title: j.schedule }, scheduleWords(j.schedule, sched.timezone))), h("td", {}, fmtDate(j.next_run)),
           h("td", {}, fmtDate(j.last_run)), h("td", {}, j.last_result || t("none")))))))] : null);
 }
 
@@ -530,6 +552,8 @@ async function render() {
     if (!m) continue;
     document.querySelectorAll("[data-nav]").forEach((a) => a.toggleAttribute("aria-current", a.dataset.nav === nav) || a.removeAttribute("aria-current"));
     document.querySelectorAll(`[data-nav="${nav}"]`).forEach((a) => a.setAttribute("aria-current", "page"));
+    const label = document.querySelector(`[data-nav="${nav}"]`)?.textContent;
+    if (label) document.title = `${label} · RENEC`;
     try { await fn(...m.slice(1).map(decodeURIComponent)); } catch (e) { show(failure(e)); }
     return;
   }
