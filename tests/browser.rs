@@ -463,3 +463,49 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     );
     driver.screenshot("7-sin-servidor");
 }
+
+#[test]
+#[ignore = "needs chromium and chromium-driver; .ci/run installs them and runs it with --include-ignored"]
+fn cambios_hides_nothing_without_saying_so() {
+    let driver = Driver::start().expect("chromium and chromedriver must be installed");
+    // Two unrelated registries: hundreds of changes of each kind.
+    let site = common::site(generate(3, 1), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(&site, dir.path());
+    assert!(common::harvest(&cfg).unwrap().published());
+    site.replace_corpus(generate(3, 2));
+    let second = common::harvest(&cfg).unwrap();
+    assert!(second.published(), "{:?}", second.reasons);
+    let api = common::Api::start(&cfg);
+    let (_, diff) = common::get_json(&format!("{}/api/v1/runs/2/diff", api.base));
+    let (kind, n) = ["added", "removed", "changed"]
+        .iter()
+        .map(|k| (*k, diff["ec"][k].as_array().map_or(0, Vec::len)))
+        .max_by_key(|(_, n)| *n)
+        .unwrap();
+    assert!(n > 200, "{kind}: {n}");
+
+    driver.go(&format!("{}/#/cambios", api.base));
+    driver.find("details.changes");
+    let js = |script: &str| {
+        driver.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": [n]})),
+        )
+    };
+    let find = "const d = [...document.querySelectorAll('details.changes')].find((d) => d.querySelector('summary').textContent.endsWith('(' + arguments[0] + ')'));";
+    let shown = js(&format!(
+        "{find} return [d.open, d.querySelectorAll('li').length, d.querySelector('p.meta').textContent]"
+    ));
+    assert_eq!(
+        shown,
+        json!([false, 200, format!("Se muestran 200 de {n}.")]),
+        "a long section folds and says what it shows"
+    );
+    let all = js(&format!(
+        "{find} d.open = true; d.querySelector('button.more').click(); return [d.querySelectorAll('li').length, d.querySelector('button.more') === null]"
+    ));
+    assert_eq!(all, json!([n, true]));
+    driver.screenshot("8-cambios");
+}

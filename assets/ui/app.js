@@ -35,6 +35,7 @@ const I18N = {
     pg_server: "Servidor", pg_synced: "Corrida en PostgreSQL", pg_lag: "Corridas sin sincronizar", pg_serving: "Corrida servida",
     pg_last_success: "Último éxito", pg_last_error: "Último error",
     published_run: "Corrida publicada", data_age: "Antigüedad de los datos", age_h: (h) => `${h} h`, pages_done: "Páginas obtenidas",
+    show_rest: (n) => `Mostrar los ${n} restantes`, showing_of: (a, b) => `Se muestran ${a} de ${b}.`,
     error: "No se pudo cargar", unreachable: "el servidor no responde; revise su conexión", retry: "Reintentar", not_found: "No encontrado", sector_title: "Sector", committee_title: "Comité",
     offering_title: "Oferta de capacitación", certifier_title: "Certificador", vigente: "vigente", inactivo: "no vigente",
     marca: "de marca", historica: "histórica", published: "publicada", held: "retenida", running: "en curso", failed: "fallida", interrupted: "interrumpida (la próxima cosecha la reanuda)",
@@ -76,6 +77,7 @@ const I18N = {
     pg_server: "Server", pg_synced: "Run in PostgreSQL", pg_lag: "Runs not synced yet", pg_serving: "Run served",
     pg_last_success: "Last success", pg_last_error: "Last error",
     published_run: "Published run", data_age: "Data age", age_h: (h) => `${h} h`, pages_done: "Pages fetched",
+    show_rest: (n) => `Show the other ${n}`, showing_of: (a, b) => `Showing ${a} of ${b}.`,
     error: "Could not load", unreachable: "the server does not answer; check your connection", retry: "Try again", not_found: "Not found", sector_title: "Sector", committee_title: "Committee",
     offering_title: "Training offering", certifier_title: "Certifier", vigente: "in force", inactivo: "withdrawn",
     marca: "brand", historica: "historic", published: "published", held: "held", running: "running", failed: "failed", interrupted: "interrupted (resumes on the next harvest)",
@@ -432,14 +434,28 @@ async function cambios(run) {
   const diffs = await Promise.all(runs.slice(0, -1).map((r) => api(`/api/v1/runs/${r.id}/diff`)));
   const n = (d, kind, f) => (d[kind]?.[f] || []).length;
   const timeline = h("div", { class: "table-wrap" }, h("table", {},
-    h("thead", {}, h("tr", {}, ["#", t("started"), `EC ${t("added")}`, `EC ${t("removed")}`, `EC ${t("changed")}`, `${t("accreditations")} +`, `${t("accreditations")} −`].map((x) => h("th", {}, x)))),
+    h("thead", {}, h("tr", {}, ["#", t("finished"), `EC ${t("added")}`, `EC ${t("removed")}`, `EC ${t("changed")}`, `${t("accreditations")} +`, `${t("accreditations")} −`].map((x) => h("th", {}, x)))),
     h("tbody", {}, diffs.map((d, i) => h("tr", {},
       h("td", {}, link(`#/cambios/${d.to_run}`, String(d.to_run))), h("td", {}, fmtDate(runs[i].finished_at)),
       h("td", {}, n(d, "ec", "added")), h("td", {}, n(d, "ec", "removed")), h("td", {}, n(d, "ec", "changed")),
       h("td", {}, n(d, "ec_certificador", "added")), h("td", {}, n(d, "ec_certificador", "removed")))))));
   const d = diffs.find((x) => String(x.to_run) === String(run)) || diffs[0];
   const ecItem = (e) => [ecLink(e), " ", e.titulo || "", e.fields ? h("div", { class: "meta" }, Object.entries(e.fields).map(([f, c]) => h("span", {}, t("field_change", f, c.before, c.after)))) : null];
-  const section = (title, items, render) => items.length ? [h("h2", {}, `${title} (${items.length})`), list(items.slice(0, 200), render)] : [];
+  // Each kind of change folds (open when short); a long one shows its first 200 and says
+  // so, with a button for the rest: nothing is hidden without a word.
+  const SHOWN = 200;
+  const section = (title, items, render) => {
+    if (!items.length) return [];
+    const ul = list(items.slice(0, SHOWN), render);
+    const rest = items.length - SHOWN;
+    const more = rest > 0 ? h("button", { type: "button", class: "more" }, t("show_rest", rest)) : null;
+    const note = rest > 0 ? h("p", { class: "meta" }, t("showing_of", SHOWN, items.length)) : null;
+    more?.addEventListener("click", () => {
+      ul.append(...items.slice(SHOWN).map((i) => h("li", {}, render(i))));
+      more.remove(); note.remove();
+    });
+    return h("details", { class: "changes", open: items.length <= 50 }, h("summary", {}, h("h2", {}, `${title} (${items.length})`)), note, ul, more);
+  };
   show(h("h1", {}, t("changes_title")), feeds, h("h2", {}, t("timeline")), timeline,
     h("h2", {}, t("since_run", d.from_run, d.to_run)),
     section(`EC · ${t("added")}`, d.ec.added, ecItem), section(`EC · ${t("removed")}`, d.ec.removed, ecItem), section(`EC · ${t("changed")}`, d.ec.changed, ecItem),
