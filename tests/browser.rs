@@ -507,5 +507,18 @@ fn cambios_hides_nothing_without_saying_so() {
         "{find} d.open = true; d.querySelector('button.more').click(); return [d.querySelectorAll('li').length, d.querySelector('button.more') === null]"
     ));
     assert_eq!(all, json!([n, true]));
+    // Changes read as sentences, not raw fields.
+    let text = driver.text(&driver.find("main"));
+    assert!(text.contains("Cambió el título: «"), "titles");
+    let raw: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            ["comite_id", "sector_id", "titulo", "vigente: «"]
+                .iter()
+                .any(|f| l.contains(f))
+        })
+        .take(3)
+        .collect();
+    assert!(raw.is_empty(), "raw field names: {raw:?}");
     driver.screenshot("8-cambios");
 }

@@ -5,7 +5,10 @@ const I18N = {
   es: {
     nav_changes: "Cambios", changes_title: "Cambios en el registro", timeline: "Altas y bajas por corrida",
     subscribe: "Suscribirse:", since_run: (a, b) => `De la corrida ${a} a la ${b}`, added: "Altas", removed: "Bajas", changed: "Cambios",
-    accreditations: "Acreditaciones", no_changes: "Aún no hay dos corridas publicadas que comparar.", field_change: (f, b, a) => `${f}: «${b}» → «${a}»`,
+    accreditations: "Acreditaciones", no_changes: "Aún no hay dos corridas publicadas que comparar.", field_change: (f, b, a) => `Cambió ${f}: «${b}» → «${a}»`,
+    f_titulo: "el título", f_nivel: "el nivel", f_comite_id: "el número de comité", f_comite_nombre: "de comité", f_sector_id: "de sector", f_tipo: "el tipo", f_nombre: "el nombre",
+    f_clase: "la clase", f_id_renec: "el identificador en el RENEC", f_clave_publicada: "la forma publicada del código", f_conservado_de_run: "los datos conservados",
+    no_value: "sin dato", left_force: "Dejó de estar vigente", back_in_force: "Volvió a estar vigente",
     skip: "Ir al contenido", nav_search: "Buscador", nav_directory: "Directorio", nav_runs: "Corridas", nav_status: "Estado",
     loading: "Cargando…", source_note: "Datos públicos del RENEC (CONOCER), tal como se publican.",
     intro: "El RENEC es el registro oficial de los estándares de competencia de México (CONOCER): lo que una persona debe saber hacer en un oficio, y quién puede certificarlo. Aquí puede buscar un estándar, ver quién certifica y dónde capacitarse, y seguir sus cambios.",
@@ -47,7 +50,10 @@ const I18N = {
   en: {
     nav_changes: "Changes", changes_title: "Changes in the registry", timeline: "Additions and removals per run",
     subscribe: "Subscribe:", since_run: (a, b) => `From run ${a} to run ${b}`, added: "Added", removed: "Removed", changed: "Changed",
-    accreditations: "Accreditations", no_changes: "There are not yet two published runs to compare.", field_change: (f, b, a) => `${f}: «${b}» → «${a}»`,
+    accreditations: "Accreditations", no_changes: "There are not yet two published runs to compare.", field_change: (f, b, a) => `Changed ${f}: «${b}» → «${a}»`,
+    f_titulo: "the title", f_nivel: "the level", f_comite_id: "the committee number", f_comite_nombre: "committee", f_sector_id: "sector", f_tipo: "the kind", f_nombre: "the name",
+    f_clase: "the class", f_id_renec: "the RENEC id", f_clave_publicada: "the published form of the code", f_conservado_de_run: "the kept data",
+    no_value: "no value", left_force: "Left force", back_in_force: "Back in force",
     skip: "Skip to content", nav_search: "Search", nav_directory: "Directory", nav_runs: "Runs", nav_status: "Status",
     loading: "Loading…", source_note: "Public RENEC data (CONOCER), as published.",
     intro: "RENEC is Mexico's official register of competency standards (CONOCER): what a person must be able to do in a trade, and who may certify it. Here you can find a standard, see who certifies it and where to train, and follow how it changes.",
@@ -426,6 +432,19 @@ async function sectorPage(id) {
 
 // ---- Cambios -----------------------------------------------------------------
 let estadoNames = null;
+// A change of fields as sentences: "Dejó de estar vigente", "Cambió el título: «…» → «…»".
+// The committee's id goes with its name, and `tipo` says the kind in words.
+function changeSentences(fields) {
+  const value = (f, v) => (v === null || v === undefined || v === "") ? t("no_value") : (f === "tipo" ? t(v) : v);
+  return Object.entries(fields)
+    .filter(([f]) => !(f === "comite_id" && "comite_nombre" in fields))
+    .map(([f, c]) => {
+      if (f === "vigente") return t(c.after === true || c.after === "true" ? "back_in_force" : "left_force");
+      const name = I18N[lang][`f_${f}`] ? t(`f_${f}`) : f;
+      return t("field_change", name, value(f, c.before), value(f, c.after));
+    });
+}
+
 async function cambios(run) {
   estadoNames ??= Object.fromEntries((await api("/api/v1/estados")).items.map((e) => [e.clave, e.nombre]));
   const runs = (await api("/api/v1/runs?limit=30")).items.filter((r) => r.status === "published");
@@ -440,7 +459,7 @@ async function cambios(run) {
       h("td", {}, n(d, "ec", "added")), h("td", {}, n(d, "ec", "removed")), h("td", {}, n(d, "ec", "changed")),
       h("td", {}, n(d, "ec_certificador", "added")), h("td", {}, n(d, "ec_certificador", "removed")))))));
   const d = diffs.find((x) => String(x.to_run) === String(run)) || diffs[0];
-  const ecItem = (e) => [ecLink(e), " ", e.titulo || "", e.fields ? h("div", { class: "meta" }, Object.entries(e.fields).map(([f, c]) => h("span", {}, t("field_change", f, c.before, c.after)))) : null];
+  const ecItem = (e) => [ecLink(e), " ", e.titulo || "", e.fields ? h("div", { class: "meta" }, changeSentences(e.fields).map((x) => h("span", {}, x))) : null];
   // Each kind of change folds (open when short); a long one shows its first 200 and says
   // so, with a button for the rest: nothing is hidden without a word.
   const SHOWN = 200;
@@ -459,7 +478,7 @@ async function cambios(run) {
   show(h("h1", {}, t("changes_title")), feeds, h("h2", {}, t("timeline")), timeline,
     h("h2", {}, t("since_run", d.from_run, d.to_run)),
     section(`EC · ${t("added")}`, d.ec.added, ecItem), section(`EC · ${t("removed")}`, d.ec.removed, ecItem), section(`EC · ${t("changed")}`, d.ec.changed, ecItem),
-    section(`${t("certifier_title")} · ${t("changed")}`, d.certificadores.changed, (c) => [link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre), " ", h("span", { class: "meta" }, Object.entries(c.fields).map(([f, x]) => t("field_change", f, x.before, x.after)).join("; "))]),
+    section(`${t("certifier_title")} · ${t("changed")}`, d.certificadores.changed, (c) => [link(`#/certificador/${encodeURIComponent(c.id)}`, c.nombre), " ", h("span", { class: "meta" }, changeSentences(c.fields).join("; "))]),
     section(`${t("accreditations")} · ${t("added")}`, d.ec_certificador.added, (l) => [ecLink({ clave: l.ec }), " — ", link(`#/certificador/${encodeURIComponent(l.certificador_id)}`, l.certificador || l.certificador_id)]),
     section(`${t("accreditations")} · ${t("removed")}`, d.ec_certificador.removed, (l) => [ecLink({ clave: l.ec }), " — ", l.certificador || l.certificador_id]),
     section(`${t("cert_state_changes")} · ${t("added")}`, d.certificador_estado?.added || [], (l) => [link(`#/certificador/${encodeURIComponent(l.certificador_id)}`, l.certificador || l.certificador_id), " — ", estadoName(l.estado)]),
