@@ -431,6 +431,30 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         ))
     );
 
+    // On a phone (390×844): the navigation is one row, and label/value
+    // lists put the label above the value.
+    driver.call(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 390, "height": 844})),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let phone = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "return [document.querySelector('header.top').getBoundingClientRect().height, getComputedStyle(document.querySelector('dl.facts')).gridTemplateColumns.split(' ').length, document.documentElement.clientWidth]", "args": []})),
+    );
+    assert!(
+        phone[0].as_f64().unwrap() < 60.0 && phone[1] == json!(1),
+        "phone layout: {phone}"
+    );
+    driver.screenshot("9-comite-telefono");
+    driver.call(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": 1280, "height": 900})),
+    );
+
     // Back to Spanish. Estado refreshes every 3 s but redraws only when
     // something changed: an idle service's page stays as the reader left it.
     let toggle = driver.find("#lang");
