@@ -550,17 +550,46 @@ fn the_service_syncs_as_api_user_and_the_runbooks_work_as_written() {
     let mut cmd = common::bin_in(dir.path());
     cmd.env("RENEC_SOURCE_URL", site.base_url())
         .env("DOWNLOAD_DELAY", "0")
+        .env("AUTOTHROTTLE_ENABLED", "false")
+        .env("CONCURRENT_REQUESTS", "4")
         .env("DATABASE_URL", &api_url)
+        .env("API_LOG_LEVEL", "info")
+        .env("API_PORT", "0")
         .arg("serve");
-    let (service, base) = common::serve(cmd);
-    common::wait_until(
-        "the first harvest to be synced",
-        Duration::from_secs(120),
-        || {
-            let (_, s) = common::get_json(&format!("{base}/api/v1/stats"));
-            s["postgres"]["last_synced_run"] == 1 && s["postgres"]["lag_runs"] == 0
-        },
-    );
+    let log = dir.path().join("serve.log");
+    cmd.stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut service = cmd.spawn().unwrap();
+    let base = {
+        use std::io::BufRead;
+        let line = std::io::BufReader::new(service.stdout.take().unwrap())
+            .lines()
+            .next()
+            .unwrap()
+            .unwrap();
+        line.strip_prefix("serving ")
+            .unwrap()
+            .trim_end_matches('/')
+            .to_string()
+    };
+    let started = std::time::Instant::now();
+    loop {
+        let (_, s) = common::get_json(&format!("{base}/api/v1/stats"));
+        if s["postgres"]["last_synced_run"] == 1 && s["postgres"]["lag_runs"] == 0 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            let (_, runs) = common::get_json(&format!("{base}/api/v1/runs"));
+            let (_, jobs) = common::get_json(&format!("{base}/api/v1/scheduler"));
+            let activity = pg.psql(
+                "renec",
+                "SELECT string_agg(concat_ws(' ', state, wait_event_type, wait_event, left(query, 100)), E'\\n') FROM pg_stat_activity WHERE datname = 'renec'",
+            );
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("the first harvest was not synced in 300 s:\nstats {s}\nruns {runs}\njobs {jobs}\nactivity:\n{activity}\nlog:\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let (_, _, metrics) = common::get(&format!("{base}/metrics"), &[]);
     let metrics = String::from_utf8_lossy(&metrics);
     for line in [
