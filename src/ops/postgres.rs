@@ -157,13 +157,17 @@ impl SyncTask {
     /// One sync now (what `renec-harvester sync postgres` runs).
     pub async fn sync_once(self: &Arc<Self>) -> Result<Option<sync::SyncReport>, String> {
         let (sqlite, local) = (self.sqlite.clone(), self.local.clone());
-        let result = isolated(&self.pg, move |pg| async move {
+        // The sync, then where PostgreSQL stands, with the same connections.
+        let done = isolated(&self.pg, move |pg| async move {
             let local = local.exists().then_some(local);
-            sync::sync(&pg, &sqlite, local.as_deref()).await
+            let result = sync::sync(&pg, &sqlite, local.as_deref()).await;
+            (result, sync::lag(&pg, &sqlite).await)
         })
-        .await
-        .and_then(|r| r.map_err(|e| e.to_string()));
-        let lag = self.lag().await;
+        .await;
+        let (result, lag) = match done {
+            Ok((r, lag)) => (r.map_err(|e| e.to_string()), lag),
+            Err(e) => (Err(e), None),
+        };
         let m = crate::metrics::metrics();
         let mut s = self.status.lock().expect("status lock");
         match &result {
@@ -192,23 +196,6 @@ impl SyncTask {
             m.postgres_sync_lag_runs.set(lag);
         }
         result
-    }
-
-    /// PostgreSQL's run and the published runs after it (None: PostgreSQL
-    /// or SQLite cannot tell now).
-    async fn lag(&self) -> Option<(Option<i64>, i64)> {
-        let synced = self.pg.synced().await.ok()?.map(|s| s.run);
-        let sqlite = self.sqlite.clone();
-        let after = synced.unwrap_or(0);
-        let lag = tokio::task::spawn_blocking(move || {
-            crate::store::Store::open_existing(&sqlite)
-                .ok()?
-                .published_runs_after(after)
-                .ok()
-        })
-        .await
-        .ok()??;
-        Some((synced, lag))
     }
 
     /// Asks the loop to sync now (after a publish).

@@ -217,6 +217,26 @@ pub async fn sync(
     Ok(Some(report))
 }
 
+/// PostgreSQL's run and the published runs after it (None: PostgreSQL or
+/// SQLite cannot tell now).
+pub async fn lag(pg: &Postgres, sqlite: &Path) -> Option<(Option<i64>, i64)> {
+    let synced = pg.synced().await.ok()?.map(|s| s.run);
+    let conn = rusqlite::Connection::open_with_flags(
+        sqlite,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .ok()?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).ok()?;
+    let lag = conn
+        .query_row(
+            "SELECT count(*) FROM runs WHERE status = 'published' AND id > ?1",
+            [synced.unwrap_or(0)],
+            |r| r.get(0),
+        )
+        .ok()?;
+    Some((synced, lag))
+}
+
 fn row_id(row: &[Value]) -> i64 {
     match row.first() {
         Some(Value::Integer(i)) => *i,
