@@ -9,7 +9,7 @@
 #[path = "support/bench.rs"]
 mod bench_support;
 
-use bench_support::{metric, rotating_script, wrk, SECONDS};
+use bench_support::{metric, rotating_script, warm, wrk, SECONDS};
 use renec_harvester::config::Config;
 use renec_harvester::registry::Registry;
 use renec_harvester::store::Store;
@@ -99,23 +99,6 @@ fn start(data_dir: &Path, cache: bool) -> Server {
         child,
         base,
         ready_ms: started.elapsed().as_secs_f64() * 1000.0,
-    }
-}
-
-/// Waits until the server's in-memory view is built (the first request starts it).
-fn warm(base: &str) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let started = Instant::now();
-    loop {
-        let _ = agent.get(&format!("{base}/api/v1/stats")).call();
-        if metric(base, "api_view_run") > 0.0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the view was never built"
-        );
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -99,13 +99,7 @@ fn start(data_dir: &Path, read_from: &str, url: &str) -> Node {
         std::thread::sleep(Duration::from_millis(20));
     }
     // The first request starts the in-memory view; wait for it.
-    loop {
-        let _ = agent.get(&format!("{base}/api/v1/stats")).call();
-        if bench_support::metric(&base, "api_view_run") > 0.0 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    bench_support::warm(&base);
     Node { child, base }
 }
 

@@ -27,12 +27,7 @@ fn sqlite_tables(db: &Path, run: i64) -> Vec<(String, String)> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut out = vec![];
     for t in TABLES {
-        let cols: Vec<String> = std::iter::once("row_id")
-            .chain(t.keys.iter().copied())
-            .chain(t.values.iter().copied())
-            .chain(["first_seen_run", "last_seen_run"])
-            .map(String::from)
-            .collect();
+        let cols = t.versioned_columns();
         let select: Vec<String> = cols
             .iter()
             .map(|c| {
@@ -74,10 +69,9 @@ fn sqlite_tables(db: &Path, run: i64) -> Vec<(String, String)> {
 fn pg_tables(c: &Cluster, db: &str) -> Vec<(String, String)> {
     let mut out = vec![];
     for t in TABLES {
-        let cols: Vec<String> = std::iter::once("row_id")
-            .chain(t.keys.iter().copied())
-            .chain(t.values.iter().copied())
-            .chain(["first_seen_run", "last_seen_run"])
+        let cols: Vec<String> = t
+            .versioned_columns()
+            .into_iter()
             .map(|col| {
                 if col == "vigente" {
                     "coalesce(vigente::int::text, '<null>')".to_string()

@@ -135,3 +135,20 @@ pub fn rotating_script(paths: &[String]) -> String {
     );
     lua
 }
+
+/// Waits until the server's in-memory view is built (the first request starts it).
+pub fn warm(base: &str) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let started = std::time::Instant::now();
+    loop {
+        let _ = agent.get(&format!("{base}/api/v1/stats")).call();
+        if metric(base, "api_view_run") > 0.0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the view was never built"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

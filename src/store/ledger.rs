@@ -137,6 +137,19 @@ pub const TABLES: [&LedgerTable; 13] = [
     &LEGACY_PAGES,
 ];
 
+impl LedgerTable {
+    /// Every column of a version as copied elsewhere (PostgreSQL, a read
+    /// node's load): its id, key and value columns, first and last run.
+    pub fn versioned_columns(&self) -> Vec<String> {
+        std::iter::once("row_id")
+            .chain(self.keys.iter().copied())
+            .chain(self.values.iter().copied())
+            .chain(["first_seen_run", "last_seen_run"])
+            .map(String::from)
+            .collect()
+    }
+}
+
 /// What writing one table did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct WriteStats {

@@ -59,15 +59,6 @@ impl Store {
             .query_row("SELECT id FROM v_published_run", [], |r| r.get(0))?)
     }
 
-    /// How many runs were published after `run` (a sync's lag).
-    pub fn published_runs_after(&self, run: i64) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM runs WHERE status = 'published' AND id > ?1",
-            [run],
-            |r| r.get(0),
-        )?)
-    }
-
     /// A run left `running` by a process that stopped: the one to resume.
     pub fn unfinished_run(&self) -> Result<Option<RunInfo>> {
         let sql = format!(

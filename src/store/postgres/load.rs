@@ -73,12 +73,7 @@ pub async fn load(pg: &Postgres, path: &Path) -> Result<Loaded> {
         plan.push((name, cols, select));
     }
     for t in TABLES {
-        let cols: Vec<String> = std::iter::once("row_id")
-            .chain(t.keys.iter().copied())
-            .chain(t.values.iter().copied())
-            .chain(["first_seen_run", "last_seen_run"])
-            .map(String::from)
-            .collect();
+        let cols = t.versioned_columns();
         // Open versions are in the synced run (and were in every run since
         // their first): the harvester's ledger says the same with R.
         let select = cols

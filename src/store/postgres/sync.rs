@@ -128,7 +128,7 @@ pub async fn sync(
                 table: pg_table(t.name).to_string(),
                 ..TableSync::default()
             };
-            let cols = ledger_columns(t);
+            let cols = t.versioned_columns();
             let mut after = 0;
             loop {
                 let rows = src.new_versions(t, &cols, s, run, after)?;
@@ -242,17 +242,6 @@ fn row_id(row: &[Value]) -> i64 {
         Some(Value::Integer(i)) => *i,
         _ => 0,
     }
-}
-
-/// A ledger table's columns as synced: the version id, key and value
-/// columns, the first and last run.
-fn ledger_columns(t: &LedgerTable) -> Vec<String> {
-    std::iter::once("row_id")
-        .chain(t.keys.iter().copied())
-        .chain(t.values.iter().copied())
-        .chain(["first_seen_run", "last_seen_run"])
-        .map(String::from)
-        .collect()
 }
 
 async fn read_state(tx: &Transaction<'_>) -> Result<State> {
