@@ -510,6 +510,26 @@ fn raw_head(f: &Fixture, path: &str, accept_encoding: &str) -> String {
 }
 
 #[test]
+fn stats_say_what_changed_since_the_publish() {
+    let f = fixture(|_| {});
+    let (_, before) = get_json(&url(&f, "/api/v1/stats"));
+    assert_eq!(before["last_run"]["status"], "published", "{before}");
+    // A harvest starts (nothing is published): the counts stay those of the
+    // published run, and the last run is the one running.
+    let db = rusqlite::Connection::open(f.cfg.sqlite_path()).unwrap();
+    db.execute(
+        "INSERT INTO runs (status, started_at, binary_version, source_url)
+         VALUES ('running', '2026-12-02T00:00:00.000Z', 'test', 'http://127.0.0.1')",
+        [],
+    )
+    .unwrap();
+    let (_, after) = get_json(&url(&f, "/api/v1/stats"));
+    assert_eq!(after["last_run"]["status"], "running", "{after}");
+    assert_eq!(after["published_run"], before["published_run"]);
+    assert_eq!(after["estandares_vigentes"], before["estandares_vigentes"]);
+}
+
+#[test]
 fn cors_only_for_configured_origins() {
     let f = fixture(|c| c.cors_origins = vec!["https://tablero.example".into()]);
     let (_, h, _) = get(

@@ -104,10 +104,8 @@ fn now() -> String {
 
 /// Runs `work` on a thread of its own, on a runtime of its own, with a pool
 /// of its own (`Postgres::detached`): the sync and the load read or write
-/// SQLite between their PostgreSQL calls, and their connections never mix
-/// with the API's runtime. (With the work driven by `Handle::block_on` on
-/// the API's runtime, a sync woken after a publish was seen to stall under
-/// load, before sending its first query.)
+/// SQLite (blocking calls) between their PostgreSQL calls, which must not
+/// hold up the API's workers.
 async fn isolated<T, F, Fut>(pg: &Postgres, work: F) -> Result<T, String>
 where
     T: Send + 'static,
