@@ -205,7 +205,7 @@ impl View {
             .iter()
             .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
             .take(page.limit as usize)
-            .map(|r| self.search.hit(r))
+            .map(|r| self.search.hit(found, r))
             .collect()
     }
 
@@ -561,12 +561,14 @@ impl ReadStore for View {
     fn search(&self, q: &str, tipos: &[String], page: PageReq) -> Result<SearchPage> {
         let kinds: Vec<&str> = tipos.iter().map(String::as_str).collect();
         let found = self.find(q, (!kinds.is_empty()).then_some(kinds.as_slice()));
-        let mut por_tipo = std::collections::BTreeMap::new();
+        let mut by_kind: std::collections::BTreeMap<&str, u64> = Default::default();
         for r in &found.docs {
-            *por_tipo
-                .entry(self.search.doc(r.doc).kind.to_string())
-                .or_insert(0) += 1;
+            *by_kind.entry(self.search.doc(r.doc).kind).or_insert(0) += 1;
         }
+        let por_tipo = by_kind
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
         Ok(SearchPage {
             items: self.hits(&found, page),
             total: found.docs.len() as u64,

@@ -13,8 +13,9 @@
 use crate::normalize::fold_key;
 use fst::{Automaton, IntoStreamer, Streamer};
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The kinds of entity search covers, in the order ties are ranked.
@@ -83,10 +84,6 @@ pub struct Doc {
     pub vigente: bool,
 }
 
-/// One query word's best match in a document: typos, field weight,
-/// prefix-only, and every (field, term) it matched.
-type WordMatch = (u8, u8, bool, Vec<(u16, u32)>);
-
 #[derive(Debug, Clone, Copy)]
 struct Posting {
     doc: u32,
@@ -102,6 +99,9 @@ pub struct SearchIndex {
     term_texts: Vec<Box<str>>,
     /// Standards by code (upper case), for code recognition.
     codes: BTreeMap<String, u32>,
+    /// Each document's place when all else ranks equal: in force first,
+    /// then kind, title and key.
+    tie_rank: Vec<u32>,
 }
 
 /// A hit, as the API shows it.
@@ -142,6 +142,8 @@ pub struct Found {
     /// The code the query named, when a standard with it (or a version) exists.
     pub codigo: Option<String>,
     pub sugerencias: Vec<String>,
+    /// Every vocabulary term the query's words matched (for highlighting).
+    terms: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,8 +153,6 @@ pub struct Ranked {
     weight: u32,
     prefixes: u8,
     code: bool,
-    /// Matched terms per field, for highlighting.
-    fields: Vec<(u16, Vec<u32>)>,
 }
 
 fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
@@ -247,12 +247,32 @@ impl SearchIndex {
             (term, i as u64)
         }))
         .expect("terms are sorted and unique");
+        let kind_rank = |d: &Doc| {
+            KINDS
+                .iter()
+                .position(|k| *k == d.kind)
+                .unwrap_or(KINDS.len())
+        };
+        let mut order: Vec<u32> = (0..docs.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&docs[a as usize], &docs[b as usize]);
+            y.vigente
+                .cmp(&x.vigente)
+                .then(kind_rank(x).cmp(&kind_rank(y)))
+                .then(x.titulo.cmp(&y.titulo))
+                .then(x.id.cmp(&y.id))
+        });
+        let mut tie_rank = vec![0; docs.len()];
+        for (place, d) in order.into_iter().enumerate() {
+            tie_rank[d as usize] = place as u32;
+        }
         SearchIndex {
             docs,
             terms,
             postings,
             term_texts,
             codes,
+            tie_rank,
         }
     }
 
@@ -262,7 +282,7 @@ impl SearchIndex {
 
     /// Vocabulary terms a query word matches: (term, typos, prefix-only).
     fn expand(&self, word: &str, last: bool) -> Vec<(u32, u8, bool)> {
-        let mut out: HashMap<u32, (u8, bool)> = HashMap::new();
+        let mut out: FxHashMap<u32, (u8, bool)> = FxHashMap::default();
         let mut add = |term: u32, typos: u8, prefix: bool| {
             let e = out.entry(term).or_insert((typos, prefix));
             if (typos, prefix) < *e {
@@ -297,28 +317,25 @@ impl SearchIndex {
             }
         }
         if typos > 0 {
-            let b = builder(typos);
-            let whole = b.build_dfa(word);
-            let distance = |dfa: &levenshtein_automata::DFA, term: &[u8]| match dfa.eval(term) {
-                Distance::Exact(d) => Some(d),
-                Distance::AtLeast(_) => None,
-            };
-            // As you type, the last word may be the start of a longer one.
+            // As you type, the last word may be the start of a longer one:
+            // one automaton finds both, and a term's distance as a whole
+            // word (transpositions count one, as in the automaton) tells
+            // a corrected word from a corrected prefix.
             let dfa = if prefix {
-                b.build_prefix_dfa(word)
+                builder(typos).build_prefix_dfa(word)
             } else {
-                b.build_dfa(word)
+                builder(typos).build_dfa(word)
             };
             let mut s = self.terms.search(&dfa).into_stream();
             let mut n = 0;
             while let Some((term, t)) = s.next() {
-                match distance(&whole, term) {
-                    Some(d) => add(t as u32, d, false),
-                    None => {
-                        if let Some(d) = distance(&dfa, term) {
-                            add(t as u32, d, true);
-                        }
-                    }
+                let Distance::Exact(d) = dfa.eval(term) else {
+                    continue;
+                };
+                let term = std::str::from_utf8(term).unwrap_or_default();
+                match strsim::osa_distance(word, term) {
+                    whole if whole <= usize::from(typos) => add(t as u32, whole as u8, false),
+                    _ => add(t as u32, d, true),
                 }
                 n += 1;
                 if n >= MAX_EXPANSION {
@@ -333,7 +350,7 @@ impl SearchIndex {
     pub fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
         let wanted = |d: u32| kinds.is_none_or(|k| k.contains(&self.docs[d as usize].kind));
         let mut found = Found::default();
-        let mut ranked: HashMap<u32, Ranked> = HashMap::new();
+        let mut ranked: FxHashMap<u32, Ranked> = FxHashMap::default();
         // Standard codes.
         if let Some(code) = as_code(q) {
             let exact_version = code.contains('.');
@@ -363,70 +380,60 @@ impl SearchIndex {
                         weight: u32::from(CLAVE.weight),
                         prefixes: 0,
                         code: true,
-                        fields: vec![(0, vec![])],
                     },
                 );
             }
         }
-        // Words.
+        // Words. Function words match nothing on their own: they are
+        // looked up only when the query has nothing else.
         let folded = fold_key(q);
         let all: Vec<&str> = words(&folded).take(12).collect();
-        let required: Vec<bool> = {
-            let only_stop = all.iter().all(|w| STOP_WORDS.contains(w));
-            all.iter()
-                .map(|w| only_stop || !STOP_WORDS.contains(w))
-                .collect()
-        };
+        let only_stop = all.iter().all(|w| STOP_WORDS.contains(w));
+        let required: Vec<bool> = all
+            .iter()
+            .map(|w| only_stop || !STOP_WORDS.contains(w))
+            .collect();
+        /// A document's matches so far: which words, their typos, field
+        /// weights and prefix-only matches.
+        #[derive(Default)]
         struct Acc {
             matched: u16,
             typos: u8,
             weight: u32,
             prefixes: u8,
-            fields: Vec<(u16, Vec<u32>)>,
         }
-        let mut acc: HashMap<u32, Acc> = HashMap::new();
+        let mut acc: FxHashMap<u32, Acc> = FxHashMap::default();
         let mut unmatched = Vec::new();
         for (i, w) in all.iter().enumerate() {
+            if !required[i] {
+                continue;
+            }
             let last = i + 1 == all.len();
             let terms = self.expand(w, last);
-            if terms.is_empty() && required[i] {
+            if terms.is_empty() {
                 unmatched.push(i);
             }
-            // Per document, this word's best match.
-            let mut best: HashMap<u32, WordMatch> = HashMap::new();
-            for (t, typos, prefix) in terms {
+            // Per document, this word's best match: (typos, weight, prefix).
+            let mut best: FxHashMap<u32, (u8, std::cmp::Reverse<u8>, bool)> = FxHashMap::default();
+            for &(t, typos, prefix) in &terms {
+                found.terms.push(t);
                 for p in &self.postings[t as usize] {
                     if !wanted(p.doc) {
                         continue;
                     }
                     let weight = self.docs[p.doc as usize].fields[p.field as usize].0.weight;
-                    let e = best.entry(p.doc).or_insert((typos, weight, prefix, vec![]));
-                    if (typos, std::cmp::Reverse(weight), prefix)
-                        < (e.0, std::cmp::Reverse(e.1), e.2)
-                    {
-                        (e.0, e.1, e.2) = (typos, weight, prefix);
-                    }
-                    e.3.push((p.field, t));
+                    let m = (typos, std::cmp::Reverse(weight), prefix);
+                    best.entry(p.doc)
+                        .and_modify(|e| *e = (*e).min(m))
+                        .or_insert(m);
                 }
             }
-            for (d, (typos, weight, prefix, hits)) in best {
-                let a = acc.entry(d).or_insert(Acc {
-                    matched: 0,
-                    typos: 0,
-                    weight: 0,
-                    prefixes: 0,
-                    fields: vec![],
-                });
+            for (d, (typos, std::cmp::Reverse(weight), prefix)) in best {
+                let a = acc.entry(d).or_default();
                 a.matched |= 1 << i;
                 a.typos += typos;
                 a.weight += u32::from(weight);
                 a.prefixes += u8::from(prefix);
-                for (f, t) in hits {
-                    match a.fields.iter_mut().find(|(ff, _)| *ff == f) {
-                        Some((_, ts)) => ts.push(t),
-                        None => a.fields.push((f, vec![t])),
-                    }
-                }
             }
         }
         let need: u16 = required
@@ -445,7 +452,6 @@ impl SearchIndex {
                     weight: 0,
                     prefixes: 0,
                     code: false,
-                    fields: vec![],
                 });
                 // A code named exactly is not a corrected match.
                 if !r.code {
@@ -453,30 +459,17 @@ impl SearchIndex {
                     r.prefixes = a.prefixes;
                 }
                 r.weight += a.weight;
-                r.fields.extend(a.fields);
             }
         }
         let mut docs: Vec<Ranked> = ranked.into_values().collect();
-        let kind_rank = |d: u32| {
-            let k = self.docs[d as usize].kind;
-            KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len())
-        };
-        docs.sort_by(|a, b| {
-            b.code
-                .cmp(&a.code)
-                .then(a.typos.cmp(&b.typos))
-                .then(b.weight.cmp(&a.weight))
-                .then(a.prefixes.cmp(&b.prefixes))
-                .then(
-                    self.docs[b.doc as usize]
-                        .vigente
-                        .cmp(&self.docs[a.doc as usize].vigente),
-                )
-                .then(kind_rank(a.doc).cmp(&kind_rank(b.doc)))
-                .then_with(|| {
-                    let (x, y) = (&self.docs[a.doc as usize], &self.docs[b.doc as usize]);
-                    x.titulo.cmp(&y.titulo).then(x.id.cmp(&y.id))
-                })
+        docs.sort_unstable_by_key(|r| {
+            (
+                !r.code,
+                r.typos,
+                std::cmp::Reverse(r.weight),
+                r.prefixes,
+                self.tie_rank[r.doc as usize],
+            )
         });
         if docs.is_empty() && !unmatched.is_empty() {
             found.sugerencias = self.suggest(&all, &unmatched);
@@ -539,10 +532,22 @@ impl SearchIndex {
     }
 
     /// A ranked document as the API shows it: the best field, highlighted.
-    pub fn hit(&self, r: &Ranked) -> SearchHit {
+    pub fn hit(&self, found: &Found, r: &Ranked) -> SearchHit {
         let doc = &self.docs[r.doc as usize];
-        let best = r
-            .fields
+        // The terms matched, per field of this document (postings are in
+        // document order, so each term's entries for it are found by search).
+        let mut fields: Vec<(u16, Vec<u32>)> = if r.code { vec![(0, vec![])] } else { vec![] };
+        for &t in &found.terms {
+            let list = &self.postings[t as usize];
+            let from = list.partition_point(|p| p.doc < r.doc);
+            for p in list[from..].iter().take_while(|p| p.doc == r.doc) {
+                match fields.iter_mut().find(|(f, _)| *f == p.field) {
+                    Some((_, ts)) => ts.push(t),
+                    None => fields.push((p.field, vec![t])),
+                }
+            }
+        }
+        let best = fields
             .iter()
             .max_by(|a, b| {
                 let wa = doc.fields.get(a.0 as usize).map_or(0, |f| f.0.weight);
@@ -711,7 +716,7 @@ mod tests {
         let f = i.find("cocina", None);
         let ids: Vec<&str> = f.docs.iter().map(|r| i.doc(r.doc).id.as_str()).collect();
         assert_eq!(ids, ["b", "a"]);
-        let hit = i.hit(&f.docs[0]);
+        let hit = i.hit(&f, &f.docs[0]);
         assert_eq!(hit.fragmento, "«Cocina»");
         assert!(!hit.corregido);
     }
