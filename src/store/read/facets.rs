@@ -158,26 +158,22 @@ pub fn count_ec<'a>(
     facets
         .iter()
         .map(|&facet| {
-            let campo = facet.name();
-            count(
-                campo,
-                rows.clone()
-                    .map(|(e, estado)| -> Vec<(Value, Option<&str>)> {
-                        vec![match facet {
-                            EcFacet::Sector => {
-                                (json_opt(e.sector_id.as_deref()), e.sector.as_deref())
-                            }
-                            EcFacet::Nivel => (e.nivel.map_or(Value::Null, Value::from), None),
-                            EcFacet::Comite => (
-                                e.comite_id.map_or(Value::Null, Value::from),
-                                e.comite.as_deref(),
-                            ),
-                            EcFacet::Estado => (json_opt(estado), None),
-                            EcFacet::Vigente => (Value::Bool(e.vigente), None),
-                            EcFacet::Tipo => (Value::from(e.tipo.as_str()), None),
-                        }]
-                    }),
-            )
+            count(facet.name(), |emit| {
+                for (e, estado) in rows.clone() {
+                    match facet {
+                        EcFacet::Sector => {
+                            emit(Key::of(e.sector_id.as_deref()), e.sector.as_deref())
+                        }
+                        EcFacet::Nivel => emit(e.nivel.map_or(Key::Null, Key::Int), None),
+                        EcFacet::Comite => {
+                            emit(e.comite_id.map_or(Key::Null, Key::Int), e.comite.as_deref())
+                        }
+                        EcFacet::Estado => emit(Key::of(estado), None),
+                        EcFacet::Vigente => emit(Key::Bool(e.vigente), None),
+                        EcFacet::Tipo => emit(Key::Str(&e.tipo), None),
+                    }
+                }
+            })
         })
         .collect()
 }
@@ -190,55 +186,74 @@ pub fn count_cert<'a>(
     facets
         .iter()
         .map(|&facet| {
-            let campo = facet.name();
-            count(
-                campo,
-                rows.clone().map(|c| -> Vec<(Value, Option<&str>)> {
+            count(facet.name(), |emit| {
+                for c in rows.clone() {
                     let l = &c.certificador;
                     match facet {
-                        CertFacet::Tipo => vec![(json_opt(l.tipo.as_deref()), None)],
-                        CertFacet::Estado if l.estados.is_empty() => vec![(Value::Null, None)],
-                        CertFacet::Estado => l
-                            .estados
-                            .iter()
-                            .map(|e| (Value::from(e.clave.as_str()), None))
-                            .collect(),
+                        CertFacet::Tipo => emit(Key::of(l.tipo.as_deref()), None),
+                        CertFacet::Estado if l.estados.is_empty() => emit(Key::Null, None),
+                        CertFacet::Estado => {
+                            for e in &l.estados {
+                                emit(Key::Str(&e.clave), None);
+                            }
+                        }
                     }
-                }),
-            )
+                }
+            })
         })
         .collect()
 }
 
-fn json_opt(v: Option<&str>) -> Value {
-    v.map_or(Value::Null, Value::from)
+/// A facet value while counting (borrowed; made JSON once counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
 }
 
-/// Counts each item's values (one, or several); a value's name is the
-/// greatest the data gives it (names of one key agree but for respellings).
-fn count<'a>(
-    campo: &'static str,
-    items: impl Iterator<Item = Vec<(Value, Option<&'a str>)>>,
-) -> Facet {
-    let mut seen: std::collections::HashMap<String, (Value, Option<&str>, u64)> =
-        std::collections::HashMap::new();
-    for values in items {
-        for (v, name) in values {
-            let e = seen.entry(v.to_string()).or_insert((v, None, 0));
-            e.2 += 1;
-            if v_name_greater(name, e.1) && !e.0.is_null() {
-                e.1 = name;
-            }
+impl<'a> Key<'a> {
+    fn of(v: Option<&'a str>) -> Key<'a> {
+        v.map_or(Key::Null, Key::Str)
+    }
+
+    fn value(self) -> Value {
+        match self {
+            Key::Null => Value::Null,
+            Key::Str(s) => Value::from(s),
+            Key::Int(i) => Value::from(i),
+            Key::Bool(b) => Value::Bool(b),
         }
     }
+}
+
+/// Counts the values `each` emits (one per item, or several); a value's
+/// name is the greatest the data gives it (names of one key agree but for
+/// respellings).
+fn count<'a>(
+    campo: &'static str,
+    each: impl FnOnce(&mut dyn FnMut(Key<'a>, Option<&'a str>)),
+) -> Facet {
+    let mut seen: rustc_hash::FxHashMap<Key<'a>, (Option<&'a str>, u64)> = Default::default();
+    each(&mut |k, name| {
+        let e = seen.entry(k).or_insert((None, 0));
+        e.1 += 1;
+        if v_name_greater(name, e.0) && k != Key::Null {
+            e.0 = name;
+        }
+    });
     Facet {
         campo,
         valores: sorted(
-            seen.into_values()
-                .map(|(v, name, total)| FacetValue {
-                    nombre: label(campo, &v, name),
-                    valor: v,
-                    total,
+            seen.into_iter()
+                .map(|(k, (name, total))| {
+                    let v = k.value();
+                    FacetValue {
+                        nombre: label(campo, &v, name),
+                        valor: v,
+                        total,
+                    }
                 })
                 .collect(),
         ),

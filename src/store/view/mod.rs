@@ -257,6 +257,34 @@ impl View {
             .collect())
     }
 
+    /// The certifiers a filter keeps, in the order asked.
+    fn cert_matching(&self, f: &CertFilter, sort: (NameSort, Order)) -> Vec<u32> {
+        let words = f.q.as_deref().map(|q| self.matching(q, "certificador"));
+        let standard =
+            f.ec.as_ref()
+                .map(|c| self.ec_idx.get(c).map(|&i| &self.ec[i as usize]));
+        ordered(&self.cert_by[name_slot(sort.0)], sort.1)
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let c = &self.certs[i as usize];
+                let id = &c.summary.certificador.id;
+                words.as_ref().is_none_or(|w| w.contains(id))
+                    && standard.is_none_or(|e| e.is_some_and(|e| e.cert_ids.contains(id)))
+                    && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
+                    && f.tipo
+                        .as_ref()
+                        .is_none_or(|t| c.summary.certificador.tipo.as_ref() == Some(t))
+                    && f.estado.as_ref().is_none_or(|st| match standard {
+                        Some(e) => e.is_some_and(|e| {
+                            e.cert_estados.get(id).is_some_and(|s| s.contains(st))
+                        }),
+                        None => c.estados.iter().any(|x| &x.estado.clave == st),
+                    })
+            })
+            .collect()
+    }
+
     fn ec_summary(&self, i: u32) -> EcSummary {
         self.ec[i as usize].summary.clone()
     }
@@ -295,16 +323,11 @@ impl ReadStore for View {
         facets: &[facets::CertFacet],
     ) -> Result<Vec<facets::Facet>> {
         self.this_run(run)?;
-        let all = self.list_certificadores(
-            run,
-            f,
-            (NameSort::Nombre, Order::Asc),
-            PageReq {
-                limit: u32::MAX,
-                offset: 0,
-            },
-        )?;
-        Ok(facets::count_cert(all.items.iter(), facets))
+        let matching = self.cert_matching(f, (NameSort::Nombre, Order::Asc));
+        Ok(facets::count_cert(
+            matching.iter().map(|&i| &self.certs[i as usize].summary),
+            facets,
+        ))
     }
 
     fn load_view(&self, _run: i64) -> Result<View> {
@@ -393,31 +416,7 @@ impl ReadStore for View {
         page: PageReq,
     ) -> Result<Page<CertSummary>> {
         self.this_run(run)?;
-        let words = f.q.as_deref().map(|q| self.matching(q, "certificador"));
-        let standard =
-            f.ec.as_ref()
-                .map(|c| self.ec_idx.get(c).map(|&i| &self.ec[i as usize]));
-        let matching = ordered(&self.cert_by[name_slot(sort.0)], sort.1)
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let c = &self.certs[i as usize];
-                let id = &c.summary.certificador.id;
-                words.as_ref().is_none_or(|w| w.contains(id))
-                    && standard.is_none_or(|e| e.is_some_and(|e| e.cert_ids.contains(id)))
-                    && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
-                    && f.tipo
-                        .as_ref()
-                        .is_none_or(|t| c.summary.certificador.tipo.as_ref() == Some(t))
-                    && f.estado.as_ref().is_none_or(|st| match standard {
-                        Some(e) => e.is_some_and(|e| {
-                            e.cert_estados.get(id).is_some_and(|s| s.contains(st))
-                        }),
-                        None => c.estados.iter().any(|x| &x.estado.clave == st),
-                    })
-            })
-            .collect();
-        Ok(page_of(matching, page, |i| {
+        Ok(page_of(self.cert_matching(f, sort), page, |i| {
             self.certs[i as usize].summary.clone()
         }))
     }
