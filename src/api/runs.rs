@@ -47,7 +47,10 @@ pub async fn get(req: &Request<'_>, id: &str) -> Result<Reply, ApiError> {
 /// The same keys as `renec-harvester stats --json`.
 pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
     let run = req.run()?;
-    let (counts, last, published) = req
+    // The counts belong to the published run (the in-memory view has them);
+    // the last run and the bundle served change between publishes.
+    let counts = req.state.read(move |s| s.counts(run)).await?;
+    let (last, published, bundle) = req
         .state
         .read(move |s| {
             let last = s
@@ -58,7 +61,7 @@ pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
                 .items
                 .into_iter()
                 .next();
-            Ok((s.counts(run)?, last, s.get_run(run)?))
+            Ok((last, s.get_run(run)?, s.state("served_bundle")?))
         })
         .await?;
     let mut v = serde_json::to_value(counts).expect("serializes");
@@ -70,7 +73,6 @@ pub async fn stats(req: &Request<'_>) -> Result<Reply, ApiError> {
         .as_ref()
         .map_or(serde_json::Value::Null, |r| source(&r.source_url));
     v["published_at"] = serde_json::json!(published.and_then(|r| r.finished_at));
-    let bundle = req.state.read(|s| s.state("served_bundle")).await?;
     v["bundle"] = bundle
         .and_then(|b| serde_json::from_str(&b).ok())
         .unwrap_or(serde_json::Value::Null);

@@ -53,6 +53,8 @@ pub(super) struct RawComite {
 
 /// What one run holds, as read from a database.
 pub(super) struct Raw {
+    /// The run's entity and link counts (what `/api/v1/stats` shows).
+    pub counts: crate::store::stats::Counts,
     pub ec: Vec<RawEc>,
     pub ec_first: Vec<(String, i64)>,
     pub certs: Vec<RawCert>,
@@ -128,6 +130,7 @@ fn count_by<'a>(keys: impl Iterator<Item = &'a str>) -> HashMap<&'a str, i64> {
 }
 
 pub(super) fn build(run: i64, raw: Raw) -> View {
+    let counts = raw.counts.clone();
     let sector_names: HashMap<&str, &str> = raw
         .sectores
         .iter()
@@ -524,6 +527,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
     let search = SearchIndex::build(search_docs(&ec, &certs, &comites, &centros, &sectores));
     View {
         run,
+        counts,
         ec,
         ec_idx,
         ec_keys,

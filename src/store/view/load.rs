@@ -120,6 +120,7 @@ fn read(c: &Connection, run: i64) -> Result<Raw> {
         },
     )?;
     Ok(Raw {
+        counts: crate::store::stats::counts_at(c, run)?,
         ec,
         ec_first: first_seen(c, "estandares", "clave", run)?,
         certs,

@@ -106,6 +106,7 @@ struct Orders {
 /// One published run, in memory.
 pub struct View {
     pub run: i64,
+    counts: crate::store::stats::Counts,
     ec: Vec<Ec>,
     ec_idx: HashMap<String, u32>,
     ec_keys: Vec<EcKey>,
@@ -581,8 +582,9 @@ impl ReadStore for View {
         Err(StoreError::NotInMemory)
     }
 
-    fn counts(&self, _run: i64) -> Result<crate::store::stats::Counts> {
-        Err(StoreError::NotInMemory)
+    fn counts(&self, run: i64) -> Result<crate::store::stats::Counts> {
+        self.this_run(run)?;
+        Ok(self.counts.clone())
     }
 
     fn list_runs(&self, _page: PageReq) -> Result<Page<RunView>> {
