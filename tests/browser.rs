@@ -248,6 +248,89 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         "{intro}"
     );
 
+    // The Buscador finds every kind: a certifier's name shows it under
+    // "También en el registro", its words marked, linking to its page.
+    let (_, certs) = common::get_json(&format!(
+        "{}/api/v1/certificadores?limit=1&sort=-estandares",
+        api.base
+    ));
+    let cert = &certs["items"][0];
+    let name = cert["nombre"].as_str().unwrap().to_string();
+    driver.go(&format!(
+        "{}/#/?q={}",
+        api.base,
+        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    ));
+    let others = driver.wait_text("#others", |t| t.contains(&name));
+    assert!(others.starts_with("También en el registro"), "{others}");
+    driver.screenshot("3-otros-tipos");
+    let href = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "return [...document.querySelectorAll('#others [data-kind=certificador] a')].map(a => a.getAttribute('href'))", "args": []})),
+    );
+    assert!(
+        href.as_array().unwrap().contains(&json!(format!(
+            "#/certificador/{}",
+            cert["id"].as_str().unwrap()
+        ))),
+        "{href}"
+    );
+    let marks = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "return document.querySelectorAll('#others mark').length", "args": []})),
+    );
+    assert!(marks.as_u64().unwrap() > 0, "matched words are marked");
+
+    // A word that matches no standard, but is two edits from one, gets
+    // "¿Quiso decir …?" with the API's suggestion, which searches it.
+    let (_, titles) = common::get_json(&format!("{}/api/v1/ec?limit=100", api.base));
+    let candidates: Vec<String> = titles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["titulo"]
+                .as_str()
+                .unwrap_or("")
+                .split(' ')
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| (6..=8).contains(&w.len()) && w.chars().all(|c| c.is_ascii_lowercase()))
+        .collect();
+    let (typo, suggestion) = candidates
+        .iter()
+        .find_map(|w| {
+            // Two letters replaced: beyond the one typo a word of 5–8 letters may carry.
+            let mut b = w.clone().into_bytes();
+            b[2] = b'q';
+            b[4] = b'x';
+            let typo = String::from_utf8(b).unwrap();
+            let (_, f) = common::get_json(&format!(
+                "{}/api/v1/search?q={typo}&tipo=ec&limit=1",
+                api.base
+            ));
+            let first = f["sugerencias"][0].as_str()?.to_string();
+            (f["total"] == 0).then_some((typo, first))
+        })
+        .expect("some word two edits away gets a suggestion");
+    driver.go(&format!("{}/#/?q={typo}&todos=1", api.base));
+    let meant = driver.wait_text("#meant", |t| t.contains(&suggestion));
+    assert!(meant.starts_with("¿Quiso decir"), "{meant}");
+    driver.screenshot("4-quiso-decir");
+    let link = driver.find("#meant a");
+    driver.call("POST", &format!("/element/{link}/click"), None);
+    let (_, fixed) = common::get_json(&format!(
+        "{}/api/v1/ec?q={}&limit=1",
+        api.base,
+        url::form_urlencoded::byte_serialize(suggestion.as_bytes()).collect::<String>()
+    ));
+    let fixed_total = fixed["total"].as_u64().unwrap();
+    assert!(fixed_total > 0);
+    driver.wait_text("#count", |t| t.starts_with(&format!("{fixed_total} ")));
+
     // Enter on an exact code (here an old NTCL one), typed in lower case,
     // opens that standard.
     let (_, any) = common::get_json(&format!("{}/api/v1/ec?limit=1", api.base));

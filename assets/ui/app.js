@@ -16,6 +16,9 @@ const I18N = {
     search_placeholder: "p. ej. traducción, EC0217, cocinero", sector: "Sector", level: "Nivel", committee: "Comité",
     download_csv: "Descargar CSV de esta vista", in_force: "Solo vigentes", any: "Todos", results: (n) => `${n.toLocaleString("es-MX")} resultados`, more: "Más resultados",
     certifiers_n: (n) => `${n} certificadores`, level_n: (n) => `Nivel ${n}`, no_results: "Sin resultados.",
+    others_title: "También en el registro", did_you_mean: "¿Quiso decir", k_certificador: "Certificadores", k_comite: "Comités", k_centro: "Capacitación", k_sector: "Sectores",
+    matched_in: (f) => `coincide en ${f}`, c_nombre_publicado: "un nombre publicado", c_ocupacion: "la ocupación", c_comite: "el comité", c_sector: "el sector", c_estado: "la entidad", c_clave: "el código",
+    corrected: "con corrección ortográfica",
     directory_title: "Directorio de certificadores", directory_label: "Nombre del certificador", standards_n: (n) => `${n} estándares`,
     sort: "Orden", by_name: "Nombre", by_standards: "Número de estándares",
     cert_state: "Entidad federativa", cert_states: "Entidades donde certifica", cert_type: "Tipo",
@@ -60,7 +63,10 @@ const I18N = {
     search_title: "Find a competency standard", search_label: "Code, title, committee, sector or occupation",
     search_placeholder: "e.g. traducción, EC0217, cocinero", sector: "Sector", level: "Level", committee: "Committee",
     download_csv: "Download this view as CSV", in_force: "In force only", any: "All", results: (n) => `${n.toLocaleString("en-US")} results`, more: "More results",
-    certifiers_n: (n) => `${n} certifiers`, level_n: (n) => `Level ${n}`, no_results: "No results.",
+    certifiers_n: (n) => `${n} certifiers`,
+    others_title: "Also in the registry", did_you_mean: "Did you mean", k_certificador: "Certifiers", k_comite: "Committees", k_centro: "Training", k_sector: "Sectors",
+    matched_in: (f) => `matches ${f}`, c_nombre_publicado: "a published name", c_ocupacion: "the occupation", c_comite: "the committee", c_sector: "the sector", c_estado: "the state", c_clave: "the code",
+    corrected: "spelling corrected", level_n: (n) => `Level ${n}`, no_results: "No results.",
     directory_title: "Certifier directory", directory_label: "Certifier name", standards_n: (n) => `${n} standards`,
     sort: "Order", by_name: "Name", by_standards: "Number of standards",
     cert_state: "State", cert_states: "States where it certifies", cert_type: "Type",
@@ -167,6 +173,24 @@ function ecCard(e) {
       h("span", {}, t("certifiers_n", e.n_certificadores))));
 }
 
+// A search hit's fragment: the matched words come between « and », shown marked.
+function fragment(text) {
+  return text.split(/(«[^»]*»)/).filter(Boolean).map((part) => part.startsWith("«") ? h("mark", {}, part.slice(1, -1)) : part);
+}
+const KIND_PATH = { certificador: "certificador", comite: "comite", centro: "centro", sector: "sector" };
+// Certifiers, committees, training offerings and sectors the words find (the
+// standards are the list below), grouped by kind, the matched words marked.
+function otherHits(page) {
+  const groups = {};
+  for (const hit of page.items) (groups[hit.tipo] ||= []).push(hit);
+  return Object.entries(groups).map(([kind, hits]) => h("div", { class: "kind", "data-kind": kind },
+    h("h3", {}, t(`k_${kind}`)),
+    h("ul", {}, hits.map((hit) => h("li", {},
+      link(`#/${KIND_PATH[kind]}/${encodeURIComponent(hit.id)}`, hit.campo === "nombre" || hit.campo === "titulo" ? fragment(hit.fragmento) : hit.titulo),
+      hit.campo === "nombre" || hit.campo === "titulo" ? null : h("span", { class: "why" }, ` — ${t("matched_in", t(`c_${hit.campo}`))}: `, fragment(hit.fragmento)),
+      hit.corregido ? h("span", { class: "why" }, ` (${t("corrected")})`) : null)))));
+}
+
 // The Buscador's state lives in the URL (#/?q=…&sector=…&nivel=…&comite=…&todos=1),
 // so that a search can be shared, bookmarked and reloaded.
 function readSearchUrl() {
@@ -190,6 +214,8 @@ async function buscador() {
   const input = h("input", { type: "search", id: "q", value: searchState.q, placeholder: t("search_placeholder"), autocomplete: "off" });
   const results = h("div", { class: "cards", id: "results" });
   const count = h("p", { class: "count", "aria-live": "polite", id: "count" });
+  const others = h("section", { class: "others", id: "others", hidden: true, "aria-label": t("others_title") });
+  const meant = h("p", { class: "meant", id: "meant", hidden: true });
   const csv = h("a", { class: "download", id: "csv", download: "" }, t("download_csv"));
   const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
   const sel = (id, label, options, key) => {
@@ -213,7 +239,7 @@ async function buscador() {
   show(h("p", { class: "intro" }, t("intro")), h("h1", {}, t("search_title")),
     h("form", { class: "search", role: "search", on: { submit } },
       h("label", { for: "q" }, t("search_label")), input, filters),
-    count, csv, results, moreBtn);
+    count, meant, others, csv, results, moreBtn);
   let next = null, seq = 0, timer = null;
   async function run(append) {
     // A search typed just before leaving the page never rewrites the next page's URL.
@@ -238,7 +264,26 @@ async function buscador() {
       results.append(...page.items.map(ecCard));
       count.textContent = page.total ? t("results", page.total) : t("no_results");
       next = page.next; moreBtn.hidden = !next;
+      if (!append) await alsoFound(my, page.total);
     } catch (e) { if (my === seq) results.replaceChildren(failure(e)); }
+  }
+  // The other kinds the words find, and "did you mean" when no standard matched.
+  async function alsoFound(my, total) {
+    const q = searchState.q.trim();
+    let hits = { items: [] }, near = [];
+    if (/[\p{L}\p{N}]/u.test(q)) {
+      const p = new URLSearchParams({ q, tipo: "certificador,comite,centro,sector", limit: "12" });
+      hits = await api(`/api/v1/search?${p}`);
+      if (!total) near = (await api(`/api/v1/search?${new URLSearchParams({ q, tipo: "ec", limit: "1" })}`)).sugerencias || [];
+    }
+    if (my !== seq) return;
+    others.replaceChildren(...(hits.items.length ? [h("h2", {}, t("others_title")), ...otherHits(hits)] : []));
+    others.hidden = !hits.items.length;
+    meant.replaceChildren(...(near.length ? [`${t("did_you_mean")} `, ...near.flatMap((w, i) => [i ? ", " : "", h("a", {
+      href: `#/?${new URLSearchParams({ q: w })}`,
+      on: { click: (ev) => { ev.preventDefault(); input.value = w; searchState.q = w; run(); } },
+    }, w)]), "?"] : []));
+    meant.hidden = !near.length;
   }
   input.addEventListener("input", () => { searchState.q = input.value; clearTimeout(timer); timer = setTimeout(() => run(), 200); });
   moreBtn.addEventListener("click", () => run(true));
