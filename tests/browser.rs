@@ -222,6 +222,35 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         "the 'more results' button must show only when there are more"
     );
     driver.screenshot("2-busqueda");
+    // The filters are facets of the words: the committee select lists the
+    // committees of the standards found, each with its count.
+    let (_, faceted) = common::get_json(&format!(
+        "{}/api/v1/ec?q=traduccion&vigente=true&facet=comite&limit=1",
+        api.base
+    ));
+    let mut expected: Vec<String> = faceted["facetas"]["comite"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| !v["valor"].is_null())
+        .map(|v| format!("{} ({})", v["valor"], v["total"]))
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    driver.wait_text("#f-comite", |t| t.contains(" ("));
+    let shown = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "return [...document.querySelectorAll('#f-comite option')].filter(o => o.value).map(o => o.value + ' ' + o.textContent.match(/\\(([^)]*)\\)$/)[0])", "args": []})),
+    );
+    let mut shown: Vec<String> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    shown.sort();
+    assert_eq!(shown, expected);
 
     // The search is in the URL: reloading it (or sharing it) shows the same results.
     let hash = driver.call(

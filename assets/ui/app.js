@@ -150,16 +150,6 @@ function applyLang() {
 
 // ---- Buscador ---------------------------------------------------------------
 const searchState = { q: "", sector: "", nivel: "", comite: "", vigente: true };
-let lists = null;
-async function loadLists() {
-  if (lists) return lists;
-  const sectores = (await api("/api/v1/sectores?limit=500")).items;
-  const comites = [];
-  let next = "/api/v1/comites?limit=500&sort=nombre";
-  while (next) { const page = await api(next); comites.push(...page.items); next = page.next; }
-  lists = { sectores, comites };
-  return lists;
-}
 
 function ecCard(e) {
   return h("article", { class: "card" },
@@ -218,11 +208,38 @@ async function buscador() {
   const meant = h("p", { class: "meant", id: "meant", hidden: true });
   const csv = h("a", { class: "download", id: "csv", download: "" }, t("download_csv"));
   const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
-  const sel = (id, label, options, key) => {
-    const s = h("select", { id }, h("option", { value: "" }, t("any")), options.map(([v, l]) => h("option", { value: v, selected: String(searchState[key]) === String(v) }, l)));
+  // The filters are facets: each select lists the values the other filters
+  // and the words leave, with how many standards each has.
+  const FACETS = [["sector", "f-sector", t("sector")], ["nivel", "f-nivel", t("level")], ["comite", "f-comite", t("committee")]];
+  const selects = {};
+  for (const [key, id] of FACETS) {
+    const s = h("select", { id }, h("option", { value: "" }, t("any")));
+    if (searchState[key]) s.append(h("option", { value: searchState[key], selected: true }, searchState[key]));
     s.addEventListener("change", () => { searchState[key] = s.value; run(); });
-    return h("label", { for: id }, label, s);
-  };
+    selects[key] = s;
+  }
+  const optionLabel = (key, v) => key === "sector" ? titleCase(v.nombre)
+    : key === "comite" ? v.nombre.replace("Comité de Gestión por Competencias ", "") : t("level_n", v.valor);
+  async function refreshFacets(my) {
+    const counted = await Promise.all(FACETS.map(([key]) => {
+      const p = new URLSearchParams();
+      if (searchState.q.trim()) p.set("q", searchState.q.trim());
+      for (const [k] of FACETS) if (k !== key && searchState[k]) p.set(k, searchState[k]);
+      if (searchState.vigente) p.set("vigente", "true");
+      p.set("facet", key); p.set("limit", "1");
+      return api(`/api/v1/ec?${p}`).then((page) => page.facetas[key]);
+    }));
+    if (my !== seq) return;
+    FACETS.forEach(([key], i) => {
+      const values = counted[i].filter((v) => v.valor !== null);
+      const chosen = String(searchState[key]);
+      if (chosen && !values.some((v) => String(v.valor) === chosen)) values.push({ valor: searchState[key], nombre: chosen, total: 0 });
+      if (key !== "nivel") values.sort((a, b) => optionLabel(key, a).localeCompare(optionLabel(key, b), "es"));
+      selects[key].replaceChildren(h("option", { value: "" }, t("any")), ...values.map((v) => h("option", {
+        value: v.valor, selected: String(v.valor) === chosen, title: key === "sector" ? v.nombre : null,
+      }, `${optionLabel(key, v)} (${v.total.toLocaleString(lang === "es" ? "es-MX" : "en-US")})`)));
+    });
+  }
   const vig = h("input", { type: "checkbox", id: "vigente", checked: searchState.vigente });
   vig.addEventListener("change", () => { searchState.vigente = vig.checked; run(); });
   const filters = h("div", { class: "filters" });
@@ -264,7 +281,7 @@ async function buscador() {
       results.append(...page.items.map(ecCard));
       count.textContent = page.total ? t("results", page.total) : t("no_results");
       next = page.next; moreBtn.hidden = !next;
-      if (!append) await alsoFound(my, page.total);
+      if (!append) await Promise.all([alsoFound(my, page.total), refreshFacets(my)]);
     } catch (e) { if (my === seq) results.replaceChildren(failure(e)); }
   }
   // The other kinds the words find, and "did you mean" when no standard matched.
@@ -289,14 +306,8 @@ async function buscador() {
   moreBtn.addEventListener("click", () => run(true));
   input.focus();
   run();
-  try {
-    const l = await loadLists();
-    filters.append(
-      sel("f-sector", t("sector"), l.sectores.map((s) => [s.id, titleCase(s.nombre)]), "sector"),
-      sel("f-nivel", t("level"), [1, 2, 3, 4, 5].map((n) => [n, n]), "nivel"),
-      sel("f-comite", t("committee"), l.comites.filter((c) => c.n_estandares > 0).map((c) => [c.id, c.nombre.replace("Comité de Gestión por Competencias ", "")]), "comite"),
-      h("label", { class: "check", for: "vigente" }, vig, t("in_force")));
-  } catch (e) { filters.append(failure(e)); }
+  filters.append(...FACETS.map(([key, id, label]) => h("label", { for: id }, label, selects[key])),
+    h("label", { class: "check", for: "vigente" }, vig, t("in_force")));
 }
 
 // ---- Directorio --------------------------------------------------------------
