@@ -186,12 +186,12 @@ impl View {
     }
 
     /// Keys of one kind a search matches (the `q` filter of lists).
-    fn matching(&self, q: &str, kind: &'static str) -> BTreeSet<String> {
+    fn matching(&self, q: &str, kind: &'static str) -> rustc_hash::FxHashSet<&str> {
         self.search
             .find(q, Some(&[kind]))
             .docs
             .iter()
-            .map(|r| self.search.doc(r.doc).id.clone())
+            .map(|r| self.search.doc(r.doc).id.as_str())
             .collect()
     }
 
@@ -247,7 +247,7 @@ impl View {
                     return quick;
                 }
                 let e = &self.ec[i as usize];
-                words.as_ref().is_none_or(|w| w.contains(&e.summary.clave))
+                words.as_ref().is_none_or(|w| w.contains(e.summary.clave.as_str()))
                     && f.comite
                         .is_none_or(|v| e.summary.comite_id == Some(v) || e.listed_by.contains(&v))
                     && f.centro.as_ref().is_none_or(|v| e.centro_ids.contains(v))
@@ -270,7 +270,7 @@ impl View {
             .filter(|&i| {
                 let c = &self.certs[i as usize];
                 let id = &c.summary.certificador.id;
-                words.as_ref().is_none_or(|w| w.contains(id))
+                words.as_ref().is_none_or(|w| w.contains(id.as_str()))
                     && standard.is_none_or(|e| e.is_some_and(|e| e.cert_ids.contains(id)))
                     && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
                     && f.tipo
@@ -465,7 +465,7 @@ impl ReadStore for View {
             .copied()
             .filter(|&i| {
                 let c = &self.centros[i as usize];
-                words.as_ref().is_none_or(|w| w.contains(&c.summary.id))
+                words.as_ref().is_none_or(|w| w.contains(c.summary.id.as_str()))
                     && f.ec.as_ref().is_none_or(|e| c.ecs.contains(e))
                     && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
             })
@@ -505,7 +505,7 @@ impl ReadStore for View {
             .filter(|&i| {
                 let c = &self.comites[i as usize];
                 let s = &c.detail.summary;
-                words.as_ref().is_none_or(|w| w.contains(&s.id.to_string()))
+                words.as_ref().is_none_or(|w| w.contains(s.id.to_string().as_str()))
                     && f.estado
                         .as_ref()
                         .is_none_or(|v| s.estado_inegi.as_ref() == Some(v))
@@ -542,7 +542,7 @@ impl ReadStore for View {
             .filter(|&i| {
                 words
                     .as_ref()
-                    .is_none_or(|w| w.contains(&self.sectores[i as usize].0.id))
+                    .is_none_or(|w| w.contains(self.sectores[i as usize].0.id.as_str()))
             })
             .collect();
         Ok(page_of(matching, page, |i| {
