@@ -152,6 +152,26 @@ impl Driver {
         }
     }
 
+    /// Runs `script` until it returns `want` (15 s at most).
+    fn wait_script(&self, script: &str, want: Value) {
+        let started = Instant::now();
+        loop {
+            let got = self.call(
+                "POST",
+                "/execute/sync",
+                Some(json!({"script": script, "args": []})),
+            );
+            if got == want {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{script} never returned {want}; last: {got}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn screenshot(&self, name: &str) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ui-screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -199,6 +219,25 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         "test data are not called RENEC's public data: {footer}"
     );
     driver.screenshot("1-buscador");
+
+    // "Más resultados", then a standard, then Back: the 60 results again
+    // (their number is in the URL) and the place they were scrolled to.
+    let more = driver.find("button.more");
+    driver.call("POST", &format!("/element/{more}/click"), None);
+    let cards = "return document.querySelectorAll('#results .card').length";
+    driver.wait_script(cards, json!(60));
+    driver.wait_script("return location.hash", json!("#/?n=60"));
+    // Scrolled down, a card is clicked where it is (a WebDriver click would
+    // scroll it into view first).
+    driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "window.scrollTo(0, 1200); document.querySelector('#results .card:nth-child(45) h3 a.code').click()", "args": []})),
+    );
+    driver.wait_script("return location.hash.startsWith('#/ec/')", json!(true));
+    driver.call("POST", "/back", Some(json!({})));
+    driver.wait_script(cards, json!(60));
+    driver.wait_script("return Math.round(window.scrollY)", json!(1200));
 
     // Type a query: the result count follows the API's total for it.
     let input = driver.find("#q");

@@ -149,7 +149,10 @@ function applyLang() {
 }
 
 // ---- Buscador ---------------------------------------------------------------
-const searchState = { q: "", sector: "", nivel: "", comite: "", vigente: true };
+const searchState = { q: "", sector: "", nivel: "", comite: "", vigente: true, shown: 0 };
+const PAGE = 30;
+// Where each page was scrolled to when left, for Back.
+const scrolls = new Map();
 
 function ecCard(e) {
   return h("article", { class: "card" },
@@ -189,12 +192,14 @@ function readSearchUrl() {
   searchState.q = p.get("q") || "";
   for (const k of ["sector", "nivel", "comite"]) searchState[k] = p.get(k) || "";
   searchState.vigente = p.get("todos") !== "1";
+  searchState.shown = Math.min(Number.parseInt(p.get("n"), 10) || 0, 600);
 }
 function writeSearchUrl() {
   const p = new URLSearchParams();
   if (searchState.q.trim()) p.set("q", searchState.q.trim());
   for (const k of ["sector", "nivel", "comite"]) if (searchState[k]) p.set(k, searchState[k]);
   if (!searchState.vigente) p.set("todos", "1");
+  if (searchState.shown > PAGE) p.set("n", searchState.shown);
   const hash = p.toString() ? `#/?${p}` : "#/";
   if (location.hash !== hash && !(location.hash === "" && hash === "#/")) history.replaceState(null, "", hash);
 }
@@ -258,20 +263,21 @@ async function buscador() {
       h("label", { for: "q" }, t("search_label")), input, filters),
     count, meant, others, csv, results, moreBtn);
   let next = null, seq = 0, timer = null;
-  async function run(append) {
+  async function run(append, initial) {
     // A search typed just before leaving the page never rewrites the next page's URL.
     if (!/^(#\/?)?(\?.*)?$/.test(location.hash)) return;
     const my = ++seq;
     let url;
     if (append && next) url = next;
     else {
+      if (!initial) searchState.shown = 0;
       writeSearchUrl();
       const p = new URLSearchParams();
       if (searchState.q.trim()) p.set("q", searchState.q.trim());
       for (const k of ["sector", "nivel", "comite"]) if (searchState[k]) p.set(k, searchState[k]);
       if (searchState.vigente) p.set("vigente", "true");
       csv.href = `/api/v1/ec?${p}&format=csv&bom=1`;
-      p.set("limit", "30");
+      p.set("limit", String(Math.max(PAGE, searchState.shown)));
       url = `/api/v1/ec?${p}`;
     }
     try {
@@ -281,6 +287,9 @@ async function buscador() {
       results.append(...page.items.map(ecCard));
       count.textContent = page.total ? t("results", page.total) : t("no_results");
       next = page.next; moreBtn.hidden = !next;
+      if (append) { searchState.shown = results.children.length; writeSearchUrl(); }
+      // Back to a search: the results it showed, where it was scrolled to.
+      if (initial && scrolls.has(location.hash || "#/")) window.scrollTo(0, scrolls.get(location.hash || "#/"));
       if (!append) await Promise.all([alsoFound(my, page.total), refreshFacets(my)]);
     } catch (e) { if (my === seq) results.replaceChildren(failure(e)); }
   }
@@ -304,8 +313,8 @@ async function buscador() {
   }
   input.addEventListener("input", () => { searchState.q = input.value; clearTimeout(timer); timer = setTimeout(() => run(), 200); });
   moreBtn.addEventListener("click", () => run(true));
-  input.focus();
-  run();
+  input.focus({ preventScroll: true });
+  run(false, true);
   filters.append(...FACETS.map(([key, id, label]) => h("label", { for: id }, label, selects[key])),
     h("label", { class: "check", for: "vigente" }, vig, t("in_force")));
 }
@@ -651,7 +660,10 @@ async function render() {
   show(h("p", { class: "error" }, t("not_found")));
 }
 
-window.addEventListener("hashchange", () => { render(); main().focus({ preventScroll: true }); });
+window.addEventListener("hashchange", (ev) => {
+  scrolls.set(new URL(ev.oldURL).hash || "#/", window.scrollY);
+  render(); main().focus({ preventScroll: true });
+});
 // The skip link jumps to the content; it is not a route (the router would say "No encontrado").
 document.querySelector(".skip").addEventListener("click", (e) => {
   e.preventDefault();
