@@ -606,6 +606,42 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         Some(json!({"width": 1280, "height": 900})),
     );
 
+    // A standard out of force names the version of it in force.
+    let (_, retired) = common::get_json(&format!("{}/api/v1/ec?vigente=false&limit=500", api.base));
+    let (old, newer) = retired["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["clave"].as_str())
+        .find_map(|c| {
+            let base = c.split('.').next().unwrap();
+            let (_, now) = common::get_json(&format!(
+                "{}/api/v1/ec?q={base}&vigente=true&limit=20",
+                api.base
+            ));
+            let mut versions: Vec<String> = now["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|e| e["clave"].as_str())
+                .filter(|v| *v != c && v.split('.').next() == Some(base))
+                .map(String::from)
+                .collect();
+            versions.sort();
+            versions.pop().map(|v| (c.to_string(), v))
+        })
+        .expect("the generated registry has a retired standard with a version in force");
+    driver.go(&format!("{}/#/ec/{old}", api.base));
+    let said = driver.wait_text("#successor", |t| t.contains(&newer));
+    // (The UI is in English at this point.)
+    assert!(
+        said.starts_with("The version of this standard in force"),
+        "{said}"
+    );
+    let to = driver.find("#successor a");
+    driver.call("POST", &format!("/element/{to}/click"), None);
+    driver.wait_script("return location.hash", json!(format!("#/ec/{newer}")));
+
     // Back to Spanish. Estado refreshes every 3 s but redraws only when
     // something changed: an idle service's page stays as the reader left it.
     let toggle = driver.find("#lang");

@@ -18,7 +18,7 @@ const I18N = {
     certifiers_n: (n) => `${n} certificadores`, level_n: (n) => `Nivel ${n}`, no_results: "Sin resultados.",
     others_title: "También en el registro", did_you_mean: "¿Quiso decir", k_certificador: "Certificadores", k_comite: "Comités", k_centro: "Capacitación", k_sector: "Sectores",
     matched_in: (f) => `coincide en ${f}`, c_nombre_publicado: "un nombre publicado", c_ocupacion: "la ocupación", c_comite: "el comité", c_sector: "el sector", c_estado: "la entidad", c_clave: "el código",
-    corrected: "con corrección ortográfica",
+    corrected: "con corrección ortográfica", successor: "Versión vigente de este estándar",
     directory_title: "Directorio de certificadores", directory_label: "Nombre del certificador", standards_n: (n) => `${n} estándares`,
     sort: "Orden", by_name: "Nombre", by_standards: "Número de estándares",
     cert_state: "Entidad federativa", cert_states: "Entidades donde certifica", cert_type: "Tipo",
@@ -66,7 +66,7 @@ const I18N = {
     certifiers_n: (n) => `${n} certifiers`,
     others_title: "Also in the registry", did_you_mean: "Did you mean", k_certificador: "Certifiers", k_comite: "Committees", k_centro: "Training", k_sector: "Sectors",
     matched_in: (f) => `matches ${f}`, c_nombre_publicado: "a published name", c_ocupacion: "the occupation", c_comite: "the committee", c_sector: "the sector", c_estado: "the state", c_clave: "the code",
-    corrected: "spelling corrected", level_n: (n) => `Level ${n}`, no_results: "No results.",
+    corrected: "spelling corrected", successor: "The version of this standard in force", level_n: (n) => `Level ${n}`, no_results: "No results.",
     directory_title: "Certifier directory", directory_label: "Certifier name", standards_n: (n) => `${n} standards`,
     sort: "Order", by_name: "Name", by_standards: "Number of standards",
     cert_state: "State", cert_states: "States where it certifies", cert_type: "Type",
@@ -441,11 +441,22 @@ async function mapa() {
 const list = (items, render) => items.length ? h("ul", { class: "links" }, items.map((i) => h("li", {}, render(i)))) : h("p", { class: "empty" }, t("none"));
 const facts = (pairs) => h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 
+// A standard no longer in force names the version of it that is (EC0217 → EC0217.01).
+async function successor(e) {
+  if (e.vigente) return null;
+  const base = e.clave.replace(/\.\d+$/, "");
+  const page = await api(`/api/v1/ec?${new URLSearchParams({ q: base, vigente: "true", limit: "20" })}`);
+  const next = page.items.filter((x) => x.clave !== e.clave && x.clave.replace(/\.\d+$/, "") === base)
+    .sort((a, b) => b.clave.localeCompare(a.clave))[0];
+  return next ? h("p", { class: "successor", id: "successor" }, `${t("successor")}: `, ecLink(next), " ", next.titulo || "") : null;
+}
+
 async function ecPage(clave) {
   const e = await api(`/api/v1/ec/${encodeURIComponent(clave)}`);
   document.title = `${e.clave} · RENEC`;
+  const newer = await successor(e).catch(() => null);
   show(h("p", {}, h("span", { class: "code" }, e.clave), " ", h("span", { class: e.vigente ? "tag ok" : "tag off" }, t(e.tipo))),
-    h("h1", {}, e.titulo || e.clave),
+    h("h1", {}, e.titulo || e.clave), newer,
     facts([[t("level"), e.nivel], [t("sector"), e.sector ? link(`#/sector/${encodeURIComponent(e.sector_id)}`, sectorName(e.sector)) : null],
       [t("committee"), e.comite_id ? link(`#/comite/${e.comite_id}`, e.comite) : e.comite],
       [t("first_seen"), `${t("run")} ${e.first_seen_run}`], [t("last_seen"), `${t("run")} ${e.last_seen_run}`],

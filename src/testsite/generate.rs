@@ -295,6 +295,17 @@ pub fn generate(scale: u32, seed: u64) -> Corpus {
 
     // Legacy codes listed by committees but not in the catalogue.
     let mut legacy: Vec<(usize, String, String)> = Vec::new();
+    // As on the real site, a few versioned standards (EC0005.01) keep their
+    // first version (EC0005) listed by their committee.
+    for (i, (code, _, title)) in codes.iter().enumerate().take(20) {
+        if let Some(base) = code.strip_suffix(".01") {
+            legacy.push((
+                committee_of[i],
+                base.to_string(),
+                format!("{title} (primera versión)"),
+            ));
+        }
+    }
     for i in 0..18 * scale {
         legacy.push((
             rng.random_range(0..n_committees),

@@ -247,7 +247,9 @@ impl View {
                     return quick;
                 }
                 let e = &self.ec[i as usize];
-                words.as_ref().is_none_or(|w| w.contains(e.summary.clave.as_str()))
+                words
+                    .as_ref()
+                    .is_none_or(|w| w.contains(e.summary.clave.as_str()))
                     && f.comite
                         .is_none_or(|v| e.summary.comite_id == Some(v) || e.listed_by.contains(&v))
                     && f.centro.as_ref().is_none_or(|v| e.centro_ids.contains(v))
@@ -465,7 +467,9 @@ impl ReadStore for View {
             .copied()
             .filter(|&i| {
                 let c = &self.centros[i as usize];
-                words.as_ref().is_none_or(|w| w.contains(c.summary.id.as_str()))
+                words
+                    .as_ref()
+                    .is_none_or(|w| w.contains(c.summary.id.as_str()))
                     && f.ec.as_ref().is_none_or(|e| c.ecs.contains(e))
                     && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
             })
@@ -505,7 +509,9 @@ impl ReadStore for View {
             .filter(|&i| {
                 let c = &self.comites[i as usize];
                 let s = &c.detail.summary;
-                words.as_ref().is_none_or(|w| w.contains(s.id.to_string().as_str()))
+                words
+                    .as_ref()
+                    .is_none_or(|w| w.contains(s.id.to_string().as_str()))
                     && f.estado
                         .as_ref()
                         .is_none_or(|v| s.estado_inegi.as_ref() == Some(v))
