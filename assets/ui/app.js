@@ -63,10 +63,10 @@ const I18N = {
     search_title: "Find a competency standard", search_label: "Code, title, committee, sector or occupation",
     search_placeholder: "e.g. traducción, EC0217, cocinero", sector: "Sector", level: "Level", committee: "Committee",
     download_csv: "Download this view as CSV", in_force: "In force only", any: "All", results: (n) => `${n.toLocaleString("en-US")} results`, more: "More results",
-    certifiers_n: (n) => `${n} certifiers`,
+    certifiers_n: (n) => `${n} certifiers`, level_n: (n) => `Level ${n}`, no_results: "No results.",
     others_title: "Also in the registry", did_you_mean: "Did you mean", k_certificador: "Certifiers", k_comite: "Committees", k_centro: "Training", k_sector: "Sectors",
     matched_in: (f) => `matches ${f}`, c_nombre_publicado: "a published name", c_ocupacion: "the occupation", c_comite: "the committee", c_sector: "the sector", c_estado: "the state", c_clave: "the code",
-    corrected: "spelling corrected", successor: "The version of this standard in force", level_n: (n) => `Level ${n}`, no_results: "No results.",
+    corrected: "spelling corrected", successor: "The version of this standard in force",
     directory_title: "Certifier directory", directory_label: "Certifier name", standards_n: (n) => `${n} standards`,
     sort: "Order", by_name: "Name", by_standards: "Number of standards",
     cert_state: "State", cert_states: "States where it certifies", cert_type: "Type",
@@ -170,18 +170,21 @@ function ecCard(e) {
 function fragment(text) {
   return text.split(/(«[^»]*»)/).filter(Boolean).map((part) => part.startsWith("«") ? h("mark", {}, part.slice(1, -1)) : part);
 }
-const KIND_PATH = { certificador: "certificador", comite: "comite", centro: "centro", sector: "sector" };
 // Certifiers, committees, training offerings and sectors the words find (the
-// standards are the list below), grouped by kind, the matched words marked.
+// standards are the list below), grouped by kind (each kind's page is #/kind/id),
+// the matched words marked; a match outside the name says where it is.
 function otherHits(page) {
   const groups = {};
   for (const hit of page.items) (groups[hit.tipo] ||= []).push(hit);
   return Object.entries(groups).map(([kind, hits]) => h("div", { class: "kind", "data-kind": kind },
     h("h3", {}, t(`k_${kind}`)),
-    h("ul", {}, hits.map((hit) => h("li", {},
-      link(`#/${KIND_PATH[kind]}/${encodeURIComponent(hit.id)}`, hit.campo === "nombre" || hit.campo === "titulo" ? fragment(hit.fragmento) : hit.titulo),
-      hit.campo === "nombre" || hit.campo === "titulo" ? null : h("span", { class: "why" }, ` — ${t("matched_in", t(`c_${hit.campo}`))}: `, fragment(hit.fragmento)),
-      hit.corregido ? h("span", { class: "why" }, ` (${t("corrected")})`) : null)))));
+    h("ul", {}, hits.map((hit) => {
+      const inName = hit.campo === "nombre" || hit.campo === "titulo";
+      return h("li", {},
+        link(`#/${kind}/${encodeURIComponent(hit.id)}`, inName ? fragment(hit.fragmento) : hit.titulo),
+        inName ? null : h("span", { class: "why" }, ` — ${t("matched_in", t(`c_${hit.campo}`))}: `, fragment(hit.fragmento)),
+        hit.corregido ? h("span", { class: "why" }, ` (${t("corrected")})`) : null);
+    }))));
 }
 
 // The Buscador's state lives in the URL (#/?q=…&sector=…&nivel=…&comite=…&todos=1),

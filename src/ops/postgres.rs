@@ -102,30 +102,16 @@ fn now() -> String {
     crate::store::now_text()
 }
 
-/// Runs `work` on a thread of its own, on a runtime of its own, with a pool
-/// of its own (`Postgres::detached`): the sync and the load read or write
-/// SQLite (blocking calls) between their PostgreSQL calls, which must not
-/// hold up the API's workers.
-async fn isolated<T, F, Fut>(pg: &Postgres, work: F) -> Result<T, String>
-where
-    T: Send + 'static,
-    F: FnOnce(Postgres) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = T>,
-{
-    let pg = pg.detached().map_err(|e| e.to_string())?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("postgres-work".into())
-        .spawn(move || {
-            let out = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map(|rt| rt.block_on(work(pg)))
-                .map_err(|e| e.to_string());
-            let _ = tx.send(out);
-        })
-        .map_err(|e| format!("cannot start a thread: {e}"))?;
-    rx.await.map_err(|_| "stopped unexpectedly".to_string())?
+/// Runs `fut` on a blocking thread with the runtime's handle: the sync and
+/// the load read or write SQLite (blocking calls) between their PostgreSQL
+/// calls, which must not hold up the API's workers.
+async fn blocking<T: Send + 'static>(
+    fut: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(fut))
+        .await
+        .map_err(|e| format!("stopped unexpectedly: {e}"))
 }
 
 /// The harvester's node: keeps PostgreSQL at the last published run.
@@ -154,9 +140,9 @@ impl SyncTask {
 
     /// One sync now (what `renec-harvester sync postgres` runs).
     pub async fn sync_once(self: &Arc<Self>) -> Result<Option<sync::SyncReport>, String> {
-        let (sqlite, local) = (self.sqlite.clone(), self.local.clone());
-        // The sync, then where PostgreSQL stands, with the same connections.
-        let done = isolated(&self.pg, move |pg| async move {
+        let (pg, sqlite, local) = (self.pg.clone(), self.sqlite.clone(), self.local.clone());
+        // The sync, then where PostgreSQL stands.
+        let done = blocking(async move {
             let local = local.exists().then_some(local);
             let result = sync::sync(&pg, &sqlite, local.as_deref()).await;
             (result, sync::lag(&pg, &sqlite).await)
@@ -320,12 +306,10 @@ impl ReadNode {
             let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
         }
         let target = tmp.clone();
-        let loaded = isolated(
-            &self.pg,
-            move |pg| async move { load::load(&pg, &target).await },
-        )
-        .await
-        .and_then(|r| r.map_err(|e| e.to_string()));
+        let pg = self.pg.clone();
+        let loaded = blocking(async move { load::load(&pg, &target).await })
+            .await
+            .and_then(|r| r.map_err(|e| e.to_string()));
         let loaded = match loaded {
             Ok(l) => l,
             Err(e) => {

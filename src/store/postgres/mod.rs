@@ -97,8 +97,6 @@ pub struct Postgres {
     pool: Pool,
     /// The URL without its password, for messages.
     shown: String,
-    url: String,
-    timeout: Duration,
 }
 
 impl Postgres {
@@ -122,19 +120,7 @@ impl Postgres {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| PgError::Pool(e.to_string()))?;
-        Ok(Postgres {
-            pool,
-            shown,
-            url: url.to_string(),
-            timeout,
-        })
-    }
-
-    /// A new small pool to the same server, for work that runs on its own
-    /// thread and runtime (a sync, a read node's load): its connections
-    /// live and die with that runtime, never shared with the API's.
-    pub fn detached(&self) -> Result<Postgres> {
-        Postgres::new(&self.url, 2, self.timeout)
+        Ok(Postgres { pool, shown })
     }
 
     /// The server's address (no password), for logs and messages.
