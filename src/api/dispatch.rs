@@ -299,7 +299,8 @@ fn oversized(headers: &HeaderMap, query: Option<&str>) -> Option<ApiError> {
         .get(warp::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if body.is_some_and(|n| n > 0) {
+    let chunked = headers.contains_key(warp::http::header::TRANSFER_ENCODING);
+    if body.is_some_and(|n| n > 0) || chunked {
         return Some(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_not_accepted",
