@@ -18,7 +18,7 @@ pub fn filter(p: &Params) -> Result<CertFilter, ApiError> {
 
 /// `tipo`: `ECE` or `OC` (any case).
 fn tipo(p: &Params) -> Result<Option<String>, ApiError> {
-    let Some(v) = p.text("tipo") else {
+    let Some(v) = p.typed("tipo")? else {
         return Ok(None);
     };
     match v.to_ascii_uppercase().as_str() {

@@ -13,18 +13,6 @@ use std::time::Instant;
 use warp::http::{HeaderMap, Method, StatusCode};
 use warp::Filter;
 
-fn segments(path: &str) -> Vec<String> {
-    path.trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect()
-}
-
 fn is_loopback(client: Option<SocketAddr>) -> bool {
     client.is_some_and(|a| a.ip().is_loopback())
 }
@@ -181,7 +169,7 @@ async fn dispatch(
     headers: &HeaderMap,
     client: Option<SocketAddr>,
 ) -> (&'static str, warp::reply::Response) {
-    let (route, values) = match routes::find(method, &segments(path)) {
+    let (route, values) = match routes::find(method, &routes::segments(path)) {
         routes::Found::Route(route, values) => (route, values),
         routes::Found::WrongMethod(allow) => {
             let e = ApiError::new(
@@ -331,7 +319,9 @@ pub(super) async fn handle(
     let started = Instant::now();
     let path = path.as_str().to_string();
     let (template, mut response) = if method == Method::OPTIONS {
-        ("preflight", http::preflight(&state, &headers))
+        let allow = routes::allow(&routes::segments(&path));
+        let allow = allow.as_deref().unwrap_or("GET, HEAD, OPTIONS");
+        ("preflight", http::preflight(&state, &headers, allow))
     } else if let Some(e) = oversized(&headers, query.as_deref()) {
         ("limits", http::error_response(&e))
     } else if let Some(wait) = state

@@ -32,8 +32,9 @@ pub enum Query {
 }
 
 /// `format` of a list: `json` (a page, the default), or `csv` / `ndjson`
-/// (every row, streamed).
+/// (every row, streamed). `bom` is checked here too, whatever the format.
 pub fn list_format(p: &super::params::Params) -> Result<Option<Format>, ApiError> {
+    p.boolean("bom")?;
     Ok(
         match p.one_of("format", &["json", "csv", "ndjson"])?.as_deref() {
             Some("csv") => Some(Format::Csv),

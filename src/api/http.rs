@@ -203,15 +203,15 @@ fn allowed_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> 
         .flatten()
 }
 
-/// CORS preflight: allowed only for configured origins.
-pub fn preflight(state: &AppState, headers: &HeaderMap) -> Response {
+/// OPTIONS: without an `Origin`, which methods the path takes (`allow`,
+/// RFC 9110 §9.3.7); with one, a CORS preflight, allowed only for the
+/// configured origins.
+pub fn preflight(state: &AppState, headers: &HeaderMap, allow: &str) -> Response {
     if !headers.contains_key(header::ORIGIN) {
-        // A plain OPTIONS (RFC 9110 §9.3.7): which methods the server takes.
         let mut r = response(StatusCode::NO_CONTENT, "text/plain", bytes::Bytes::new());
-        r.headers_mut().insert(
-            header::ALLOW,
-            HeaderValue::from_static("GET, HEAD, OPTIONS"),
-        );
+        if let Ok(v) = HeaderValue::from_str(allow) {
+            r.headers_mut().insert(header::ALLOW, v);
+        }
         return r;
     }
     match allowed_origin(state, headers) {

@@ -72,21 +72,15 @@ impl Request<'_> {
 
     /// The run to answer from: `as_of` (a published run id, or a date
     /// YYYY-MM-DD meaning the last run published that day or before), else
-    /// the published run.
+    /// the published run. With an older run, `q` still matches the words of
+    /// the published run (its search index): the rows it keeps are shown as
+    /// they were then.
     pub async fn run_for(&self, p: &Params) -> Result<i64, ApiError> {
-        let run = self.as_of(p).await?;
-        if p.text("q").is_some() && Some(run) != self.run {
-            return Err(ApiError::bad_parameter(
-                "q",
-                "`q` busca en los datos publicados y no se combina con un `as_of` anterior; filtre por código, sector, nivel o comité",
-                "`q` searches the published data and cannot be combined with an older `as_of`; filter by code, sector, level or committee instead",
-            ));
-        }
-        Ok(run)
+        self.as_of(p).await
     }
 
     async fn as_of(&self, p: &Params) -> Result<i64, ApiError> {
-        let Some(v) = p.text("as_of") else {
+        let Some(v) = p.typed("as_of")? else {
             return self.run();
         };
         let runs = self.state.read(|s| s.published_runs()).await?;

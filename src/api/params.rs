@@ -3,14 +3,13 @@
 
 use super::error::ApiError;
 use crate::store::read::{Order, PageReq};
-use base64::Engine;
 use std::collections::BTreeMap;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
 /// Parameters that may be given more than once (their values add up, as
 /// if comma-separated).
-const REPEATABLE: &[&str] = &["facet"];
+const REPEATABLE: &[&str] = &["facet", "tipo"];
 
 #[derive(Debug, Default)]
 pub struct Params {
@@ -91,6 +90,7 @@ impl Params {
             .finish()
     }
 
+    /// A free text: trimmed, and empty is the same as not given.
     pub fn text(&self, name: &str) -> Option<String> {
         self.values
             .get(name)
@@ -98,8 +98,22 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// A value with a form (a number, a date, one of a list…): trimmed, and
+    /// given empty it is refused, since nothing of that form is empty.
+    pub fn typed(&self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.values.get(name).map(|v| v.trim()) {
+            None => Ok(None),
+            Some("") => Err(ApiError::bad_parameter(
+                name,
+                format!("`{name}` está vacío: dé un valor u omita el parámetro"),
+                format!("`{name}` is empty: give a value or leave the parameter out"),
+            )),
+            Some(v) => Ok(Some(v.to_string())),
+        }
+    }
+
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        let Some(v) = self.text(name) else {
+        let Some(v) = self.typed(name)? else {
             return Ok(None);
         };
         match v.parse::<i64>() {
@@ -113,7 +127,7 @@ impl Params {
     }
 
     pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        let Some(v) = self.text(name) else {
+        let Some(v) = self.typed(name)? else {
             return Ok(None);
         };
         match v.to_ascii_lowercase().as_str() {
@@ -129,11 +143,11 @@ impl Params {
 
     /// A comma-separated list of values from `allowed` (empty: not given).
     pub fn list(&self, name: &str, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
-        let Some(v) = self.text(name) else {
+        let Some(v) = self.typed(name)? else {
             return Ok(vec![]);
         };
         let mut out: Vec<String> = Vec::new();
-        for item in v.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        for item in v.split(',').map(str::trim) {
             if !allowed.contains(&item) {
                 return Err(ApiError::bad_parameter(
                     name,
@@ -155,7 +169,7 @@ impl Params {
     }
 
     pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
-        let Some(v) = self.text(name) else {
+        let Some(v) = self.typed(name)? else {
             return Ok(None);
         };
         if allowed.contains(&v.as_str()) {
@@ -179,7 +193,7 @@ impl Params {
 
     /// A state parameter: a two-digit INEGI code or a state's name, as its code.
     pub fn state(&self, name: &str) -> Result<Option<String>, ApiError> {
-        let Some(v) = self.text(name) else {
+        let Some(v) = self.typed(name)? else {
             return Ok(None);
         };
         if v.len() == 2 && crate::normalize::states::state_name(&v).is_some() {
@@ -196,7 +210,7 @@ impl Params {
 
     /// `sort`: one of `allowed`, with a leading `-` for descending order.
     pub fn sort<T: Copy>(&self, allowed: &[(&str, T)], default: T) -> Result<(T, Order), ApiError> {
-        let Some(v) = self.text("sort") else {
+        let Some(v) = self.typed("sort")? else {
             return Ok((default, Order::Asc));
         };
         let (name, order) = match v.strip_prefix('-') {
@@ -221,37 +235,34 @@ impl Params {
             })
     }
 
-    /// `limit` (default 50, at most 500) and `offset` or an opaque `cursor`.
+    /// `limit` (default 50, at most 500) and `offset`, or a `cursor` from a
+    /// `next` link (which wins over `offset`).
     pub fn page(&self) -> Result<PageReq, ApiError> {
         let limit = self
             .int("limit", 1, i64::from(MAX_LIMIT))?
             .map_or(DEFAULT_LIMIT, |n| n as u32);
-        let offset = match (self.text("offset"), self.text("cursor")) {
-            (Some(_), Some(_)) => {
-                return Err(ApiError::bad_parameter(
-                    "cursor",
-                    "dé `offset` o `cursor`, no ambos",
-                    "give `offset` or `cursor`, not both",
-                ))
-            }
-            (Some(_), None) => self.int("offset", 0, 10_000_000)?.unwrap_or(0) as u64,
-            (None, Some(c)) => decode_cursor(&c)?,
-            (None, None) => 0,
+        // A cursor says where its page starts: with one, `offset` is not read.
+        let offset = match self.typed("cursor")? {
+            Some(c) => decode_cursor(&c)?,
+            None => self.int("offset", 0, MAX_OFFSET as i64)?.unwrap_or(0) as u64,
         };
         Ok(PageReq { limit, offset })
     }
 }
 
+/// The `cursor` of a `next` link: `o` and the number of items before the page.
+/// The largest `offset` (and a cursor's).
+const MAX_OFFSET: u64 = 10_000_000;
+
 pub fn encode_cursor(offset: u64) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+    format!("o{offset}")
 }
 
 fn decode_cursor(c: &str) -> Result<u64, ApiError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(c)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("o:").and_then(|n| n.parse().ok()))
+    c.strip_prefix('o')
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u64>().ok())
+        .filter(|n| *n <= MAX_OFFSET)
         .ok_or_else(|| {
             ApiError::bad_parameter(
                 "cursor",

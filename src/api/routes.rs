@@ -195,6 +195,20 @@ fn matches(template: &str, segs: &[String]) -> Option<Vec<String>> {
     parts.next().is_none().then_some(values)
 }
 
+/// A request path as the table matches it: its non-empty segments,
+/// percent-decoded (bytes that are not UTF-8 become U+FFFD).
+pub fn segments(path: &str) -> Vec<String> {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
 /// The route of a request (HEAD is answered as GET).
 pub fn find(method: &warp::http::Method, segs: &[String]) -> Found {
     let verb = match method.as_str() {
@@ -202,27 +216,37 @@ pub fn find(method: &warp::http::Method, segs: &[String]) -> Found {
         "POST" => Some(Verb::Post),
         _ => None,
     };
-    let mut allowed: Vec<&str> = Vec::new();
     for route in ROUTES {
-        if let Some(values) = matches(route.path, segs) {
-            if Some(route.verb) == verb {
+        if Some(route.verb) == verb {
+            if let Some(values) = matches(route.path, segs) {
                 return Found::Route(route, values);
             }
-            if !allowed.contains(&route.verb.as_str()) {
-                allowed.push(route.verb.as_str());
+        }
+    }
+    match allow(segs) {
+        Some(allow) => Found::WrongMethod(allow),
+        None => Found::None,
+    }
+}
+
+/// The methods a path of the table takes, as an `Allow` value (HEAD with
+/// GET, and OPTIONS, which every path answers); None for a path not in it.
+pub fn allow(segs: &[String]) -> Option<String> {
+    let mut allowed: Vec<&str> = Vec::new();
+    for route in ROUTES.iter().filter(|r| matches(r.path, segs).is_some()) {
+        let verb = route.verb.as_str();
+        if !allowed.contains(&verb) {
+            allowed.push(verb);
+            if route.verb == Verb::Get {
+                allowed.push("HEAD");
             }
         }
     }
     if allowed.is_empty() {
-        return Found::None;
+        return None;
     }
-    if allowed.contains(&"GET") {
-        allowed.insert(
-            allowed.iter().position(|m| *m == "GET").unwrap_or(0) + 1,
-            "HEAD",
-        );
-    }
-    Found::WrongMethod(allowed.join(", "))
+    allowed.push("OPTIONS");
+    Some(allowed.join(", "))
 }
 
 #[cfg(test)]
@@ -255,14 +279,14 @@ mod tests {
         let Found::WrongMethod(allow) = find(&get, &segs("/api/v1/admin/harvest")) else {
             panic!("a POST route")
         };
-        assert_eq!(allow, "POST");
+        assert_eq!(allow, "POST, OPTIONS");
         let Found::WrongMethod(allow) = find(
             &warp::http::Method::DELETE,
             &segs("/api/v1/admin/snapshots"),
         ) else {
             panic!("a GET and POST route")
         };
-        assert_eq!(allow, "GET, HEAD, POST");
+        assert_eq!(allow, "GET, HEAD, POST, OPTIONS");
     }
 
     /// Every route and every parameter of the table is in `assets/openapi.json`, and the reverse.

@@ -215,8 +215,12 @@ impl AppState {
             writer: None,
             auth_blocked: std::sync::Mutex::new(std::collections::HashMap::new()),
             auth_failures: RateLimiter::keyed(
-                Quota::per_minute(NonZeroU32::new(10).expect("non-zero"))
-                    .allow_burst(NonZeroU32::new(5).expect("non-zero")),
+                Quota::per_minute(
+                    NonZeroU32::new(cfg.failed_keys_per_minute.max(1)).expect("non-zero"),
+                )
+                .allow_burst(
+                    NonZeroU32::new((cfg.failed_keys_per_minute / 2).max(1)).expect("non-zero"),
+                ),
             ),
             require_key: cfg.require_key,
             #[cfg(feature = "postgres")]

@@ -160,6 +160,10 @@ config_table! {
     /// Requests one client may make in a burst above the steady rate (1 to 100000).
     rate_limit_burst: u32 = "100",
         key "api.rate_limit_burst", env "API_RATE_LIMIT_BURST", rule |v| int_range(v, 1, 100000), secret false;
+    /// Unknown or revoked API keys one address may present per minute (half of them at once); past
+    /// that, no key from the address is checked for at least a minute (1 to 100000).
+    failed_keys_per_minute: u32 = "10",
+        key "api.failed_keys_per_minute", env "API_FAILED_KEYS_PER_MINUTE", rule |v| int_range(v, 1, 100000), secret false;
     /// Read endpoints need an API key too (a read key suffices); admin endpoints always need an admin key.
     require_key: bool = "false",
         key "api.require_key", env "API_REQUIRE_KEY", rule boolean, secret false;

@@ -7,6 +7,9 @@ use texting_robots::Robot;
 /// The product token matched against `User-agent:` lines.
 pub const AGENT_TOKEN: &str = "renec-harvester";
 
+/// The longest Crawl-delay honoured, in seconds (an hour between requests).
+pub const MAX_CRAWL_DELAY: f64 = 3600.0;
+
 /// What robots.txt allows on one host.
 pub enum RobotsPolicy {
     /// No robots.txt (HTTP 404) or robots not obeyed: everything is allowed.
@@ -30,11 +33,18 @@ impl RobotsPolicy {
         }
     }
 
-    /// Crawl-delay in seconds, if the file sets one for us.
+    /// Crawl-delay in seconds, if the file sets a usable one for us: a
+    /// negative or unreadable (NaN) value is ignored, and one longer than
+    /// [`MAX_CRAWL_DELAY`] (even `1e400`, infinite) reads as that maximum,
+    /// so the throttle never waits for ever.
     pub fn crawl_delay(&self) -> Option<f64> {
         match self {
             RobotsPolicy::AllowAll => None,
-            RobotsPolicy::Rules(robot) => robot.delay.map(f64::from),
+            RobotsPolicy::Rules(robot) => robot
+                .delay
+                .map(f64::from)
+                .filter(|d| *d >= 0.0)
+                .map(|d| d.min(MAX_CRAWL_DELAY)),
         }
     }
 }
@@ -42,6 +52,24 @@ impl RobotsPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `robots` fuzz target: `Crawl-delay: 1e400` parsed as
+    /// infinity, and the throttle's `Duration::from_secs_f64` panicked.
+    #[test]
+    fn absurd_crawl_delays_are_bounded_or_ignored() {
+        let delay = |v: &str| {
+            RobotsPolicy::parse(
+                format!("User-agent: *\r\nCrawl-delay: {v}\r\nDisallow: /x\r\n").as_bytes(),
+            )
+            .crawl_delay()
+        };
+        assert_eq!(delay("1e400"), Some(MAX_CRAWL_DELAY));
+        assert_eq!(delay("inf"), Some(MAX_CRAWL_DELAY));
+        assert_eq!(delay("99999"), Some(MAX_CRAWL_DELAY));
+        assert_eq!(delay("NaN"), None);
+        assert_eq!(delay("-5"), None);
+        assert_eq!(delay("0.5"), Some(0.5));
+    }
 
     const TXT: &[u8] = b"User-agent: *\nDisallow: /private\n\nUser-agent: renec-harvester\nDisallow: /RENEC/controlador.do?comp=ES&\nDisallow: /RENEC/\nAllow: /RENEC/controlador.do\nCrawl-delay: 2\n";
 

@@ -76,13 +76,14 @@ impl Snapshots {
             reason,
         };
         let f = File::open(file).map_err(|e| bad(e.to_string()))?;
+        let file_len = f.metadata().map_err(|e| bad(e.to_string()))?.len();
         io(
             "creating the snapshot directory",
             std::fs::create_dir_all(&self.dir),
         )?;
         let staging = self.dir.join(".import.tmp");
         let _ = std::fs::remove_dir_all(&staging);
-        let placed = self.unpack_bundle(f, &staging, current_run, force, &bad);
+        let placed = self.unpack_bundle(f, file_len, &staging, current_run, force, &bad);
         // Whatever happened, the staging folder goes, and so does a
         // snapshot placed without its manifest or that does not verify.
         let _ = std::fs::remove_dir_all(&staging);
@@ -93,6 +94,7 @@ impl Snapshots {
     fn unpack_bundle(
         &self,
         f: File,
+        file_len: u64,
         staging: &Path,
         current_run: Option<i64>,
         force: bool,
@@ -101,8 +103,12 @@ impl Snapshots {
         io("staging", std::fs::create_dir_all(staging))?;
         let mut archive = tar::Archive::new(BufReader::new(f));
         let mut seen = Vec::new();
-        for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
-            let mut entry = entry.map_err(|e| bad(e.to_string()))?;
+        let not_tar = |e: std::io::Error| {
+            let said: String = e.to_string().chars().take(80).collect();
+            bad(format!("it is not a readable tar archive ({said})"))
+        };
+        for entry in archive.entries().map_err(not_tar)? {
+            let mut entry = entry.map_err(not_tar)?;
             let name = entry
                 .path()
                 .map_err(|e| bad(e.to_string()))?
@@ -110,6 +116,16 @@ impl Snapshots {
                 .to_string();
             if name != "manifest.json" && name != "renec.sqlite3.zst" {
                 return Err(bad(format!("unexpected member {name:?}")));
+            }
+            // A bundle cut short in transit: say so, rather than the
+            // unpacker's "failed to write entire file".
+            let declared = entry.header().size().unwrap_or(0);
+            let end = entry.raw_file_position().saturating_add(declared);
+            if end > file_len {
+                return Err(bad(format!(
+                    "it is truncated: {name} should hold {declared} bytes, but the file ends {} bytes short; copy the bundle again",
+                    end - file_len
+                )));
             }
             io("unpacking", entry.unpack(staging.join(&name)))?;
             seen.push(name);
