@@ -123,19 +123,7 @@ fn clean_harvest_reproduces_the_generated_registry() {
 #[test]
 fn faults_are_retried_until_the_run_is_complete() {
     let corpus = generate(2, 12);
-    let faults = [
-        "catalogue:500:1:1",
-        "catalogue:controlchars",
-        "committee:controlchars",
-        "detail:500:0.3:2",
-        "detail:truncate:0.1",
-        "committee:reset:0.1",
-        "all:timeout=1500:0.01",
-        "detail:429:0.01",
-        "legacy:503:0.1",
-        "all:slow=30:0.05",
-    ];
-    let site = site(corpus.clone(), &faults);
+    let site = site(corpus.clone(), profile("faulty"));
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&site, dir.path());
     cfg.request_timeout = 0.5;
@@ -159,6 +147,98 @@ fn faults_are_retried_until_the_run_is_complete() {
     assert_eq!(
         store.request_count(report.run_id).unwrap() as u64,
         report.summary.requests
+    );
+}
+
+/// The fault specs of a named test-site profile.
+fn profile(name: &str) -> &'static [&'static str] {
+    renec_harvester::testsite::faults::PROFILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, specs)| *specs)
+        .unwrap()
+}
+
+/// The hostile profile (resets, truncation, 500/503/429 with Retry-After,
+/// hangs past the request timeout, control characters) behind a robots.txt
+/// with a Crawl-delay: full coverage, and the site's own request log shows
+/// that robots.txt came first and was obeyed, that the Crawl-delay held,
+/// and that no URL was asked for more often than its retries allow.
+#[test]
+fn the_hostile_profile_is_harvested_completely_and_politely() {
+    let corpus = generate(1, 19);
+    let site = site(corpus.clone(), profile("hostile"));
+    let crawl_delay = 0.03;
+    site.set_crawl_delay(crawl_delay);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&site, dir.path());
+    cfg.request_timeout = 0.5;
+    let report = harvest(&cfg).unwrap();
+    assert!(report.published(), "{:?}", report.reasons);
+    assert_matches_expected(&report, &corpus);
+    for (source, c) in &report.coverage {
+        assert_eq!(
+            c.covered, c.expected,
+            "{source} not complete under the hostile profile"
+        );
+    }
+    assert_eq!(report.summary.failed_pages, 0);
+
+    let mut log = site.log();
+    log.sort_by_key(|e| e.at);
+    let faults: Vec<&str> = log.iter().filter_map(|e| e.fault.as_deref()).collect();
+    for kind in [
+        "Reset",
+        "Truncate",
+        "Status(500)",
+        "Status(503)",
+        "Status(429)",
+        "Timeout",
+        "ControlChars",
+    ] {
+        assert!(
+            faults.iter().any(|f| f.contains(kind)),
+            "the profile never served {kind}"
+        );
+    }
+    // robots.txt first (its first answer is a 503), then only what it allows.
+    assert_eq!(log[0].path, "/robots.txt", "{:?}", &log[..3]);
+    for e in &log {
+        assert!(
+            !e.path.starts_with("/privado/")
+                && !e.path.contains("comp=ES&")
+                && !e.path.contains("comp=BU"),
+            "robots.txt disallows {}",
+            e.path
+        );
+    }
+    // The Crawl-delay between any two requests: on average at least the
+    // delay, and never less than half of it (arrival times jitter a little).
+    let gaps: Vec<f64> = log
+        .windows(2)
+        .map(|w| (w[1].at - w[0].at).as_secs_f64())
+        .collect();
+    let shortest = gaps.iter().copied().fold(f64::MAX, f64::min);
+    let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    assert!(
+        shortest >= crawl_delay / 2.0,
+        "two requests {shortest:.4} s apart"
+    );
+    assert!(mean >= crawl_delay, "requests {mean:.4} s apart on average");
+    // No URL more often than its first attempt and its retries.
+    let mut per_url: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for e in &log {
+        *per_url.entry(e.path.as_str()).or_default() += 1;
+    }
+    let (url, most) = per_url.iter().max_by_key(|(_, n)| **n).unwrap();
+    assert!(
+        *most <= 1 + cfg.retry_times,
+        "{url} was asked for {most} times"
+    );
+    eprintln!(
+        "{} requests, {} faults, shortest gap {shortest:.4} s, mean {mean:.4} s, at most {most} per URL",
+        log.len(),
+        faults.len()
     );
 }
 

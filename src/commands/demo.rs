@@ -21,6 +21,9 @@ pub struct SiteArgs {
     /// Inject a fault: CLASS:KIND[:RATE[:ATTEMPTS]], e.g. detail:500:0.2:2 (repeatable).
     #[arg(long = "fault")]
     pub faults: Vec<String>,
+    /// Inject a named set of faults: faulty or hostile (see src/testsite/faults.rs).
+    #[arg(long, value_parser = ["faulty", "hostile"])]
+    pub profile: Option<String>,
     /// Detail pages as renec-site.md draws them (light) or as a real Angular page
     /// serves them (heavy: encapsulation attributes, wrappers, decoys, shuffled panels).
     #[arg(long, default_value = "light", value_parser = ["light", "heavy"])]
@@ -43,10 +46,14 @@ impl SiteArgs {
     }
 
     pub fn faults(&self) -> Result<Vec<FaultRule>> {
-        self.faults
-            .iter()
-            .map(|f| FaultRule::parse(f).map_err(Into::into))
-            .collect()
+        let mut rules = match &self.profile {
+            Some(name) => crate::testsite::faults::profile(name)?,
+            None => vec![],
+        };
+        for f in &self.faults {
+            rules.push(FaultRule::parse(f)?);
+        }
+        Ok(rules)
     }
 }
 

@@ -8,6 +8,73 @@
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+/// Named sets of faults (`--profile NAME`).
+/// - `faulty`: what a busy public site does now and then: 500s, resets,
+///   truncated bodies, control characters in JSON, an occasional hang.
+/// - `hostile`: everything at once and more often, on every kind of page:
+///   resets, truncation, 500s, 503/429 with `Retry-After: 1` (a polite
+///   client pauses a second for each, so they are rarer), hangs longer than
+///   a request timeout of up to 1.5 s, control characters, slow answers.
+///
+/// Every failing fault hits a URL for at most its first two attempts, so
+/// a harvester with 3 or more attempts per URL can reach full coverage.
+pub const PROFILES: &[(&str, &[&str])] = &[
+    (
+        "faulty",
+        &[
+            "catalogue:500:1:1",
+            "catalogue:controlchars",
+            "committee:controlchars",
+            "detail:500:0.3:2",
+            "detail:truncate:0.1",
+            "committee:reset:0.1",
+            "all:timeout=1500:0.01",
+            "detail:429:0.01",
+            "legacy:503:0.1",
+            "all:slow=30:0.05",
+        ],
+    ),
+    (
+        "hostile",
+        &[
+            "robots:503:1:1",
+            "catalogue:500:1:2",
+            "catalogue:controlchars",
+            "committee:controlchars",
+            "committee:reset:0.15",
+            "committee:500:0.1:2",
+            "committee:429:0.02:1",
+            "detail:500:0.2:2",
+            "detail:503:0.04:1",
+            "detail:429:0.03:1",
+            "detail:truncate:0.1",
+            "detail:reset:0.05",
+            "legacy:503:0.05",
+            "legacy:truncate:0.1",
+            "all:timeout=1500:0.03",
+            "all:slow=40:0.05",
+        ],
+    ),
+];
+
+/// The faults of a named profile, or an error that lists the names.
+pub fn profile(name: &str) -> Result<Vec<FaultRule>, FaultSpecError> {
+    let Some((_, specs)) = PROFILES.iter().find(|(n, _)| *n == name) else {
+        return Err(FaultSpecError {
+            spec: name.to_string(),
+            problem: format!(
+                "no such profile; the profiles are {}",
+                PROFILES
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    };
+    specs.iter().map(|s| FaultRule::parse(s)).collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
     Robots,

@@ -40,6 +40,8 @@ pub struct LogEntry {
     pub had_session_cookie: bool,
     pub user_agent: String,
     pub fault: Option<String>,
+    /// When the request arrived (its headers were read).
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -49,6 +51,8 @@ struct Shared {
     attempts: Mutex<HashMap<String, u32>>,
     etag_counter: AtomicU64,
     session_counter: AtomicU64,
+    /// The Crawl-delay robots.txt asks for, in milliseconds (0: none).
+    crawl_delay_ms: AtomicU64,
 }
 
 /// A running test site. Dropping it stops the server.
@@ -319,8 +323,21 @@ async fn serve_connection(
 ) {
     let mut buf = Vec::new();
     while let Some(req) = read_request(&mut stream, &mut buf).await {
+        let arrived = std::time::Instant::now();
         let snapshot = corpus.read().expect("corpus lock").clone();
         let (class, mut answer) = route(&snapshot, shared.markup, &req.path);
+        let crawl_delay_ms = shared.crawl_delay_ms.load(Ordering::Relaxed);
+        if class == Class::Robots && crawl_delay_ms > 0 && answer.status == 200 {
+            let text = String::from_utf8_lossy(&answer.body).replacen(
+                "User-agent: *\n",
+                &format!(
+                    "User-agent: *\nCrawl-delay: {}\n",
+                    crawl_delay_ms as f64 / 1000.0
+                ),
+                1,
+            );
+            answer.body = text.into_bytes();
+        }
         let attempt = {
             let mut attempts = shared.attempts.lock().expect("attempts lock");
             let n = attempts.entry(req.path.clone()).or_default();
@@ -356,6 +373,7 @@ async fn serve_connection(
                 || req.headers.contains_key("if-modified-since"),
             had_session_cookie: cookie.contains("JSESSIONID="),
             user_agent: req.headers.get("user-agent").cloned().unwrap_or_default(),
+            at: arrived,
             fault: (!hits.is_empty()).then(|| {
                 hits.iter()
                     .map(|k| format!("{k:?}"))
@@ -548,6 +566,13 @@ impl TestSite {
     /// Serves another state of the registry from now on.
     pub fn replace_corpus(&self, corpus: Corpus) {
         *self.corpus.write().expect("corpus lock") = Arc::new(corpus);
+    }
+
+    /// Makes robots.txt ask for this many seconds between requests.
+    pub fn set_crawl_delay(&self, seconds: f64) {
+        self.shared
+            .crawl_delay_ms
+            .store((seconds * 1000.0).round() as u64, Ordering::Relaxed);
     }
 
     /// Every request so far.
