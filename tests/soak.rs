@@ -1,0 +1,164 @@
+//! Soak: a minute of API load at 128 connections against the service
+//! (`serve`) while it harvests the test site's faulty profile behind a
+//! Crawl-delay, and publishes a new run in the middle of it. Each connection
+//! walks the long list of distinct requests (tests/common/requests.rs). No
+//! answer is a 5xx, no connection is dropped, resident memory stays flat
+//! after a 20 s warm-up (the mean of the last 20 s within 10% of the first
+//! 20 s), and the harvest publishes.
+//!
+//! Bounded for CI: `SOAK_SECONDS` (60 by default) sets the load's length.
+
+mod common;
+
+use renec_harvester::testsite::faults::PROFILES;
+use renec_harvester::testsite::generate::generate;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 128;
+/// Seconds of load before memory is measured.
+const WARM_UP: u64 = 20;
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_minute_of_load_during_a_faulty_harvest() {
+    let seconds: u64 = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let dir = tempfile::tempdir().unwrap();
+    // The data first, quickly; then the service harvests a faulty, polite site.
+    let corpus = generate(2, 31);
+    let clean = common::site(corpus.clone(), &[]);
+    assert!(common::harvest(&common::config(&clean, dir.path()))
+        .unwrap()
+        .published());
+    let faulty = PROFILES.iter().find(|(n, _)| *n == "faulty").unwrap().1;
+    let site = common::site(corpus, faulty);
+    // About 1,300 requests 20 ms apart, and the faults' retries: the harvest
+    // publishes in the middle of the measured minute.
+    site.set_crawl_delay(0.02);
+    let key = common::apikey(dir.path(), "ops", "admin");
+    let mut cmd = common::bin_in(dir.path());
+    cmd.env("RENEC_SOURCE_URL", site.base_url())
+        .env("DOWNLOAD_DELAY", "0")
+        .env("RENEC_REQUEST_TIMEOUT", "1")
+        .arg("serve");
+    let (child, base) = common::serve(cmd);
+    let pid = child.id();
+    let list = Arc::new(common::requests::requests(&base));
+
+    let (status, body) = common::call("POST", &format!("{base}/api/v1/admin/harvest"), Some(&key));
+    assert_eq!(status, 202, "{body}");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicU64::new(0));
+    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CONNECTIONS)
+        .map(|i| {
+            let (list, base, stop) = (list.clone(), base.clone(), stop.clone());
+            let (answered, failures) = (answered.clone(), failures.clone());
+            std::thread::spawn(move || {
+                // One keep-alive connection per worker.
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .max_idle_connections_per_host(1)
+                    .timeout_global(Some(Duration::from_secs(30)))
+                    .build()
+                    .into();
+                let mut n = i * 7;
+                while !stop.load(Ordering::Relaxed) {
+                    let path = &list[n % list.len()];
+                    n += 1;
+                    match agent.get(format!("{base}{path}")).call() {
+                        Ok(mut r) => {
+                            let status = r.status().as_u16();
+                            let body = r.body_mut().with_config().limit(64 << 20).read_to_vec();
+                            if status >= 500 || body.is_err() {
+                                failures
+                                    .lock()
+                                    .unwrap()
+                                    .push(format!("{path}: {status} {body:?}"));
+                            }
+                            answered.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => failures.lock().unwrap().push(format!("{path}: {e}")),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // Resident memory once a second, after a warm-up under the same load
+    // (connections opened, the response cache filled, allocator arenas
+    // grown: about 15 s here).
+    std::thread::sleep(Duration::from_secs(WARM_UP));
+    let measured = Instant::now();
+    let mut rss = vec![];
+    let mut published_at = None;
+    while measured.elapsed() < Duration::from_secs(seconds) {
+        std::thread::sleep(Duration::from_secs(1));
+        rss.push(rss_kib(pid));
+        if published_at.is_none() {
+            let (_, stats) = common::get_json(&format!("{base}/api/v1/stats"));
+            if stats["published_run"].as_i64() == Some(2) {
+                published_at = Some(rss.len());
+            }
+        }
+    }
+    eprintln!("the harvest published after {published_at:?} s");
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let total = answered.load(Ordering::Relaxed);
+    let failures = failures.lock().unwrap().clone();
+
+    // The harvest publishes (it may still be running when the load stops).
+    let published = |base: &str| {
+        let (_, stats) = common::get_json(&format!("{base}/api/v1/stats"));
+        stats["published_run"].as_i64()
+    };
+    common::wait_until("the harvest to publish", Duration::from_secs(300), || {
+        published(&base) == Some(2)
+    });
+    common::stop(child);
+
+    eprintln!(
+        "RSS (MB) each second: {:?}",
+        rss.iter().map(|k| k / 1024).collect::<Vec<_>>()
+    );
+    let window = (rss.len() / 3).clamp(1, 20);
+    let mean = |s: &[u64]| s.iter().sum::<u64>() as f64 / s.len() as f64 / 1024.0;
+    let (first, last) = (mean(&rss[..window]), mean(&rss[rss.len() - window..]));
+    eprintln!(
+        "{total} answers in {:.0} s ({:.0}/s) on {CONNECTIONS} connections; RSS first {window} s {first:.1} MB, last {window} s {last:.1} MB, peak {:.1} MB",
+        started.elapsed().as_secs_f64(),
+        total as f64 / started.elapsed().as_secs_f64(),
+        *rss.iter().max().unwrap() as f64 / 1024.0
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures, the first: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(total > 1000, "only {total} answers");
+    assert!(
+        last <= first * 1.10 && last >= first * 0.90,
+        "resident memory moved from {first:.1} MB to {last:.1} MB"
+    );
+}
