@@ -253,8 +253,8 @@ fn main() {
     for (name, shown, paths) in &mixes {
         let script = dir.path().join("mix.lua");
         std::fs::write(&script, rotating_script(paths)).unwrap();
-        let a = wrk(name, &nodes[0].1.base, shown, Some(&script));
-        let b = wrk(name, &nodes[1].1.base, shown, Some(&script));
+        let a = wrk(name, &nodes[0].1.base, shown, Some(&script), 64);
+        let b = wrk(name, &nodes[1].1.base, shown, Some(&script), 64);
         rows_md.push((name.to_string(), a, b));
     }
     drop(nodes);

@@ -61,18 +61,40 @@ pub const SECONDS: u32 = 8;
 pub struct Load {
     pub name: String,
     pub path: String,
+    pub connections: u32,
     pub rps: f64,
     pub p50: String,
+    pub p95: String,
     pub p99: String,
 }
 
-/// Runs wrk on `path` (or, with a script, on what the script requests; `path` then only names it).
-pub fn wrk(name: &str, base: &str, path: &str, script: Option<&std::path::Path>) -> Load {
+/// Prints the 95th percentile, which wrk's `--latency` leaves out.
+const P95: &str = "done = function(summary, latency, requests)\n  io.write(string.format(\"p95: %.2fms\\n\", latency:percentile(95) / 1000))\nend\n";
+
+/// Runs wrk with `connections` on `path` (or, with a script, on what the
+/// script requests; `path` then only names it).
+pub fn wrk(
+    name: &str,
+    base: &str,
+    path: &str,
+    script: Option<&std::path::Path>,
+    connections: u32,
+) -> Load {
+    let lua = std::env::temp_dir().join(format!("renec-bench-{}.lua", std::process::id()));
+    let mut text = match script {
+        Some(s) => std::fs::read_to_string(s).expect("wrk script"),
+        None => String::new(),
+    };
+    text.push_str(P95);
+    std::fs::write(&lua, text).expect("write the wrk script");
     let mut cmd = std::process::Command::new("wrk");
-    cmd.args(["-t2", "-c64", &format!("-d{SECONDS}s"), "--latency"]);
-    if let Some(s) = script {
-        cmd.arg("-s").arg(s);
-    }
+    cmd.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{SECONDS}s"),
+        "--latency",
+    ]);
+    cmd.arg("-s").arg(&lua);
     let target = if script.is_some() {
         format!("{base}/")
     } else {
@@ -82,6 +104,7 @@ pub fn wrk(name: &str, base: &str, path: &str, script: Option<&std::path::Path>)
         .arg(target)
         .output()
         .expect("wrk is not installed: apt-get install -y wrk");
+    let _ = std::fs::remove_file(&lua);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let field = |prefix: &str| -> String {
         text.lines()
@@ -91,19 +114,21 @@ pub fn wrk(name: &str, base: &str, path: &str, script: Option<&std::path::Path>)
             .to_string()
     };
     assert!(
-        !text.contains("Non-2xx"),
+        !text.contains("Non-2xx") && !text.contains("Socket errors"),
         "{name}: errors under load:\n{text}"
     );
     let load = Load {
         name: name.to_string(),
         path: path.to_string(),
+        connections,
         rps: field("Requests/sec:").parse().unwrap_or(0.0),
         p50: field("50%"),
+        p95: field("p95:"),
         p99: field("99%"),
     };
     eprintln!(
-        "{:<28} {:>10.0} req/s  p50 {:>8}  p99 {:>8}",
-        load.name, load.rps, load.p50, load.p99
+        "{:<28} c{:<4} {:>10.0} req/s  p50 {:>8}  p95 {:>8}  p99 {:>8}",
+        load.name, load.connections, load.rps, load.p50, load.p95, load.p99
     );
     load
 }
