@@ -5,23 +5,24 @@
 //! and the command exits 1. Run by hand, never as a gate in CI: machines
 //! here are noisy (about ±15% between runs).
 //!
-//!     cargo run --release --example bench_all                  # all of them
+//!     cargo run --release --example bench_all                  # every section (about 45 min)
 //!     cargo run --release --example bench_all -- api diff      # some
 //!     cargo run --release --example bench_all -- --compare     # only compare the file with HEAD
 //!
 //! `postgres_bench` needs PostgreSQL 15's server binaries and is skipped,
 //! saying so, where they are missing; `binary` runs `packaging/build.sh
 //! --binary` (the static binary's size) and `first_run` times the README's
-//! two commands on fresh clones (about 15 minutes on an idle machine), only
-//! when named.
+//! two commands on fresh clones (about 15 minutes; both want the machine to
+//! themselves).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+/// Every section of BENCHMARKS.md, by the name of its example (`NAME_bench`).
 const ALL: [&str; 5] = ["harvest", "api", "diff", "postgres", "snapshot"];
-/// Run only when named: they take long or need the machine to themselves.
-const ON_REQUEST: [&str; 1] = ["first_run"];
+/// The sections written by other commands.
+const OTHERS: [&str; 2] = ["first_run", "binary"];
 const WORSE_BY: f64 = 0.25;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -157,7 +158,7 @@ fn main() {
         .unwrap_or_else(|| std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default());
     if !compare_only {
         let names: Vec<&str> = if chosen.is_empty() {
-            ALL.to_vec()
+            ALL.iter().chain(&OTHERS).copied().collect()
         } else {
             chosen.iter().map(String::as_str).collect()
         };
@@ -173,7 +174,7 @@ fn main() {
                     eprintln!("== postgres: skipped (no /usr/lib/postgresql/15/bin/initdb; apt-get install postgresql-15)");
                     continue;
                 }
-                _ if ALL.contains(&name) || ON_REQUEST.contains(&name) => {
+                _ if ALL.contains(&name) || name == "first_run" => {
                     eprintln!("== {name}: cargo run --release --example {name}_bench");
                     Command::new(env!("CARGO"))
                         .args(["run", "--release", "--example", &format!("{name}_bench")])
