@@ -400,16 +400,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     {
         let site = TestSite::start(corpus, vec![], "127.0.0.1:0".parse().unwrap()).unwrap();
-        let cfg = Config {
-            data_dir: dir.path().to_path_buf(),
-            source_url: site.base_url(),
-            download_delay: 0.0,
-            ..Config::defaults()
-        };
-        let mut store = Store::open(&cfg.sqlite_path()).unwrap();
-        let report =
-            renec_harvester::harvest::run(&cfg, &Registry::embedded(), &mut store, false).unwrap();
-        assert!(report.published());
+        bench_support::harvest_into(&site.base_url(), dir.path());
     }
 
     let scale100 = view_at_scale_100();
@@ -573,17 +564,7 @@ fn main() {
             let mut done = 0;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 let hdir = tempfile::tempdir().unwrap();
-                let cfg = Config {
-                    data_dir: hdir.path().to_path_buf(),
-                    source_url: site.base_url(),
-                    download_delay: 0.0,
-                    ..Config::defaults()
-                };
-                let mut store = Store::open(&cfg.sqlite_path()).unwrap();
-                let report =
-                    renec_harvester::harvest::run(&cfg, &Registry::embedded(), &mut store, false)
-                        .unwrap();
-                assert!(report.published());
+                bench_support::harvest_into(&site.base_url(), hdir.path());
                 done += 1;
             }
             done

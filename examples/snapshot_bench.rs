@@ -10,9 +10,7 @@
 #[path = "support/bench.rs"]
 mod bench_support;
 
-use renec_harvester::config::Config;
 use renec_harvester::ops::snapshot::Snapshots;
-use renec_harvester::registry::Registry;
 use renec_harvester::store::Store;
 use renec_harvester::testsite::{corpus::Corpus, generate::generate, TestSite};
 use std::fmt::Write as _;
@@ -22,16 +20,7 @@ use std::time::Instant;
 /// Harvests `corpus` into `dir` (politeness off).
 fn harvest(corpus: Corpus, dir: &Path) {
     let site = TestSite::start(corpus, vec![], "127.0.0.1:0".parse().unwrap()).unwrap();
-    let cfg = Config {
-        data_dir: dir.to_path_buf(),
-        source_url: site.base_url(),
-        download_delay: 0.0,
-        ..Config::defaults()
-    };
-    let mut store = Store::open(&cfg.sqlite_path()).unwrap();
-    let report =
-        renec_harvester::harvest::run(&cfg, &Registry::embedded(), &mut store, false).unwrap();
-    assert!(report.published());
+    bench_support::harvest_into(&site.base_url(), dir);
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {

@@ -21,6 +21,25 @@ pub fn write_section(name: &str, content: &str) {
     eprintln!("wrote the {name} section of {}", path.display());
 }
 
+/// One published harvest of the test site at `source_url` into `data_dir`,
+/// politeness off.
+pub fn harvest_into(source_url: &str, data_dir: &std::path::Path) {
+    use renec_harvester::{config::Config, registry::Registry, store::Store};
+    let cfg = Config {
+        data_dir: data_dir.to_path_buf(),
+        source_url: source_url.to_string(),
+        download_delay: 0.0,
+        ..Config::defaults()
+    };
+    let mut store = Store::open(&cfg.sqlite_path()).expect("database");
+    let report = renec_harvester::harvest::run(&cfg, &Registry::embedded(), &mut store, false)
+        .expect("harvest");
+    assert!(
+        report.published(),
+        "the benchmark harvest was not published"
+    );
+}
+
 /// A field of /proc/PID/status in kB (VmRSS, VmHWM).
 pub fn status_kb(pid: &str, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
