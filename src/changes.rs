@@ -16,7 +16,7 @@ fn s(v: &Value) -> String {
 
 /// One line describing an entry of a diff (entity or link).
 fn describe(kind: &str, e: &Value, ui: &str) -> String {
-    let page = |k: Kind| format!("{ui}/#/{}", k.info().ui);
+    let page = |k: Kind| format!("{ui}/{}", k.info().ui);
     let ec = |code: &Value| format!("[{}]({}/{})", s(code), page(Kind::Ec), s(code));
     let named = |k: Kind| format!("[{}]({}/{})", s(&e["nombre"]), page(k), s(&e["id"]));
     match Kind::from_plural(kind) {
@@ -136,7 +136,7 @@ pub fn json_feed(entries: &[FeedEntry], base: &str, feed_url: &str) -> Value {
         .map(|e| {
             serde_json::json!({
                 "id": entry_id(base, e.run),
-                "url": format!("{base}/#/cambios/{}", e.run),
+                "url": format!("{base}/cambios/{}", e.run),
                 "title": format!("Corrida {}: {}", e.run, headline(&e.diff)),
                 "content_text": markdown(&e.diff, base),
                 "date_published": e.finished_at,
@@ -172,7 +172,7 @@ pub fn atom_feed(entries: &[FeedEntry], base: &str, feed_url: &str) -> String {
             title: Text::plain(format!("Corrida {}: {}", e.run, headline(&e.diff))),
             updated: date(&e.finished_at),
             links: vec![Link {
-                href: format!("{base}/#/cambios/{}", e.run),
+                href: format!("{base}/cambios/{}", e.run),
                 rel: "alternate".into(),
                 ..Link::default()
             }],
@@ -242,10 +242,10 @@ mod tests {
         ));
         assert!(md.contains("| Estándares | 1 | 0 | 1 |"));
         assert!(md.contains("| Comités | 0 | 1 | 0 |"));
-        assert!(md.contains("[EC9000](http://x/#/ec/EC9000) Nuevo"));
+        assert!(md.contains("[EC9000](http://x/ec/EC9000) Nuevo"));
         assert!(md.contains("titulo: «Uno» → «Otro»"));
         assert!(md.contains("| Certificador–entidad federativa | 1 | 0 | — |"));
-        assert!(md.contains("[ICEMéxico](http://x/#/certificador/cert-1) — Jalisco"));
+        assert!(md.contains("[ICEMéxico](http://x/certificador/cert-1) — Jalisco"));
         assert!(md.contains("— ICEMéxico"));
     }
 

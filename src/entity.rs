@@ -27,7 +27,7 @@ pub struct Info {
     pub plural: &'static str,
     /// The ledger table (and its `v_current_{table}` view).
     pub table: &'static str,
-    /// The UI's page of one entity (`#/{ui}/{key}`).
+    /// The UI's page of one entity (`/{ui}/{key}`).
     pub ui: &'static str,
     /// What people read (Spanish, plural).
     pub nombre: &'static str,

@@ -226,7 +226,10 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     driver.call("POST", &format!("/element/{more}/click"), None);
     let cards = "return document.querySelectorAll('#results .card').length";
     driver.wait_script(cards, json!(60));
-    driver.wait_script("return location.hash", json!("#/?n=60"));
+    driver.wait_script(
+        "return location.pathname + location.search",
+        json!("/?n=60"),
+    );
     // Scrolled down, a card is clicked where it is (a WebDriver click would
     // scroll it into view first).
     driver.call(
@@ -234,7 +237,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         "/execute/sync",
         Some(json!({"script": "window.scrollTo(0, 1200); document.querySelector('#results .card:nth-child(45) h3 a.code').click()", "args": []})),
     );
-    driver.wait_script("return location.hash.startsWith('#/ec/')", json!(true));
+    driver.wait_script("return location.pathname.startsWith('/ec/')", json!(true));
     driver.call("POST", "/back", Some(json!({})));
     driver.wait_script(cards, json!(60));
     driver.wait_script("return Math.round(window.scrollY)", json!(1200));
@@ -295,10 +298,10 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     let hash = driver.call(
         "POST",
         "/execute/sync",
-        Some(json!({"script": "return location.hash", "args": []})),
+        Some(json!({"script": "return location.pathname + location.search", "args": []})),
     );
-    assert_eq!(hash, json!("#/?q=traduccion"));
-    driver.go(&format!("{}/#/?q=traduccion&todos=1", api.base));
+    assert_eq!(hash, json!("/?q=traduccion"));
+    driver.go(&format!("{}/?q=traduccion&todos=1", api.base));
     let (_, all) = common::get_json(&format!("{}/api/v1/ec?q=traduccion&limit=1", api.base));
     let all_total = all["total"].as_u64().unwrap();
     driver.wait_text("#count", |t| t.starts_with(&format!("{all_total} ")));
@@ -325,7 +328,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     let cert = &certs["items"][0];
     let name = cert["nombre"].as_str().unwrap().to_string();
     driver.go(&format!(
-        "{}/#/?q={}",
+        "{}/?q={}",
         api.base,
         url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
     ));
@@ -339,7 +342,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     );
     assert!(
         href.as_array().unwrap().contains(&json!(format!(
-            "#/certificador/{}",
+            "/certificador/{}",
             cert["id"].as_str().unwrap()
         ))),
         "{href}"
@@ -384,7 +387,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
             (f["total"] == 0).then_some((typo, first))
         })
         .expect("some word two edits away gets a suggestion");
-    driver.go(&format!("{}/#/?q={typo}&todos=1", api.base));
+    driver.go(&format!("{}/?q={typo}&todos=1", api.base));
     let meant = driver.wait_text("#meant", |t| t.contains(&suggestion));
     assert!(meant.starts_with("¿Quiso decir"), "{meant}");
     driver.screenshot("4-quiso-decir");
@@ -416,12 +419,12 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         driver.call(
             "POST",
             "/execute/sync",
-            Some(json!({"script": "return location.hash", "args": []}))
+            Some(json!({"script": "return location.pathname", "args": []}))
         ),
-        json!(format!("#/ec/{exact}")),
+        json!(format!("/ec/{exact}")),
         "the search typed before Enter must not rewrite the standard's URL"
     );
-    driver.go(&format!("{}/#/?q=traduccion&todos=1", api.base));
+    driver.go(&format!("{}/?q=traduccion&todos=1", api.base));
     driver.wait_text("#count", |t| t.starts_with(&format!("{all_total} ")));
 
     // Open the first result.
@@ -439,7 +442,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         let named = driver.call(
             "POST",
             "/execute/sync",
-            Some(json!({"script": "const s = document.querySelector(\"main a[href^='#/sector/'] span\"); return [s.textContent, s.title, document.title]", "args": []})),
+            Some(json!({"script": "const s = document.querySelector(\"main a[href^='/sector/'] span\"); return [s.textContent, s.title, document.title]", "args": []})),
         );
         assert_eq!(named[1], json!(sector));
         let shown = named[0].as_str().unwrap();
@@ -458,7 +461,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     let after_skip = driver.call(
         "POST",
         "/execute/sync",
-        Some(json!({"script": "const h = location.hash; document.querySelector('.skip').click(); const m = document.getElementById('main'); return [h === location.hash, document.activeElement === m, m.querySelector('h1').textContent, getComputedStyle(m).outlineStyle];", "args": []})),
+        Some(json!({"script": "const h = location.href; document.querySelector('.skip').click(); const m = document.getElementById('main'); return [h === location.href, document.activeElement === m, m.querySelector('h1').textContent, getComputedStyle(m).outlineStyle];", "args": []})),
     );
     assert_eq!(
         after_skip,
@@ -478,8 +481,8 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
             ));
             l["items"][0]["clave"].as_str().unwrap().to_string()
         });
-    driver.go(&format!("{}/#/ec/{with_certs}", api.base));
-    let link = driver.find("a[href^='#/certificador/']");
+    driver.go(&format!("{}/ec/{with_certs}", api.base));
+    let link = driver.find("a[href^='/certificador/']");
     let name = driver.text(&link);
     driver.call("POST", &format!("/element/{link}/click"), None);
     driver.wait_text("main h1", |t| t == name);
@@ -504,7 +507,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         .clone();
     let code = state["clave"].as_str().unwrap();
     assert!(state["n_certificadores"].as_u64().unwrap() > 0);
-    driver.go(&format!("{}/#/directorio", api.base));
+    driver.go(&format!("{}/directorio", api.base));
     driver.wait_text("#dcount", |t| t.contains("results"));
     let option = driver.find(&format!("#destado option[value='{code}']"));
     driver.call("POST", &format!("/element/{option}/click"), None);
@@ -546,21 +549,38 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         json!("Directory · RENEC")
     );
 
-    // The map: one tile per state with the API's figure; a tile opens the
-    // Directory filtered by its state.
-    driver.go(&format!("{}/#/mapa", api.base));
-    let tile = driver.find(&format!("#tiles a[data-code='{code}']"));
-    let shown = driver.text(&tile);
-    assert!(
-        shown.ends_with(&state["n_certificadores"].to_string()),
-        "{shown} vs {state}"
+    // The map: the 32 states drawn with their outlines, each with the API's
+    // figure; the state with most certifiers is in the darkest class, and a
+    // state opens the Directory filtered by it (in its URL).
+    driver.go(&format!("{}/mapa", api.base));
+    let tile = driver.find(&format!("#choropleth a[data-code='{code}']"));
+    let drawn = driver.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "const c = document.querySelectorAll('#choropleth [data-code] path'); const a = document.querySelector(`#choropleth a[data-code='${arguments[0]}']`); return [c.length, a.getAttribute('aria-label'), a.getAttribute('class'), document.querySelectorAll('#legend li').length]", "args": [code]})),
     );
+    assert_eq!(drawn[0], json!(32), "{drawn}");
+    assert!(
+        drawn[1]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(": {}", state["n_certificadores"])),
+        "{drawn} vs {state}"
+    );
+    // The legend: "0", then one entry a class; the largest figure is in the last class.
+    let classes = drawn[3].as_u64().unwrap();
+    assert!(classes > 2, "a legend of the classes: {drawn}");
+    assert_eq!(drawn[2], json!(format!("q{}", classes - 1)), "{drawn}");
     let table = driver.text(&driver.find("#states tbody"));
     assert_eq!(table.lines().count(), 32, "{table}");
     driver.screenshot("6-mapa");
     driver.call("POST", &format!("/element/{tile}/click"), None);
     let n = in_state["total"].as_u64().unwrap();
     driver.wait_text("#dcount", |t| t.starts_with(&format!("{n} ")));
+    driver.wait_script(
+        "return location.pathname + location.search",
+        json!(format!("/directorio?estado={code}")),
+    );
 
     // A committee's phone is tap-to-call, with the E.164 form the API has.
     let (_, comites) = common::get_json(&format!("{}/api/v1/comites?limit=100", api.base));
@@ -571,7 +591,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         .map(|c| common::get_json(&format!("{}/api/v1/comites/{}", api.base, c["id"])).1)
         .find(|c| c["telefono_e164"].is_string())
         .expect("a committee with a phone");
-    driver.go(&format!("{}/#/comite/{}", api.base, with_phone["id"]));
+    driver.go(&format!("{}/comite/{}", api.base, with_phone["id"]));
     let tel = driver.find("main a[href^='tel:']");
     let href = driver.call("GET", &format!("/element/{tel}/attribute/href"), None);
     assert_eq!(
@@ -631,7 +651,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
             versions.pop().map(|v| (c.to_string(), v))
         })
         .expect("the generated registry has a retired standard with a version in force");
-    driver.go(&format!("{}/#/ec/{old}", api.base));
+    driver.go(&format!("{}/ec/{old}", api.base));
     let said = driver.wait_text("#successor", |t| t.contains(&newer));
     // (The UI is in English at this point.)
     assert!(
@@ -640,13 +660,13 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
     );
     let to = driver.find("#successor a");
     driver.call("POST", &format!("/element/{to}/click"), None);
-    driver.wait_script("return location.hash", json!(format!("#/ec/{newer}")));
+    driver.wait_script("return location.pathname", json!(format!("/ec/{newer}")));
 
     // Back to Spanish. Estado refreshes every 3 s but redraws only when
     // something changed: an idle service's page stays as the reader left it.
     let toggle = driver.find("#lang");
     driver.call("POST", &format!("/element/{toggle}/click"), None);
-    driver.go(&format!("{}/#/estado", api.base));
+    driver.go(&format!("{}/estado", api.base));
     driver.wait_text("main h1", |t| t == "Estado del servicio");
     let script = |js: &str| {
         driver.call(
@@ -665,7 +685,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
 
     // The server stops: the next page says so in Spanish and offers a retry.
     drop(api);
-    script("location.hash = '#/corridas'; return true");
+    script("document.querySelector('[data-nav=corridas]').click(); return true");
     let error = driver.wait_text(".error", |t| !t.is_empty());
     assert!(
         error.contains("No se pudo cargar: el servidor no responde")
@@ -696,7 +716,7 @@ fn cambios_hides_nothing_without_saying_so() {
         .unwrap();
     assert!(n > 200, "{kind}: {n}");
 
-    driver.go(&format!("{}/#/cambios", api.base));
+    driver.go(&format!("{}/cambios", api.base));
     driver.find("details.changes");
     let js = |script: &str| {
         driver.call(

@@ -171,7 +171,7 @@ fn demo_serves_its_data_then_stats_json() {
     assert_eq!(stats["estandares_vigentes"], 100);
     let (status, _, page) = common::get(&url, &[]);
     assert_eq!(status, 200);
-    assert!(String::from_utf8_lossy(&page).contains("<script src=\"/app.js\""));
+    assert!(String::from_utf8_lossy(&page).contains("<script type=\"module\" src=\"/js/main.js\""));
     child.kill().unwrap();
     child.wait().unwrap();
 

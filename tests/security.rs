@@ -194,7 +194,7 @@ fn ui_paths_never_reach_outside_the_ui() {
         "/%252e%252e/%252e%252e/etc/passwd",
         "/..\\..\\..\\etc\\passwd",
         "/..%5c..%5cCargo.toml",
-        "/app.js/../../registry.toml",
+        "/js/main.js/../../registry.toml",
         "/..%2fregistry.toml",
         "/%2e%2e%2fregistry.toml",
         "/..%2fopenapi.json",
@@ -223,7 +223,7 @@ fn ui_paths_never_reach_outside_the_ui() {
         }
     }
     // The UI's real files are still served.
-    let (status, _, js) = get(&format!("{}/app.js", f.api.base), &[]);
+    let (status, _, js) = get(&format!("{}/js/main.js", f.api.base), &[]);
     assert_eq!(status, 200);
     assert!(!js.is_empty());
 }

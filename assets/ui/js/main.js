@@ -1,0 +1,34 @@
+// RENEC Harvester UI: boots the language, the footer and the router.
+// Every figure comes from the JSON API of this server.
+import { lang, setLang, t, fmtDate } from "./i18n.js";
+import { api } from "./api.js";
+import { render, start } from "./router.js";
+
+function applyLang() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.getElementById("progress").setAttribute("aria-label", t("loading"));
+  const b = document.getElementById("lang");
+  b.textContent = lang === "es" ? "EN" : "ES";
+  b.setAttribute("aria-label", lang === "es" ? "English" : "Español");
+}
+
+// The age of the data, and a banner when the data are not RENEC's (a test site, the demo).
+async function footer() {
+  const banner = document.getElementById("source-banner");
+  try {
+    const s = await api("/api/v1/stats");
+    document.getElementById("data-age").textContent = s.published_at ? t("data_from", fmtDate(s.published_at)) : "";
+    banner.hidden = !s.source || s.source.oficial;
+    document.querySelector(".foot [data-i18n='source_note']").hidden = !s.source?.oficial;
+    if (s.source && !s.source.oficial) banner.textContent = t("not_official", s.source.url);
+  } catch { document.getElementById("data-age").textContent = ""; banner.hidden = true; }
+}
+
+applyLang();
+document.getElementById("lang").addEventListener("click", () => {
+  setLang(lang === "es" ? "en" : "es");
+  applyLang(); render(window.scrollY); footer();
+});
+start();
+footer();
