@@ -8,6 +8,7 @@ mod common;
 
 use base64::Engine;
 use renec_harvester::testsite::generate::generate;
+use renec_harvester::testsite::TestSite;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -170,6 +171,38 @@ impl Driver {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Runs `script` in the page and returns its value.
+    fn js(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
+    }
+
+    /// Serious and critical accessibility violations axe-core finds on the page.
+    fn axe(&self, axe: &str) -> Value {
+        let script = format!(
+            "{axe}\n;const done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{ resultTypes: ['violations'] }}).then((r) => done(r.violations\n\
+               .filter((v) => v.impact === 'serious' || v.impact === 'critical')\n\
+               .map((v) => `${{v.id}} (${{v.impact}}): ${{v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}}`)));"
+        );
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
     }
 
     fn screenshot(&self, name: &str) {
@@ -752,4 +785,328 @@ fn cambios_hides_nothing_without_saying_so() {
         .collect();
     assert!(raw.is_empty(), "raw field names: {raw:?}");
     driver.screenshot("8-cambios");
+}
+
+/// axe-core's script, installed by `npm ci --prefix tests/ui` (.ci/run does it).
+fn axe_source() -> String {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/ui/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; install the test tools with `npm ci --prefix tests/ui`",
+            path.display()
+        )
+    })
+}
+
+/// A registry harvested twice (the test site, then a later state of it), served.
+fn two_runs() -> (common::Api, TestSite, tempfile::TempDir) {
+    let corpus = generate(1, 51);
+    let later = renec_harvester::testsite::evolve::evolve(&corpus).0;
+    let site = common::site(corpus, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(&site, dir.path());
+    assert!(common::harvest(&cfg).unwrap().published());
+    site.replace_corpus(later);
+    assert!(common::harvest(&cfg).unwrap().published());
+    (common::Api::start(&cfg), site, dir)
+}
+
+fn first_id(base: &str, path: &str, field: &str) -> String {
+    let (_, page) = common::get_json(&format!("{base}{path}"));
+    match &page["items"][0][field] {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+#[test]
+#[ignore = "needs chromium, chromium-driver and axe-core (npm ci --prefix tests/ui); .ci/run installs them and runs it with --include-ignored"]
+fn every_page_at_desktop_and_phone_size_is_accessible_and_asks_only_this_server() {
+    let axe = axe_source();
+    let driver = Driver::start().expect("chromium and chromedriver must be installed");
+    let (api, _site, _dir) = two_runs();
+    let base = api.base.clone();
+    let ec = first_id(&base, "/api/v1/ec?sort=-certificadores&limit=1", "clave");
+    let cert = first_id(
+        &base,
+        "/api/v1/certificadores?sort=-estandares&limit=1",
+        "id",
+    );
+    let comite = first_id(&base, "/api/v1/comites?limit=1", "id");
+    let sector = first_id(&base, "/api/v1/sectores?limit=1", "id");
+    let centro = first_id(&base, "/api/v1/centros?limit=1", "id");
+    // Each page, and what shows that its content is there.
+    let pages = [
+        ("buscador", "/".to_string(), "#results .card"),
+        ("directorio", "/directorio".into(), "#directory tbody tr"),
+        ("mapa", "/mapa".into(), "#choropleth path"),
+        ("cambios", "/cambios".into(), "#timeline-chart rect"),
+        ("corridas", "/corridas".into(), "#runs tbody tr"),
+        ("estado", "/estado".into(), "main dl.facts"),
+        ("api", "/referencia-api".into(), "details.op"),
+        ("ec", format!("/ec/{ec}"), "#certificadores li"),
+        (
+            "certificador",
+            format!("/certificador/{cert}"),
+            "#estandares .card",
+        ),
+        ("comite", format!("/comite/{comite}"), "#estandares .card"),
+        ("sector", format!("/sector/{sector}"), "#estandares .card"),
+        ("centro", format!("/centro/{centro}"), "main .card"),
+        ("no-encontrado", "/ec/XX9999".into(), "main h1"),
+    ];
+    for (size, width, height) in [("escritorio", 1280, 900), ("telefono", 390, 844)] {
+        driver.resize(width, height);
+        for (name, path, ready) in &pages {
+            driver.go(&format!("{base}{path}"));
+            driver.find(ready);
+            driver.wait_script(
+                "return document.getElementById('main').getAttribute('aria-busy')",
+                json!("false"),
+            );
+            let found = driver.axe(&axe);
+            assert_eq!(
+                found,
+                json!([]),
+                "{path} at {size} size: serious or critical accessibility violations"
+            );
+            let outside = driver.js(
+                "return performance.getEntriesByType('resource').map((e) => e.name).filter((u) => !u.startsWith(location.origin))",
+                json!([]),
+            );
+            assert_eq!(outside, json!([]), "{path} asked another server");
+            let fits = driver.js(
+                "return [document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1, document.title]",
+                json!([]),
+            );
+            assert_eq!(fits[0], json!(true), "{path} is wider than a {size} screen");
+            assert!(
+                fits[1].as_str().unwrap().ends_with("RENEC"),
+                "{path}: tab title {fits}"
+            );
+            driver.screenshot(&format!("pagina-{size}-{name}"));
+        }
+    }
+    driver.resize(1280, 900);
+
+    // The figures drawn are the API's.
+    let (_, runs) = common::get_json(&format!("{base}/api/v1/runs?limit=50"));
+    driver.go(&format!("{base}/corridas"));
+    driver.find("#runs tbody tr");
+    assert_eq!(
+        driver.js(
+            "return document.querySelectorAll('#runs tbody tr').length",
+            json!([])
+        ),
+        json!(runs["items"].as_array().unwrap().len())
+    );
+    let (_, diff) = common::get_json(&format!("{base}/api/v1/runs/2/diff"));
+    driver.go(&format!("{base}/cambios"));
+    driver.find("#timeline tbody tr");
+    let row = driver.js(
+        "return [...document.querySelectorAll('#timeline tbody tr:first-child td')].map((td) => td.textContent)",
+        json!([]),
+    );
+    assert_eq!(row[0], json!("2"));
+    assert_eq!(
+        row[2],
+        json!(diff["ec"]["added"].as_array().unwrap().len().to_string()),
+        "altas of run 2: {row}"
+    );
+    let bars = driver.js(
+        "return [...document.querySelectorAll('#timeline-chart g[data-run] rect.up')].map((r) => r.querySelector('title').textContent)",
+        json!([]),
+    );
+    assert!(
+        bars[0].as_str().unwrap().contains(&format!(
+            ": {} ",
+            diff["ec"]["added"].as_array().unwrap().len()
+        )),
+        "{bars}"
+    );
+    let (_, all) = common::get_json(&format!("{base}/api/v1/certificadores?limit=1"));
+    driver.go(&format!("{base}/directorio"));
+    driver.wait_text("#dcount", |t| {
+        t.starts_with(&format!("{} ", all["total"].as_u64().unwrap()))
+    });
+}
+
+#[test]
+#[ignore = "needs chromium and chromium-driver; .ci/run installs them and runs it with --include-ignored"]
+fn keyboard_deep_links_and_a_slow_network() {
+    let driver = Driver::start().expect("chromium and chromedriver must be installed");
+    let (api, _site, _dir) = two_runs();
+    let base = api.base.clone();
+    let key = |k: &str| {
+        driver.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "kb", "actions": [
+                {"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}]}]})),
+        );
+    };
+    let active = || {
+        driver.js("const a = document.activeElement; return [a.tagName, a.id, a.className, a.getAttribute('href')]", json!([]))
+    };
+
+    // Keyboard only: the skip link is the first stop and takes focus to the
+    // content; the search is typed; a result opens with Enter; Back returns
+    // to the same results.
+    driver.go(&format!("{base}/directorio"));
+    driver.find("#directory tbody tr");
+    driver.js(
+        "document.activeElement.blur(); window.focus(); return true",
+        json!([]),
+    );
+    key("\u{E004}"); // Tab
+    assert_eq!(active()[2], json!("skip"), "{}", active());
+    key("\u{E007}"); // Enter
+    assert_eq!(active()[1], json!("main"), "{}", active());
+    driver.go(&format!("{base}/"));
+    let input = driver.find("#q");
+    driver.call(
+        "POST",
+        &format!("/element/{input}/value"),
+        Some(json!({"text": "traduccion"})),
+    );
+    driver.wait_script("return location.search", json!("?q=traduccion"));
+    driver.wait_script(
+        "return document.getElementById('results').getAttribute('aria-busy')",
+        json!("false"),
+    );
+    let count = driver.text(&driver.find("#count"));
+    driver.js(
+        "document.querySelector('#results .card a.code').focus(); return true",
+        json!([]),
+    );
+    let href = active()[3].as_str().unwrap().to_string();
+    key("\u{E007}");
+    driver.wait_script("return location.pathname", json!(href));
+    driver.find("#certificadores");
+    driver.call("POST", "/back", Some(json!({})));
+    driver.wait_script(
+        "return location.pathname + location.search",
+        json!("/?q=traduccion"),
+    );
+    driver.wait_text("#count", |t| t == count);
+    assert_eq!(
+        driver.js("return document.getElementById('q').value", json!([])),
+        json!("traduccion")
+    );
+
+    // Deep links reload to the same view; a code in any case opens the
+    // standard under its published form.
+    let (_, estados) = common::get_json(&format!("{base}/api/v1/estados"));
+    let state = estados["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|e| e["n_certificadores"].as_u64().unwrap())
+        .unwrap()["clave"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ec = first_id(&base, "/api/v1/ec?sort=-certificadores&limit=1", "clave");
+    let views = [
+        (format!("/directorio?estado={state}&tipo=ECE"), "return [document.getElementById('destado').value, document.getElementById('dtipo').value, document.getElementById('dcount').textContent]"),
+        ("/mapa?m=comites".to_string(), "return [document.getElementById('mmetric').value, document.querySelectorAll('#choropleth path').length]"),
+        ("/?q=traduccion&nivel=2&todos=1".to_string(), "return [document.getElementById('q').value, document.getElementById('vigente').checked, document.getElementById('f-nivel').value, document.getElementById('count').textContent]"),
+        ("/cambios/2".to_string(), "return document.querySelector('main h2:nth-of-type(2)').textContent"),
+    ];
+    for (path, read) in &views {
+        driver.go(&format!("{base}{path}"));
+        driver.wait_script(
+            "return document.getElementById('main').getAttribute('aria-busy')",
+            json!("false"),
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        let before = driver.js(read, json!([]));
+        driver.call("POST", "/refresh", Some(json!({})));
+        driver.wait_script(
+            "return document.getElementById('main').getAttribute('aria-busy')",
+            json!("false"),
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(driver.js(read, json!([])), before, "{path} reloaded");
+        assert_eq!(
+            driver.js("return location.pathname + location.search", json!([])),
+            json!(path),
+            "{path} kept its URL"
+        );
+    }
+    driver.go(&format!("{base}/ec/{}", ec.to_lowercase()));
+    driver.wait_text("main .code", |t| t == ec);
+    driver.wait_script("return location.pathname", json!(format!("/ec/{ec}")));
+
+    // A slow network (every answer 600 ms late): pages clicked in quick
+    // succession never leave one page's content under another's URL.
+    let slowed = driver.call(
+        "POST",
+        "/chromium/network_conditions",
+        Some(json!({"network_conditions": {"offline": false, "latency": 600, "download_throughput": -1, "upload_throughput": -1}})),
+    );
+    assert_eq!(slowed, Value::Null, "chromedriver slows the network");
+    // The loading bar shows while a page waits.
+    driver.js(
+        "document.querySelector('[data-nav=corridas]').click(); return true",
+        json!([]),
+    );
+    driver.wait_script(
+        "return document.getElementById('progress').hidden",
+        json!(false),
+    );
+    for order in [
+        ["cambios", "mapa", "directorio"],
+        ["mapa", "directorio", "cambios"],
+        ["directorio", "cambios", "estado"],
+    ] {
+        driver.go(&format!("{base}/corridas"));
+        driver.find("#runs tbody tr");
+        for nav in order {
+            driver.js(
+                &format!("document.querySelector('[data-nav={nav}]').click(); return true"),
+                json!([]),
+            );
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        let last = order[2];
+        driver.wait_script(
+            "return document.getElementById('main').getAttribute('aria-busy')",
+            json!("false"),
+        );
+        std::thread::sleep(Duration::from_millis(2500));
+        let shown = driver.js(
+            "return [location.pathname, document.querySelector('[aria-current=page]')?.dataset.nav, !!document.getElementById('timeline-chart'), !!document.getElementById('choropleth'), !!document.getElementById('directory'), document.querySelector('main h1')?.textContent]",
+            json!([]),
+        );
+        let want = match last {
+            "cambios" => json!([
+                format!("/{last}"),
+                last,
+                true,
+                false,
+                false,
+                "Cambios en el registro"
+            ]),
+            "directorio" => json!([
+                format!("/{last}"),
+                last,
+                false,
+                false,
+                true,
+                "Directorio de certificadores"
+            ]),
+            _ => json!([
+                format!("/{last}"),
+                last,
+                false,
+                false,
+                false,
+                "Estado del servicio"
+            ]),
+        };
+        assert_eq!(shown, want, "after {order:?}");
+    }
+    driver.screenshot("red-lenta");
 }

@@ -17,6 +17,9 @@ function build(el, attrs, children) {
   return el;
 }
 
+// A table that may scroll sideways (on a phone): a named region the keyboard can reach and scroll.
+export const tableWrap = (label, table) => h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": label }, table);
+
 export const link = (href, text, cls) => h("a", { href, class: cls }, text);
 export const list = (items, render) => items.length ? h("ul", { class: "links" }, items.map((i) => h("li", {}, render(i)))) : h("p", { class: "empty" }, t("none"));
 export const facts = (pairs) => h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));

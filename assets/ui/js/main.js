@@ -10,7 +10,9 @@ function applyLang() {
   document.getElementById("progress").setAttribute("aria-label", t("loading"));
   const b = document.getElementById("lang");
   b.textContent = lang === "es" ? "EN" : "ES";
-  b.setAttribute("aria-label", lang === "es" ? "English" : "Español");
+  // The name read out holds the letters shown (WCAG 2.5.3), in the language it offers.
+  b.setAttribute("aria-label", lang === "es" ? "EN · English" : "ES · Español");
+  b.setAttribute("lang", lang === "es" ? "en" : "es");
 }
 
 // The age of the data, and a banner when the data are not RENEC's (a test site, the demo).

@@ -1,7 +1,7 @@
 // Cambios: what changed between published runs, as sentences; altas and
 // bajas per run as a chart (and the same numbers as a table and a CSV).
 import { I18N, lang, t, fmtDate, fmtNum } from "../i18n.js";
-import { h, svg, link, list, page, ecLink, csvLink } from "../dom.js";
+import { h, svg, link, list, page, ecLink, csvLink, tableWrap } from "../dom.js";
 import { api } from "../api.js";
 
 // A change of fields as sentences: "Dejó de estar vigente", "Cambió el título: «…» → «…»".
@@ -52,7 +52,7 @@ export async function mount(ctx) {
     acc_up: n(d, "ec_certificador", "added"), acc_down: n(d, "ec_certificador", "removed") })).reverse();
   const header = ["#", t("finished"), `EC ${t("added")}`, `EC ${t("removed")}`, `EC ${t("changed")}`, `${t("accreditations")} +`, `${t("accreditations")} −`];
   const cells = (r) => [r.run, fmtDate(r.at), r.altas, r.bajas, r.cambios, r.acc_up, r.acc_down];
-  const timeline = h("div", { class: "table-wrap" }, h("table", { id: "timeline" },
+  const timeline = tableWrap(t("timeline"), h("table", { id: "timeline" },
     h("thead", {}, h("tr", {}, header.map((x) => h("th", {}, x)))),
     h("tbody", {}, rows.map((r) => h("tr", {}, cells(r).map((c, i) => h("td", {}, i === 0 ? link(`/cambios/${r.run}`, String(c)) : c)))))));
   const d = diffs.find((x) => String(x.to_run) === String(ctx.params[0])) || diffs[0];

@@ -1,7 +1,7 @@
 // Directorio: the certifiers, searchable by name and filtered by state and
 // type; the state is in the URL (/directorio?estado=14&tipo=ECE&q=…).
 import { t, fmtNum } from "../i18n.js";
-import { h, link, page, failure, typeTag, stateNames } from "../dom.js";
+import { h, link, page, failure, typeTag, stateNames, tableWrap } from "../dom.js";
 import { api, query } from "../api.js";
 
 let timer = null;
@@ -32,7 +32,7 @@ export async function mount(ctx) {
       h("label", { for: "dq" }, t("directory_label")), input,
       h("div", { class: "filters" }, h("label", { for: "destado" }, t("cert_state"), estado), h("label", { for: "dtipo" }, t("cert_type"), tipo),
         h("label", { for: "dsort" }, t("sort"), sort))),
-    notes, count, csv, h("div", { class: "table-wrap" }, table), moreBtn);
+    notes, count, csv, tableWrap(t("directory_title"), table), moreBtn);
   let next = null, seq = 0;
   async function run(append) {
     const my = ++seq;

@@ -4,7 +4,7 @@
 // figure; a state opens the Directory filtered by it. The same numbers are in
 // the table below, and in its CSV.
 import { t, fmtNum } from "../i18n.js";
-import { h, svg, csvLink } from "../dom.js";
+import { h, svg, csvLink, tableWrap } from "../dom.js";
 import { api } from "../api.js";
 import outlines from "../../vendor/svg-maps-mexico/index.js";
 
@@ -82,7 +82,7 @@ export async function mount(ctx) {
     h("div", { class: "map" }, drawing, h("div", { class: "map-side" }, readout, legend)),
     h("p", { class: "meta credit" }, t("map_credit")),
     h("h2", {}, t("map_table")), download,
-    h("div", { class: "table-wrap" }, h("table", { id: "states" }, h("thead", {}, h("tr", {},
+    tableWrap(t("map_table"), h("table", { id: "states" }, h("thead", {}, h("tr", {},
       [t("cert_state"), t("m_certificadores"), t("m_comites"), t("m_estandares")].map((x) => h("th", {}, x)))), body)));
   draw();
   // Keyboard focus goes through the states in reading order: north to south, west to east.

@@ -2,7 +2,7 @@
 // outside viewer): every route with what it does, its parameters and answers,
 // and for the simple reads a link that tries them.
 import { t } from "../i18n.js";
-import { h, link } from "../dom.js";
+import { h, link, tableWrap } from "../dom.js";
 import { api } from "../api.js";
 
 const group = (path) => path.startsWith("/api/v1/admin") ? "admin" : path.startsWith("/api/v1/") ? path.split("/")[3].replace(/\.\w+$/, "").replace(/\{.*$/, "") : "service";
@@ -24,7 +24,7 @@ export async function mount(ctx) {
       ops.map(([method, path, op]) => h("details", { class: "op", "data-path": path },
         h("summary", {}, h("span", { class: `method ${method}` }, method.toUpperCase()), " ", h("code", {}, path), " ", h("span", { class: "meta" }, op.summary || "")),
         op.description ? h("p", {}, op.description) : null,
-        op.parameters?.length ? h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, [t("api_param"), t("api_in"), t("api_type"), t("api_desc")].map((x) => h("th", {}, x)))),
+        op.parameters?.length ? tableWrap(`${method.toUpperCase()} ${path}`, h("table", {}, h("thead", {}, h("tr", {}, [t("api_param"), t("api_in"), t("api_type"), t("api_desc")].map((x) => h("th", {}, x)))),
           h("tbody", {}, op.parameters.map((p) => h("tr", {}, h("td", {}, h("code", {}, p.name), p.required ? " *" : ""), h("td", {}, p.in), h("td", {}, schemaText(p.schema)), h("td", {}, p.description || "")))))) : null,
         h("p", { class: "meta" }, `${t("api_answers")}: `, Object.entries(op.responses || {}).map(([code, r]) => h("span", { title: r.description || "" }, code)).flatMap((x, i) => (i ? [", ", x] : [x]))),
         method === "get" && !path.includes("{") && !path.startsWith("/api/v1/admin") ? h("p", {}, link(path, t("api_try"))) : null)))));
