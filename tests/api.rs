@@ -340,6 +340,26 @@ fn search_folds_accents_and_case() {
         graph["edges"].as_array().unwrap().len() as u64,
         stats["ec_certificador"].as_u64().unwrap()
     );
+    // One committee's part of the graph: its standards' edges, and only them.
+    let (_, comites) = get_json(&url(&f, "/api/v1/comites?limit=1&sort=-estandares"));
+    let comite = comites["items"][0]["id"].as_u64().unwrap();
+    let (_, part) = get_json(&url(&f, &format!("/api/v1/graph?comite={comite}")));
+    let (_, own) = get_json(&url(&f, &format!("/api/v1/ec?comite={comite}&limit=500")));
+    let own: std::collections::HashSet<&str> = own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["n_certificadores"].as_u64() > Some(0))
+        .map(|e| e["clave"].as_str().unwrap())
+        .collect();
+    let sources: std::collections::HashSet<&str> = part["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["source"].as_str().unwrap())
+        .collect();
+    assert!(!sources.is_empty());
+    assert_eq!(sources, own);
 }
 
 #[test]

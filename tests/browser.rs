@@ -57,7 +57,7 @@ impl Driver {
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": chromium,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1200,900", format!("--user-data-dir={}", profile.display())]
+                     "--disable-sync", "--no-first-run", "--enable-unsafe-swiftshader", "--disable-quic", "--window-size=1200,900", format!("--user-data-dir={}", profile.display())]
         }}}});
         let mut driver = Driver {
             child,
@@ -718,7 +718,7 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
 
     // The server stops: the next page says so in Spanish and offers a retry.
     drop(api);
-    script("document.querySelector('[data-nav=corridas]').click(); return true");
+    script("document.querySelector('[data-nav=comites]').click(); return true");
     let error = driver.wait_text(".error", |t| !t.is_empty());
     assert!(
         error.contains("No se pudo cargar: el servidor no responde")
@@ -844,6 +844,10 @@ fn every_page_at_desktop_and_phone_size_is_accessible_and_asks_only_this_server(
         ("cambios", "/cambios".into(), "#timeline-chart rect"),
         ("corridas", "/corridas".into(), "#runs tbody tr"),
         ("estado", "/estado".into(), "main dl.facts"),
+        ("comites", "/comites".into(), "#comites li"),
+        ("sectores", "/sectores".into(), "#sankey path.flow"),
+        ("capacitacion", "/capacitacion".into(), "#centros li"),
+        ("red", "/red".into(), "#graph canvas"),
         ("api", "/referencia-api".into(), "details.op"),
         ("ec", format!("/ec/{ec}"), "#certificadores li"),
         (
@@ -925,6 +929,51 @@ fn every_page_at_desktop_and_phone_size_is_accessible_and_asks_only_this_server(
         )),
         "{bars}"
     );
+    // The network: the API's nodes and edges, counted on the page.
+    let (_, graph) = common::get_json(&format!("{base}/api/v1/graph"));
+    let nodes = graph["nodes"].as_array().unwrap();
+    let ecs = nodes.iter().filter(|n| n["tipo"] == "ec").count();
+    let edges = graph["edges"].as_array().unwrap().len();
+    driver.go(&format!("{base}/red"));
+    driver.find("#graph canvas");
+    driver.wait_text("#graph-summary", |t| {
+        t == format!(
+            "{ecs} estándares · {} certificadores · {edges} acreditaciones",
+            nodes.len() - ecs
+        )
+    });
+    // One committee's part, by its filter (kept in the URL).
+    let (_, comites) = common::get_json(&format!("{base}/api/v1/comites?limit=1&sort=-estandares"));
+    let comite = comites["items"][0]["id"].to_string();
+    let (_, part) = common::get_json(&format!("{base}/api/v1/graph?comite={comite}"));
+    let option = driver.find(&format!("#g-comite option[value='{comite}']"));
+    driver.call("POST", &format!("/element/{option}/click"), None);
+    let part_edges = part["edges"].as_array().unwrap().len();
+    driver.wait_text("#graph-summary", |t| {
+        t.ends_with(&format!(" {part_edges} acreditaciones"))
+    });
+    driver.wait_script("return location.search", json!(format!("?comite={comite}")));
+    driver.screenshot("red-comite");
+    // The Sankey: its flows add up to the standards in force that have a sector.
+    let (_, vigentes) = common::get_json(&format!("{base}/api/v1/ec?vigente=true&limit=500"));
+    let with_sector = vigentes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["sector_id"].is_string())
+        .count();
+    driver.go(&format!("{base}/sectores"));
+    driver.find("#sankey path.flow");
+    let flows = driver.js(
+        "return [...document.querySelectorAll('#sankey-table tbody tr td:last-child')].reduce((n, td) => n + Number(td.textContent.replace(/\\D/g, '')), 0)",
+        json!([]),
+    );
+    assert_eq!(flows, json!(with_sector));
+    let (_, comites) = common::get_json(&format!("{base}/api/v1/comites?limit=1"));
+    driver.go(&format!("{base}/comites"));
+    driver.wait_text("#comites ~ p, .paged-list .count", |t| {
+        t.ends_with(&format!(" {}", comites["total"]))
+    });
     let (_, all) = common::get_json(&format!("{base}/api/v1/certificadores?limit=1"));
     driver.go(&format!("{base}/directorio"));
     driver.wait_text("#dcount", |t| {
@@ -1049,7 +1098,7 @@ fn keyboard_deep_links_and_a_slow_network() {
     assert_eq!(slowed, Value::Null, "chromedriver slows the network");
     // The loading bar shows while a page waits.
     driver.js(
-        "document.querySelector('[data-nav=corridas]').click(); return true",
+        "document.querySelector('[data-nav=comites]').click(); return true",
         json!([]),
     );
     driver.wait_script(

@@ -139,7 +139,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/v1/sectores/{id}/estandares", &[EC_FILTERS, FACETS, FORMAT, SORTED], cached: true, Read, h!(|r, a| sectores::standards(r, &a[0]))),
     route!(Get "/api/v1/estados", AS_OF, cached: true, Read, h!(|r, _| estados::list(r))),
     route!(Get "/api/v1/search", &[&["q", "tipo"], FACETS, PAGE], cached: true, Read, h!(|r, _| search::search(r))),
-    route!(Get "/api/v1/graph", &[&["sector", "estado", "certifica_en"]], cached: true, Read, h!(|r, _| search::graph(r))),
+    route!(Get "/api/v1/graph", &[&["sector", "estado", "certifica_en", "comite"]], cached: true, Read, h!(|r, _| search::graph(r))),
     // Not cached: besides the published run's counts it says what changes
     // between publishes (the last run, the bundle served, PostgreSQL's sync).
     route!(Get "/api/v1/stats", NONE, cached: false, Read, h!(|r, _| runs::stats(r))),

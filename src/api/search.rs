@@ -117,6 +117,7 @@ pub async fn graph(req: &Request<'_>) -> Result<Reply, ApiError> {
         sector: p.text("sector"),
         estado: p.estado()?,
         certifica_en: p.state("certifica_en")?,
+        comite: p.int("comite", 1, i64::from(u32::MAX))?,
     };
     let run = req.run()?;
     let g = req.state.read(move |s| s.graph(run, &f)).await?;

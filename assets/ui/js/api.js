@@ -22,3 +22,11 @@ export const query = (params) => {
   for (const [k, v] of Object.entries(params)) if (v !== "" && v !== null && v !== undefined && v !== false) p.set(k, String(v));
   return p;
 };
+
+// Every item of a paged list, following `next` (the API gives at most 500 a page).
+export async function apiAll(path, signal) {
+  const items = [];
+  let next = `${path}${path.includes("?") ? "&" : "?"}limit=500`;
+  while (next) { const page = await api(next, signal); items.push(...page.items); next = page.next; }
+  return { items };
+}

@@ -36,6 +36,8 @@ export function titleCase(name) {
   if (!name || name !== name.toUpperCase()) return name;
   return name.toLowerCase().split(" ").map((w, i) => (i > 0 && SMALL.has(w)) ? w : w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
 }
+// "Comité de Gestión por Competencias de Turismo III" → "Turismo III", where space is short.
+export const committeeShort = (name) => (name || "").replace(/^Comité de Gestión por Competencias\s+(de la |del |de los |de las |de )?/i, "");
 export const sectorName = (name) => h("span", { title: name }, titleCase(name));
 
 // Each kind's page is /kind/id; a standard's is /ec/CODE.

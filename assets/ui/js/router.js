@@ -10,16 +10,20 @@ import { h, failure } from "./dom.js";
 const ROUTES = [
   [/^\/$/, "buscador", () => import("./pages/buscador.js")],
   [/^\/directorio$/, "directorio", () => import("./pages/directorio.js")],
+  [/^\/comites$/, "comites", () => import("./pages/comites.js")],
+  [/^\/sectores$/, "sectores", () => import("./pages/sectores.js")],
+  [/^\/capacitacion$/, "buscador", () => import("./pages/capacitacion.js")],
   [/^\/mapa$/, "mapa", () => import("./pages/mapa.js")],
+  [/^\/red$/, "red", () => import("./pages/red.js")],
   [/^\/cambios(?:\/(\d+))?$/, "cambios", () => import("./pages/cambios.js")],
-  [/^\/corridas$/, "corridas", () => import("./pages/corridas.js")],
+  [/^\/corridas$/, "estado", () => import("./pages/corridas.js")],
   [/^\/estado$/, "estado", () => import("./pages/estado.js")],
   [/^\/referencia-api$/, null, () => import("./pages/referencia.js")],
   [/^\/ec\/([^/]+)$/, "buscador", () => import("./pages/ec.js")],
   [/^\/certificador\/([^/]+)$/, "directorio", () => import("./pages/certificador.js")],
   [/^\/centro\/([^/]+)$/, "buscador", () => import("./pages/centro.js")],
-  [/^\/comite\/([^/]+)$/, "buscador", () => import("./pages/comite.js")],
-  [/^\/sector\/([^/]+)$/, "buscador", () => import("./pages/sector.js")],
+  [/^\/comite\/([^/]+)$/, "comites", () => import("./pages/comite.js")],
+  [/^\/sector\/([^/]+)$/, "sectores", () => import("./pages/sector.js")],
 ];
 
 const main = () => document.getElementById("main");

@@ -12,6 +12,8 @@ pub struct GraphFilter {
     pub estado: Option<String>,
     /// Only the edges certified in this state (INEGI code), when published.
     pub certifica_en: Option<String>,
+    /// Standards of this committee.
+    pub comite: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +43,10 @@ pub(super) fn graph(c: &Connection, run: i64, f: &GraphFilter) -> Result<Graph> 
     if let Some(s) = &f.sector {
         sql.cond("e.sector_id = :sector");
         sql.param(":sector", s.clone());
+    }
+    if let Some(k) = f.comite {
+        sql.cond("e.comite_id = :comite");
+        sql.param(":comite", k);
     }
     if let Some(s) = &f.estado {
         sql.cond(format!(

@@ -3,7 +3,7 @@
 // sectors the words find are listed above them, grouped by kind. The whole
 // state (words, filters, how many shown) is in the URL: /?q=…&sector=…&n=60.
 import { t, fmtNum, lang } from "../i18n.js";
-import { h, link, page, ecCard, fragment, failure, titleCase } from "../dom.js";
+import { h, link, page, ecCard, fragment, failure, titleCase, committeeShort } from "../dom.js";
 import { api, query } from "../api.js";
 
 const PAGE = 30;
@@ -63,7 +63,7 @@ export async function mount(ctx) {
     selects[key] = s;
   }
   const optionLabel = (key, v) => key === "sector" ? titleCase(v.nombre)
-    : key === "comite" ? v.nombre.replace("Comité de Gestión por Competencias ", "") : t("level_n", v.valor);
+    : key === "comite" ? committeeShort(v.nombre) : t("level_n", v.valor);
   async function refreshFacets(my) {
     const counted = await Promise.all(FACETS.map((key) =>
       api(`/api/v1/ec?${query({ ...filterParams(key), facet: key, limit: 1 })}`, ctx.signal).then((p) => p.facetas[key])));
@@ -89,7 +89,9 @@ export async function mount(ctx) {
     }
     run();
   }
-  ctx.show(h("p", { class: "intro" }, t("intro")), h("h1", {}, t("search_title")),
+  const browse = h("p", { class: "meta browse" }, `${t("browse")}: `, link("/directorio", t("nav_directory")), " · ", link("/comites", t("nav_committees")), " · ",
+    link("/sectores", t("nav_sectors")), " · ", link("/capacitacion", t("nav_training")), " · ", link("/mapa", t("nav_map")), " · ", link("/red", t("nav_graph")));
+  ctx.show(h("p", { class: "intro" }, t("intro")), browse, h("h1", {}, t("search_title")),
     h("form", { class: "search", role: "search", on: { submit } },
       h("label", { for: "q" }, t("search_label")), input,
       h("div", { class: "filters" }, FACETS.map((key) => h("label", { for: `f-${key}` }, labels[key], selects[key])),

@@ -6,7 +6,7 @@
 import { t, fmtNum } from "../i18n.js";
 import { h, svg, csvLink, tableWrap } from "../dom.js";
 import { api } from "../api.js";
-import outlines from "../../vendor/svg-maps-mexico/index.js";
+import outlines from "../../vendor/svg-maps/mexico/index.js";
 
 // The package's ids and INEGI's state codes (the API's `clave`).
 const INEGI = { agu: "01", bcn: "02", bcs: "03", cam: "04", coa: "05", col: "06", chp: "07", chh: "08", cmx: "09", dur: "10", gua: "11",
