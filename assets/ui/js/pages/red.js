@@ -50,11 +50,17 @@ export async function mount(ctx) {
     if (my !== seq || !ctx.alive()) return;
     const graph = new Graph({ type: "undirected" });
     const random = seeded(data.nodes.length * 7919 + data.edges.length);
-    for (const n of data.nodes) graph.addNode(n.id, { label: n.tipo === "ec" ? `${n.id} ${n.nombre}` : n.nombre, kind: n.tipo, name: n.nombre, x: random(), y: random(), color: COLORS[n.tipo] });
+    // Short labels on the drawing (the code; a certifier's name cut at 32 letters); the readout says it all.
+    const cut = (s) => (s.length > 32 ? `${s.slice(0, 31)}…` : s);
+    for (const n of data.nodes) graph.addNode(n.id, { label: n.tipo === "ec" ? n.id : cut(n.nombre), full: n.tipo === "ec" ? `${n.id} ${n.nombre}` : n.nombre, kind: n.tipo, x: random(), y: random(), color: COLORS[n.tipo] });
     for (const e of data.edges) if (!graph.hasEdge(e.source, e.target)) graph.addEdge(e.source, e.target, { color: "#c9d3ce", size: 0.5 });
-    graph.forEachNode((n) => graph.setNodeAttribute(n, "size", 2 + Math.sqrt(graph.degree(n)) * 1.6));
-    // ForceAtlas2, fewer rounds (with Barnes–Hut) on the full registry so that the page stays quick.
-    if (graph.order > 1) layout.assign(graph, { iterations: graph.order > 800 ? 60 : 150, settings: { ...layout.inferSettings(graph), barnesHutOptimize: graph.order > 800 } });
+    // Size grows with the logarithm of the connections: ICEMéxico's 329 do not hide the rest.
+    graph.forEachNode((n) => graph.setNodeAttribute(n, "size", 1.5 + Math.log2(1 + graph.degree(n))));
+    // ForceAtlas2 (Barnes–Hut on large graphs), with strong gravity so that loose parts stay in view.
+    if (graph.order > 1) {
+      layout.assign(graph, { iterations: graph.order > 800 ? 80 : 150,
+        settings: { ...layout.inferSettings(graph), barnesHutOptimize: graph.order > 800, strongGravityMode: true, gravity: 0.02, scalingRatio: 20, adjustSizes: false } });
+    }
     const ecs = data.nodes.filter((n) => n.tipo === "ec").length;
     summary.textContent = t("graph_counts", ecs, data.nodes.length - ecs, graph.size);
     unmount();
@@ -64,14 +70,14 @@ export async function mount(ctx) {
       try {
         let hovered = null, near = new Set();
         renderer = new Sigma(graph, container, {
-          labelRenderedSizeThreshold: 9, labelFont: "system-ui, sans-serif", zIndex: true,
+          labelRenderedSizeThreshold: 11, labelDensity: 0.5, labelFont: "system-ui, sans-serif", zIndex: true,
           nodeReducer: (n, a) => (hovered && n !== hovered && !near.has(n) ? { ...a, color: "#e3e8e5", label: "", zIndex: 0 } : { ...a, zIndex: 1, highlighted: n === hovered }),
           edgeReducer: (e, a) => (hovered && !graph.hasExtremity(e, hovered) ? { ...a, hidden: true } : hovered ? { ...a, color: "#5b6660", size: 1 } : a),
         });
         renderer.on("enterNode", ({ node }) => {
           hovered = node; near = new Set(graph.neighbors(node));
           const a = graph.getNodeAttributes(node);
-          readout.textContent = `${a.label} · ${t(a.kind === "ec" ? "graph_certified_by" : "graph_certifies", graph.degree(node))}`;
+          readout.textContent = `${a.full} · ${t(a.kind === "ec" ? "graph_certified_by" : "graph_certifies", graph.degree(node))}`;
           renderer.refresh({ skipIndexation: true });
         });
         renderer.on("leaveNode", () => { hovered = null; near = new Set(); renderer.refresh({ skipIndexation: true }); });
@@ -84,7 +90,7 @@ export async function mount(ctx) {
     const top = (kind) => graph.filterNodes((n, a) => a.kind === kind).sort((a, b) => graph.degree(b) - graph.degree(a) || a.localeCompare(b)).slice(0, 15);
     const table = (kind, title, col) => tableWrap(title, h("table", { id: `graph-top-${kind}` },
       h("caption", {}, title), h("thead", {}, h("tr", {}, h("th", {}, kind === "ec" ? t("standard") : t("certifier_title")), h("th", {}, col))),
-      h("tbody", {}, top(kind).map((n) => h("tr", {}, h("td", {}, link(page(kind, n), graph.getNodeAttribute(n, "label"))), h("td", {}, fmtNum(graph.degree(n))))))));
+      h("tbody", {}, top(kind).map((n) => h("tr", {}, h("td", {}, link(page(kind, n), graph.getNodeAttribute(n, "full"))), h("td", {}, fmtNum(graph.degree(n))))))));
     const names = Object.fromEntries(data.nodes.map((n) => [n.id, n.nombre]));
     tables.replaceChildren(
       csvLink("renec-red", ["ec", "titulo", "certificador_id", "certificador"], data.edges.map((e) => [e.source, names[e.source], e.target, names[e.target]])),
