@@ -785,6 +785,59 @@ fn cambios_hides_nothing_without_saying_so() {
         .collect();
     assert!(raw.is_empty(), "raw field names: {raw:?}");
     driver.screenshot("8-cambios");
+
+    // Filtered by sector (kept in the URL): the figures are the feed's for that sector.
+    let ec_total = |d: &Value| {
+        ["added", "removed", "changed"]
+            .iter()
+            .map(|k| d["ec"][k].as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+    };
+    let (_, sectores) = common::get_json(&format!("{}/api/v1/sectores?limit=100", api.base));
+    let (sector, narrowed) = sectores["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| {
+            let id = s["id"].as_str().unwrap();
+            let (_, feed) = common::get_json(&format!(
+                "{}/api/v1/changes.json?sector={id}&limit=1",
+                api.base
+            ));
+            let d = feed["items"][0]["_renec"]["diff"].clone();
+            (d.is_object() && ec_total(&d) > 0).then(|| (id.to_string(), ec_total(&d)))
+        })
+        .expect("a sector with changes");
+    assert!(narrowed < ec_total(&diff), "{sector}: {narrowed}");
+    driver.go(&format!("{}/cambios?sector={sector}", api.base));
+    driver.find("#timeline tbody tr");
+    let row = driver.js(
+        "return [...document.querySelectorAll('#timeline tbody tr:first-child td')].slice(2, 5).reduce((n, td) => n + Number(td.textContent), 0)",
+        json!([]),
+    );
+    assert_eq!(row, json!(narrowed), "{sector}");
+    assert_eq!(
+        driver.js(
+            "return document.getElementById('c-sector').value",
+            json!([])
+        ),
+        json!(sector)
+    );
+    // One kind of change: only its sections.
+    driver.go(&format!("{}/cambios?tipo=acreditaciones", api.base));
+    driver.find("details.changes");
+    let titles = driver.js(
+        "return [...document.querySelectorAll('details.changes summary')].map((s) => s.textContent)",
+        json!([]),
+    );
+    let titles = titles.as_array().unwrap();
+    assert!(!titles.is_empty());
+    assert!(
+        titles
+            .iter()
+            .all(|t| t.as_str().unwrap().starts_with("Acreditaciones")),
+        "{titles:?}"
+    );
 }
 
 /// axe-core's script, installed by `npm ci --prefix tests/ui` (.ci/run does it).

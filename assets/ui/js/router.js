@@ -35,7 +35,7 @@ const match = (path) => {
 let current = null, seq = 0;
 
 // Draws the page of the current URL. `scroll`: where to put the page once drawn (Back).
-export async function render(scroll) {
+export async function render(scroll, focus) {
   const my = ++seq;
   if (current) { current.abort.abort(); try { current.module?.unmount?.(); } catch { /* a page's cleanup never stops the next page */ } }
   const abort = new AbortController();
@@ -60,6 +60,8 @@ export async function render(scroll) {
     setPath: (path) => { if (alive() && path !== location.pathname) history.replaceState(history.state, "", path + location.search); },
     go: (to) => { if (alive()) navigate(to); },
     retry: () => render(),
+    // Draws the page again from its URL, keeping the scroll and the focus on the control that asked.
+    redraw: (focusId) => render(window.scrollY, focusId),
   };
   document.querySelectorAll("[data-nav]").forEach((a) => {
     if (route && a.dataset.nav === route.nav) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
@@ -83,6 +85,7 @@ export async function render(scroll) {
     if (alive()) {
       loading(false, my);
       if (typeof scroll === "number") window.scrollTo(0, scroll);
+      if (focus) document.getElementById(focus)?.focus({ preventScroll: true });
     }
   }
 }

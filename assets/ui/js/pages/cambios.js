@@ -1,8 +1,8 @@
 // Cambios: what changed between published runs, as sentences; altas and
 // bajas per run as a chart (and the same numbers as a table and a CSV).
 import { I18N, lang, t, fmtDate, fmtNum } from "../i18n.js";
-import { h, svg, link, list, page, ecLink, csvLink, tableWrap } from "../dom.js";
-import { api } from "../api.js";
+import { h, svg, link, list, page, ecLink, csvLink, tableWrap, titleCase } from "../dom.js";
+import { api, apiAll, query } from "../api.js";
 
 // A change of fields as sentences: "Dejó de estar vigente", "Cambió el título: «…» → «…»".
 // The committee's id goes with its name, and `tipo` says the kind in words.
@@ -43,18 +43,43 @@ export async function mount(ctx) {
   const estadoName = (code) => estadoNames[code] || code;
   const runs = (await api("/api/v1/runs?limit=30", ctx.signal)).items.filter((r) => r.status === "published");
   const feeds = h("p", { class: "meta" }, t("subscribe"), " ", link("/api/v1/changes.atom", "Atom"), " ", link("/api/v1/changes.json", "JSON Feed"));
-  if (runs.length < 2) { ctx.show(h("h1", {}, t("changes_title")), feeds, h("p", { class: "empty" }, t("no_changes"))); return; }
-  const diffs = await Promise.all(runs.slice(0, -1).map((r) => api(`/api/v1/runs/${r.id}/diff`, ctx.signal)));
+  if (runs.length < 2) {
+    // The demo harvests once unless asked for two states: it says how to see changes.
+    const stats = await api("/api/v1/stats", ctx.signal).catch(() => null);
+    ctx.show(h("h1", {}, t("changes_title")), feeds, h("p", { class: "empty" }, t("no_changes")),
+      stats?.source && !stats.source.oficial ? h("p", { class: "meta", id: "two-states" }, t("demo_two_states")) : null);
+    return;
+  }
+  // Filters (in the URL): the sector and the committee's state narrow the changes (the
+  // JSON feed filters them on the server); the kind shows one kind of change.
+  const state = { sector: ctx.query.get("sector") || "", estado: ctx.query.get("estado") || "", tipo: ctx.query.get("tipo") || "" };
+  const [sectores, estados] = await Promise.all([apiAll("/api/v1/sectores", ctx.signal), api("/api/v1/estados", ctx.signal)]);
+  const narrowed = state.sector || state.estado;
+  const diffs = narrowed
+    ? (await api(`/api/v1/changes.json?${query({ sector: state.sector, estado: state.estado, limit: 30 })}`, ctx.signal)).items.map((i) => i._renec.diff)
+    : await Promise.all(runs.slice(0, -1).map((r) => api(`/api/v1/runs/${r.id}/diff`, ctx.signal)));
+  const finished = Object.fromEntries(runs.map((r) => [r.id, r.finished_at]));
+  const KINDS = ["ec", "certificadores", "acreditaciones", "entidades", "comites"];
+  const select = (key, label, options) => {
+    const el = h("select", { id: `c-${key}` }, h("option", { value: "" }, t("any")), options.map(([v, text]) => h("option", { value: v, selected: v === state[key] }, text)));
+    el.addEventListener("change", () => { state[key] = el.value; ctx.setQuery(state); ctx.redraw(`c-${key}`); });
+    return h("label", { for: `c-${key}` }, label, el);
+  };
+  const filters = h("form", { class: "filters", role: "search", on: { submit: (e) => e.preventDefault() } },
+    select("sector", t("sector"), sectores.items.map((x) => [x.id, titleCase(x.nombre)]).sort((a, b) => a[1].localeCompare(b[1], lang))),
+    select("estado", t("committee_state"), estados.items.filter((e) => e.n_comites > 0).map((e) => [e.clave, e.nombre])),
+    select("tipo", t("change_kind"), KINDS.map((k) => [k, t(`ck_${k}`)])));
+  const shown = (kind) => !state.tipo || state.tipo === kind;
   const n = (d, kind, f) => (d[kind]?.[f] || []).length;
   // Oldest first, as a timeline reads.
-  const rows = diffs.map((d, i) => ({ run: d.to_run, at: runs[i].finished_at,
+  const rows = diffs.map((d) => ({ run: d.to_run, at: finished[d.to_run],
     altas: n(d, "ec", "added"), bajas: n(d, "ec", "removed") + d.ec.changed.filter(leftForce).length, cambios: d.ec.changed.filter((e) => !leftForce(e)).length,
     acc_up: n(d, "ec_certificador", "added"), acc_down: n(d, "ec_certificador", "removed") })).reverse();
   const header = ["#", t("finished"), `EC ${t("added")}`, `EC ${t("removed")}`, `EC ${t("changed")}`, `${t("accreditations")} +`, `${t("accreditations")} −`];
   const cells = (r) => [r.run, fmtDate(r.at), r.altas, r.bajas, r.cambios, r.acc_up, r.acc_down];
   const timeline = tableWrap(t("timeline"), h("table", { id: "timeline" },
     h("thead", {}, h("tr", {}, header.map((x) => h("th", {}, x)))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, cells(r).map((c, i) => h("td", {}, i === 0 ? link(`/cambios/${r.run}`, String(c)) : c)))))));
+    h("tbody", {}, rows.map((r) => h("tr", {}, cells(r).map((c, i) => h("td", {}, i === 0 ? link(`/cambios/${r.run}${location.search}`, String(c)) : c)))))));
   const d = diffs.find((x) => String(x.to_run) === String(ctx.params[0])) || diffs[0];
   const ecItem = (e) => [ecLink(e), " ", e.titulo || "", e.fields ? h("div", { class: "meta" }, changeSentences(e.fields).map((x) => h("span", {}, x))) : null];
   // Each kind of change folds (open when short); a long one shows its first 200 and says
@@ -73,17 +98,20 @@ export async function mount(ctx) {
     return h("details", { class: "changes", open: items.length <= 50 }, h("summary", {}, h("h2", {}, `${title} (${items.length})`)), note, ul, more);
   };
   const certLink = (id, name) => link(page("certificador", id), name || id);
-  ctx.show(h("h1", {}, t("changes_title")), feeds,
+  const sections = [
+    shown("ec") && section(`EC · ${t("added")}`, d.ec.added, ecItem),
+    shown("ec") && section(`EC · ${t("removed")}`, [...d.ec.removed, ...d.ec.changed.filter(leftForce)], ecItem),
+    shown("ec") && section(`EC · ${t("changed")}`, d.ec.changed.filter((e) => !leftForce(e)), ecItem),
+    shown("certificadores") && section(`${t("certifier_title")} · ${t("changed")}`, d.certificadores.changed, (c) => [certLink(c.id, c.nombre), " ", h("span", { class: "meta" }, changeSentences(c.fields).join("; "))]),
+    shown("acreditaciones") && section(`${t("accreditations")} · ${t("added")}`, d.ec_certificador.added, (l) => [ecLink({ clave: l.ec }), " — ", certLink(l.certificador_id, l.certificador)]),
+    shown("acreditaciones") && section(`${t("accreditations")} · ${t("removed")}`, d.ec_certificador.removed, (l) => [ecLink({ clave: l.ec }), " — ", l.certificador || l.certificador_id]),
+    shown("entidades") && section(`${t("cert_state_changes")} · ${t("added")}`, d.certificador_estado?.added || [], (l) => [certLink(l.certificador_id, l.certificador), " — ", estadoName(l.estado)]),
+    shown("entidades") && section(`${t("cert_state_changes")} · ${t("removed")}`, d.certificador_estado?.removed || [], (l) => [l.certificador || l.certificador_id, " — ", estadoName(l.estado)]),
+    shown("comites") && section(`${t("committee_title")} · ${t("added")}`, d.comites.added, (c) => link(page("comite", c.id), c.nombre)),
+    shown("comites") && section(`${t("committee_title")} · ${t("removed")}`, d.comites.removed, (c) => c.nombre),
+  ].flat().filter(Boolean);
+  ctx.show(h("h1", {}, t("changes_title")), feeds, filters,
     h("h2", {}, t("timeline")), timelineChart(rows), csvLink("renec-altas-bajas", header, rows.map(cells)), timeline,
     h("h2", {}, t("since_run", d.from_run, d.to_run)),
-    section(`EC · ${t("added")}`, d.ec.added, ecItem),
-    section(`EC · ${t("removed")}`, [...d.ec.removed, ...d.ec.changed.filter(leftForce)], ecItem),
-    section(`EC · ${t("changed")}`, d.ec.changed.filter((e) => !leftForce(e)), ecItem),
-    section(`${t("certifier_title")} · ${t("changed")}`, d.certificadores.changed, (c) => [certLink(c.id, c.nombre), " ", h("span", { class: "meta" }, changeSentences(c.fields).join("; "))]),
-    section(`${t("accreditations")} · ${t("added")}`, d.ec_certificador.added, (l) => [ecLink({ clave: l.ec }), " — ", certLink(l.certificador_id, l.certificador)]),
-    section(`${t("accreditations")} · ${t("removed")}`, d.ec_certificador.removed, (l) => [ecLink({ clave: l.ec }), " — ", l.certificador || l.certificador_id]),
-    section(`${t("cert_state_changes")} · ${t("added")}`, d.certificador_estado?.added || [], (l) => [certLink(l.certificador_id, l.certificador), " — ", estadoName(l.estado)]),
-    section(`${t("cert_state_changes")} · ${t("removed")}`, d.certificador_estado?.removed || [], (l) => [l.certificador || l.certificador_id, " — ", estadoName(l.estado)]),
-    section(`${t("committee_title")} · ${t("added")}`, d.comites.added, (c) => link(page("comite", c.id), c.nombre)),
-    section(`${t("committee_title")} · ${t("removed")}`, d.comites.removed, (c) => c.nombre));
+    sections.length ? sections : h("p", { class: "empty", id: "no-changes" }, t("no_changes_here")));
 }
