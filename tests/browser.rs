@@ -942,6 +942,14 @@ fn every_page_at_desktop_and_phone_size_is_accessible_and_asks_only_this_server(
                 fits[1].as_str().unwrap().ends_with("RENEC"),
                 "{path}: tab title {fits}"
             );
+            if *name == "buscador" && size == "telefono" {
+                // The first result shows on the first screen of a phone.
+                let top = driver.js(
+                    "return document.querySelector('#results .card').getBoundingClientRect().top",
+                    json!([]),
+                );
+                assert!(top.as_f64().unwrap() < 600.0, "first result at {top} px");
+            }
             driver.screenshot(&format!("pagina-{size}-{name}"));
         }
     }

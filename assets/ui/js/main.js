@@ -23,7 +23,12 @@ async function footer() {
     document.getElementById("data-age").textContent = s.published_at ? t("data_from", fmtDate(s.published_at)) : "";
     banner.hidden = !s.source || s.source.oficial;
     document.querySelector(".foot [data-i18n='source_note']").hidden = !s.source?.oficial;
-    if (s.source && !s.source.oficial) banner.textContent = t("not_official", s.source.url);
+    // On a phone the banner says it in one line; the full sentence is its title and, on wider screens, its text.
+    if (s.source && !s.source.oficial) {
+      banner.replaceChildren(Object.assign(document.createElement("span"), { className: "long", textContent: t("not_official", s.source.url) }),
+        Object.assign(document.createElement("span"), { className: "short", textContent: t("not_official_short") }));
+      banner.title = t("not_official", s.source.url);
+    }
   } catch { document.getElementById("data-age").textContent = ""; banner.hidden = true; }
 }
 

@@ -91,12 +91,16 @@ export async function mount(ctx) {
   }
   const browse = h("p", { class: "meta browse" }, `${t("browse")}: `, link("/directorio", t("nav_directory")), " · ", link("/comites", t("nav_committees")), " · ",
     link("/sectores", t("nav_sectors")), " · ", link("/capacitacion", t("nav_training")), " · ", link("/mapa", t("nav_map")), " · ", link("/red", t("nav_graph")));
-  ctx.show(h("p", { class: "intro" }, t("intro")), browse, h("h1", {}, t("search_title")),
+  // The filters fold on a phone (open when one is set), so that the results come first.
+  const active = FACETS.filter((k) => state[k]).length + (state.vigente ? 0 : 1);
+  const narrow = window.matchMedia("(max-width: 600px)").matches;
+  ctx.show(h("h1", {}, t("search_title")), h("p", { class: "intro" }, t("intro")),
     h("form", { class: "search", role: "search", on: { submit } },
       h("label", { for: "q" }, t("search_label")), input,
-      h("div", { class: "filters" }, FACETS.map((key) => h("label", { for: `f-${key}` }, labels[key], selects[key])),
-        h("label", { class: "check", for: "vigente" }, vig, t("in_force")))),
-    count, meant, others, csv, results, moreBtn);
+      h("details", { class: "filter-box", open: !narrow || active > 0 }, h("summary", {}, active ? t("filters_on", active) : t("filters")),
+        h("div", { class: "filters" }, FACETS.map((key) => h("label", { for: `f-${key}` }, labels[key], selects[key])),
+          h("label", { class: "check", for: "vigente" }, vig, t("in_force"))))),
+    count, meant, others, csv, results, moreBtn, browse);
 
   let next = null, seq = 0;
   async function run(append, initial) {
