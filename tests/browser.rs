@@ -1149,6 +1149,43 @@ fn keyboard_deep_links_and_a_slow_network() {
     driver.wait_text("main .code", |t| t == ec);
     driver.wait_script("return location.pathname", json!(format!("/ec/{ec}")));
 
+    // A retitled standard: its history says it in words, and "as it was in
+    // run 1" shows the old title (in the URL, so it reloads the same).
+    let (_, diff) = common::get_json(&format!("{base}/api/v1/runs/2/diff"));
+    let retitled = diff["ec"]["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fields"]["titulo"].is_object())
+        .expect("the later state retitles a standard");
+    let code = retitled["clave"].as_str().unwrap();
+    let before = retitled["fields"]["titulo"]["before"].as_str().unwrap();
+    let (_, history) = common::get_json(&format!("{base}/api/v1/ec/{code}/history"));
+    driver.go(&format!("{base}/ec/{code}"));
+    driver.find("#history");
+    let entries = driver.js(
+        "const d = document.getElementById('history'); d.open = true; return [d.querySelectorAll('ol.timeline > li').length, d.textContent]",
+        json!([]),
+    );
+    assert_eq!(
+        entries[0],
+        json!(history["history"].as_array().unwrap().len()),
+        "{entries}"
+    );
+    assert!(
+        entries[1]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Cambió el título: «{before}»")),
+        "{entries}"
+    );
+    let option = driver.find("#as-of option[value='1']");
+    driver.call("POST", &format!("/element/{option}/click"), None);
+    driver.wait_text("main h1", |t| t == before);
+    driver.wait_script("return location.search", json!("?as_of=1"));
+    driver.find("#as-of-note");
+    driver.screenshot("como-estaba");
+
     // A slow network (every answer 600 ms late): pages clicked in quick
     // succession never leave one page's content under another's URL.
     let slowed = driver.call(

@@ -1,21 +1,10 @@
 // Cambios: what changed between published runs, as sentences; altas and
 // bajas per run as a chart (and the same numbers as a table and a CSV).
-import { I18N, lang, t, fmtDate, fmtNum } from "../i18n.js";
+import { lang, t, fmtDate, fmtNum } from "../i18n.js";
+import { changeSentences } from "../history.js";
 import { h, svg, link, list, page, ecLink, csvLink, tableWrap, titleCase } from "../dom.js";
 import { api, apiAll, query } from "../api.js";
 
-// A change of fields as sentences: "Dejó de estar vigente", "Cambió el título: «…» → «…»".
-// The committee's id goes with its name, and `tipo` says the kind in words.
-export function changeSentences(fields) {
-  const value = (f, v) => (v === null || v === undefined || v === "") ? t("no_value") : (f === "tipo" ? t(v) : v);
-  return Object.entries(fields)
-    .filter(([f]) => !(f === "comite_id" && "comite_nombre" in fields))
-    .map(([f, c]) => {
-      if (f === "vigente") return t(c.after === true || c.after === "true" ? "back_in_force" : "left_force");
-      const name = I18N[lang][`f_${f}`] ? t(`f_${f}`) : f;
-      return t("field_change", name, value(f, c.before), value(f, c.after));
-    });
-}
 // A standard that left force is a baja, though it is still listed.
 const leftForce = (e) => e.fields?.vigente && !(e.fields.vigente.after === true || e.fields.vigente.after === "true");
 

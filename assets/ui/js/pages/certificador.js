@@ -2,22 +2,27 @@
 // filterable, the standards it may certify.
 import { t, fmtNum } from "../i18n.js";
 import { h, facts, typeTag, ecCard, TYPE_NAMES } from "../dom.js";
-import { api } from "../api.js";
+import { api, query } from "../api.js";
 import { pagedList } from "../lists.js";
+import { historySection, asOfControl } from "../history.js";
 
 let standards = null;
 export function unmount() { standards?.stop(); }
 
 export async function mount(ctx) {
   const id = ctx.params[0];
-  const c = await api(`/api/v1/certificadores/${encodeURIComponent(id)}`, ctx.signal);
+  const when = await asOfControl(ctx);
+  const asOf = when.asOf ? { as_of: when.asOf } : {};
+  const path = `/api/v1/certificadores/${encodeURIComponent(id)}`;
+  const c = await api(`${path}?${query(asOf)}`, ctx.signal);
   ctx.title(c.nombre);
-  standards = pagedList(ctx, { id: "estandares", path: `/api/v1/certificadores/${encodeURIComponent(id)}/estandares`, render: ecCard, cards: true, size: 30 });
-  ctx.show(h("p", { class: "meta" }, t("certifier_title")), h("h1", {}, c.nombre),
+  standards = pagedList(ctx, { id: "estandares", path: `${path}/estandares`, fixed: asOf, render: ecCard, cards: true, size: 30 });
+  const history = await historySection(ctx, path);
+  ctx.show(when.note, h("p", { class: "meta" }, t("certifier_title")), h("h1", {}, c.nombre),
     facts([[t("cert_type"), c.tipo ? [typeTag(c.tipo), ` ${TYPE_NAMES[c.tipo]}`] : null],
       [t("cert_states"), c.estados.length ? c.estados.map((e) => `${e.nombre} (${t("standards_n", e.n_estandares)})`).join(" · ") : null],
       [t("spellings"), c.nombres_publicados.join(" · ")], [t("first_seen"), `${t("run")} ${c.first_seen_run}`], [t("last_seen"), `${t("run")} ${c.last_seen_run}`]]),
     h("p", { class: "meta" }, t("not_published_contact")),
-    h("h2", {}, `${t("standards")} (${fmtNum(c.n_estandares)})`), standards.element);
+    h("h2", {}, `${t("standards")} (${fmtNum(c.n_estandares)})`), standards.element, when.element, history);
   await standards.ready;
 }

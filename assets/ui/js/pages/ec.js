@@ -6,6 +6,7 @@ import { t, fmtNum } from "../i18n.js";
 import { h, link, page, facts, list, ecLink, sectorName, typeTag, stateNames } from "../dom.js";
 import { api, query } from "../api.js";
 import { pagedList } from "../lists.js";
+import { historySection, asOfControl } from "../history.js";
 
 let lists = [];
 export function unmount() { lists.forEach((l) => l.stop()); lists = []; }
@@ -34,8 +35,10 @@ async function notFound(ctx, clave) {
 }
 
 export async function mount(ctx) {
+  const when = await asOfControl(ctx);
+  const asOf = when.asOf ? { as_of: when.asOf } : {};
   let e;
-  try { e = await api(`/api/v1/ec/${encodeURIComponent(ctx.params[0])}`, ctx.signal); }
+  try { e = await api(`/api/v1/ec/${encodeURIComponent(ctx.params[0])}?${query(asOf)}`, ctx.signal); }
   catch (err) { if (err.status === 404) return notFound(ctx, ctx.params[0]); throw err; }
   ctx.setPath(page("ec", e.clave));
   ctx.title(e.clave);
@@ -44,16 +47,18 @@ export async function mount(ctx) {
     api(`/api/v1/estados`, ctx.signal), api(`/api/v1/certificadores/tipos`, ctx.signal)]);
   const certStates = estados.items.filter((s) => s.n_certificadores > 0);
   const certifiers = pagedList(ctx, {
-    id: "certificadores", path: "/api/v1/certificadores", fixed: { ec: e.clave, sort: "nombre" },
+    id: "certificadores", path: "/api/v1/certificadores", fixed: { ec: e.clave, sort: "nombre", ...asOf },
     selects: [["estado", t("cert_state"), certStates.map((s) => [s.clave, s.nombre])],
       ["tipo", t("cert_type"), tipos.items.filter((x) => x.tipo && x.n_certificadores > 0).map((x) => [x.tipo, `${x.tipo} · ${x.nombre}`])]],
     render: (c) => [link(page("certificador", c.id), c.nombre), " ", typeTag(c.tipo), c.estados?.length ? h("span", { class: "meta" }, ` ${stateNames(c.estados)}`) : null],
   });
-  const centros = pagedList(ctx, { id: "centros", path: "/api/v1/centros", fixed: { ec: e.clave }, render: (c) => link(page("centro", c.id), c.nombre) });
+  const centros = pagedList(ctx, { id: "centros", path: "/api/v1/centros", fixed: { ec: e.clave, ...asOf }, render: (c) => link(page("centro", c.id), c.nombre) });
   lists = [certifiers, centros];
   const retired = !e.vigente;
-  ctx.show(h("p", {}, h("span", { class: "code" }, e.clave), " ", h("span", { class: retired ? "tag off" : "tag ok" }, t(e.tipo)),
-    retired ? h("span", { class: "tag off" }, t("retired")) : null),
+  const history = await historySection(ctx, `/api/v1/ec/${encodeURIComponent(e.clave)}`);
+  ctx.show(when.note, h("p", {}, h("span", { class: "code" }, e.clave), " ", h("span", { class: retired ? "tag off" : "tag ok" }, t(e.tipo)),
+    // A retired brand or historic standard says so besides its kind ("no vigente" already does).
+    retired && e.tipo !== "inactivo" ? [" ", h("span", { class: "tag off" }, t("retired"))] : null),
     h("h1", { class: retired ? "retired" : null }, e.titulo || e.clave), newer,
     facts([[t("level"), e.nivel], [t("sector"), e.sector ? link(page("sector", e.sector_id), sectorName(e.sector)) : null],
       [t("committee"), e.comite_id ? link(page("comite", e.comite_id), e.comite) : e.comite],
@@ -66,6 +71,6 @@ export async function mount(ctx) {
     h("h2", {}, t("offerings")), centros.element,
     h("h2", {}, t("occupations")), list(e.ocupaciones, (o) => o),
     e.comite_miembros?.length ? [h("h2", {}, t("members")), list(e.comite_miembros, (m) => m)] : null,
-    h("p", { class: "meta" }, link(`/api/v1/ec/${encodeURIComponent(e.clave)}/history`, t("history_json"))));
+    when.element, history);
   await Promise.all([certifiers.ready, centros.ready]);
 }
