@@ -312,11 +312,15 @@ fn buscador_search_open_a_standard_and_follow_a_certifier() {
         .collect();
     expected.sort();
     assert!(!expected.is_empty());
-    driver.wait_text("#f-comite", |t| t.contains(" ("));
-    let shown = driver.call(
-        "POST",
-        "/execute/sync",
-        Some(json!({"script": "return [...document.querySelectorAll('#f-comite option')].filter(o => o.value).map(o => o.value + ' ' + o.textContent.match(/\\(([^)]*)\\)$/)[0])", "args": []})),
+    driver.find("#facet-comite .facet-value");
+    // All of them: the list opens past its first 8.
+    driver.js(
+        "const m = document.querySelector('#facet-comite .facet-more'); if (!m.hidden) m.click(); return true",
+        json!([]),
+    );
+    let shown = driver.js(
+        "return [...document.querySelectorAll('#facet-comite .facet-value')].map((b) => b.dataset.value + ' (' + b.querySelector('.n').textContent + ')')",
+        json!([]),
     );
     let mut shown: Vec<String> = shown
         .as_array()
@@ -1121,7 +1125,7 @@ fn keyboard_deep_links_and_a_slow_network() {
     let views = [
         (format!("/directorio?estado={state}&tipo=ECE"), "return [document.getElementById('destado').value, document.getElementById('dtipo').value, document.getElementById('dcount').textContent]"),
         ("/mapa?m=comites".to_string(), "return [document.getElementById('mmetric').value, document.querySelectorAll('#choropleth path').length]"),
-        ("/?q=traduccion&nivel=2&todos=1".to_string(), "return [document.getElementById('q').value, document.getElementById('vigente').checked, document.getElementById('f-nivel').value, document.getElementById('count').textContent]"),
+        ("/?q=traduccion&nivel=2&todos=1".to_string(), "return [document.getElementById('q').value, document.getElementById('vigente').checked, document.querySelector('#facet-nivel [aria-pressed=true]')?.dataset.value, document.getElementById('count').textContent]"),
         ("/cambios/2".to_string(), "return document.querySelector('main h2:nth-of-type(2)').textContent"),
     ];
     for (path, read) in &views {

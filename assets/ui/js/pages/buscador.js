@@ -52,18 +52,43 @@ export async function mount(ctx) {
   const meant = h("p", { class: "meant", id: "meant", hidden: true });
   const csv = h("a", { class: "download", id: "csv", download: "" }, t("download_csv"));
   const moreBtn = h("button", { type: "button", class: "more", hidden: true }, t("more"));
-  // The filters are facets: each select lists the values the other filters
-  // and the words leave, with how many standards each has.
+  // The filters are facets: each lists the values the other filters and the
+  // words leave, with how many standards each has, the largest first; a long
+  // one shows its first 8 and opens to all (with a box to narrow it).
   const labels = { sector: t("sector"), nivel: t("level"), comite: t("committee") };
-  const selects = {};
-  for (const key of FACETS) {
-    const s = h("select", { id: `f-${key}` }, h("option", { value: "" }, t("any")));
-    if (state[key]) s.append(h("option", { value: state[key], selected: true }, state[key]));
-    s.addEventListener("change", () => { state[key] = s.value; run(); });
-    selects[key] = s;
-  }
+  const SHOWN = 8;
   const optionLabel = (key, v) => key === "sector" ? titleCase(v.nombre)
     : key === "comite" ? committeeShort(v.nombre) : t("level_n", v.valor);
+  const boxes = {};
+  for (const key of FACETS) {
+    const list = h("ul", { class: "facet-values" });
+    const more = h("button", { type: "button", class: "facet-more", hidden: true });
+    const narrowBox = h("input", { type: "search", class: "facet-filter", hidden: true, "aria-label": t("facet_filter", labels[key]), placeholder: t("facet_filter", labels[key]) });
+    const box = { key, list, more, narrowBox, values: [], expanded: false,
+      el: h("fieldset", { class: "facet", id: `facet-${key}` }, h("legend", {}, labels[key]), narrowBox, list, more) };
+    more.addEventListener("click", () => { box.expanded = !box.expanded; drawFacet(box); if (box.expanded && !box.narrowBox.hidden) box.narrowBox.focus(); });
+    narrowBox.addEventListener("input", () => drawFacet(box));
+    boxes[key] = box;
+  }
+  function drawFacet(box) {
+    const { key } = box;
+    const chosen = String(state[key]);
+    const words = box.narrowBox.value.trim().toLowerCase();
+    let values = box.values.filter((v) => !words || optionLabel(key, v).toLowerCase().includes(words));
+    if (!box.expanded) {
+      const first = values.slice(0, SHOWN);
+      const picked = values.find((v) => String(v.valor) === chosen);
+      values = picked && !first.includes(picked) ? [picked, ...first.slice(0, SHOWN - 1)] : first;
+    }
+    box.list.replaceChildren(...values.map((v) => h("li", {}, h("button", {
+      type: "button", class: "facet-value", "data-value": v.valor, "aria-pressed": String(String(v.valor) === chosen), title: key === "sector" ? v.nombre : null,
+      on: { click: () => { state[key] = String(v.valor) === chosen ? "" : String(v.valor); run(); } },
+    }, h("span", { class: "label" }, optionLabel(key, v)), h("span", { class: "n" }, fmtNum(v.total))))));
+    box.more.hidden = box.values.length <= SHOWN;
+    box.more.textContent = box.expanded ? t("show_fewer") : t("show_all_n", box.values.length);
+    box.more.setAttribute("aria-expanded", String(box.expanded));
+    box.narrowBox.hidden = !(box.expanded && box.values.length > 20);
+  }
   async function refreshFacets(my) {
     const counted = await Promise.all(FACETS.map((key) =>
       api(`/api/v1/ec?${query({ ...filterParams(key), facet: key, limit: 1 })}`, ctx.signal).then((p) => p.facetas[key])));
@@ -72,10 +97,9 @@ export async function mount(ctx) {
       const values = counted[i].filter((v) => v.valor !== null);
       const chosen = String(state[key]);
       if (chosen && !values.some((v) => String(v.valor) === chosen)) values.push({ valor: state[key], nombre: chosen, total: 0 });
-      if (key !== "nivel") values.sort((a, b) => optionLabel(key, a).localeCompare(optionLabel(key, b), lang));
-      selects[key].replaceChildren(h("option", { value: "" }, t("any")), ...values.map((v) => h("option", {
-        value: v.valor, selected: String(v.valor) === chosen, title: key === "sector" ? v.nombre : null,
-      }, `${optionLabel(key, v)} (${fmtNum(v.total)})`)));
+      values.sort(key === "nivel" ? (a, b) => a.valor - b.valor : (a, b) => b.total - a.total || optionLabel(key, a).localeCompare(optionLabel(key, b), lang));
+      boxes[key].values = values;
+      drawFacet(boxes[key]);
     });
   }
   const vig = h("input", { type: "checkbox", id: "vigente", checked: state.vigente });
@@ -96,10 +120,10 @@ export async function mount(ctx) {
   const narrow = window.matchMedia("(max-width: 600px)").matches;
   ctx.show(h("h1", {}, t("search_title")), h("p", { class: "intro" }, t("intro")),
     h("form", { class: "search", role: "search", on: { submit } },
-      h("label", { for: "q" }, t("search_label")), input,
+      h("label", { for: "q" }, t("search_label")), h("div", { class: "search-row" }, input, h("button", { type: "submit", class: "go" }, t("search_button"))),
       h("details", { class: "filter-box", open: !narrow || active > 0 }, h("summary", {}, active ? t("filters_on", active) : t("filters")),
-        h("div", { class: "filters" }, FACETS.map((key) => h("label", { for: `f-${key}` }, labels[key], selects[key])),
-          h("label", { class: "check", for: "vigente" }, vig, t("in_force"))))),
+        h("label", { class: "check", for: "vigente" }, vig, t("in_force")),
+        h("div", { class: "facets" }, FACETS.map((key) => boxes[key].el)))),
     count, meant, others, csv, results, moreBtn, browse);
 
   let next = null, seq = 0;

@@ -1,6 +1,6 @@
 // Estado: the service as an operator reads it. It refreshes every 3 s but
 // redraws only when something changed, so that focus and selection stay.
-import { t, fmtDate, lang } from "../i18n.js";
+import { I18N, t, fmtDate, lang } from "../i18n.js";
 import { h, link, facts, tableWrap } from "../dom.js";
 import { api } from "../api.js";
 
@@ -53,7 +53,7 @@ export async function mount(ctx) {
         [t("pg_last_error"), pg.last_error ? h("span", { class: "tag held" }, `${pg.last_error} · ${fmtDate(pg.last_error_at)}`) : t("none")]])] : null,
       sched ? [h("h2", {}, t("jobs")), sched.offline ? h("p", { class: "meta" }, t("offline")) : null,
         tableWrap(t("jobs"), h("table", {}, h("thead", {}, h("tr", {}, [t("job"), t("next_run"), t("last_run"), t("last_result")].map((x) => h("th", {}, x)))),
-          h("tbody", {}, sched.jobs.map((j) => h("tr", {}, h("td", {}, j.name, h("div", { class: "meta", title: j.schedule }, scheduleWords(j.schedule, sched.timezone))), h("td", {}, fmtDate(j.next_run)),
+          h("tbody", {}, sched.jobs.map((j) => h("tr", {}, h("td", {}, I18N[lang][`job_${j.name}`] ? t(`job_${j.name}`) : j.name, h("div", { class: "meta", title: j.schedule }, scheduleWords(j.schedule, sched.timezone))), h("td", {}, fmtDate(j.next_run)),
             h("td", {}, fmtDate(j.last_run)), h("td", {}, j.last_result || t("none")))))))] : null,
       h("p", {}, link("/corridas", t("all_runs"))),
       h("p", { class: "meta" }, t("glossary_ops")));
