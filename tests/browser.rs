@@ -1019,6 +1019,38 @@ fn every_page_at_desktop_and_phone_size_is_accessible_and_asks_only_this_server(
     });
     driver.wait_script("return location.search", json!(format!("?comite={comite}")));
     driver.screenshot("red-comite");
+    // Finding a certifier by name lights it as hovering does, says its
+    // figure and opens its page.
+    let (_, busiest) = common::get_json(&format!(
+        "{base}/api/v1/certificadores?sort=-estandares&limit=1"
+    ));
+    let busiest = &busiest["items"][0];
+    let id = busiest["id"].as_str().unwrap();
+    let degree = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == id)
+        .count();
+    driver.go(&format!("{base}/red"));
+    driver.find("#graph canvas");
+    driver.wait_script(
+        "return document.getElementById('graph').getAttribute('aria-busy')",
+        json!("false"),
+    );
+    driver.js(
+        "const f = document.getElementById('graph-find'); f.value = arguments[0]; f.dispatchEvent(new Event('change')); return true",
+        json!([busiest["nombre"]]),
+    );
+    driver.wait_text("#graph-readout", |t| {
+        t.ends_with(&format!("certifica {degree} estándares"))
+    });
+    let open = driver.find("#graph-open");
+    driver.call("POST", &format!("/element/{open}/click"), None);
+    driver.wait_script(
+        "return location.pathname",
+        json!(format!("/certificador/{id}")),
+    );
     // The Sankey: its flows add up to the standards in force that have a sector.
     let (_, vigentes) = common::get_json(&format!("{base}/api/v1/ec?vigente=true&limit=500"));
     let with_sector = vigentes["items"]

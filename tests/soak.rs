@@ -4,7 +4,8 @@
 //! walks the long list of distinct requests (tests/common/requests.rs). No
 //! answer is a 5xx, no connection is dropped, resident memory stays flat
 //! after a 20 s warm-up (the mean of the last 20 s within 10% of the first
-//! 20 s), and the harvest publishes.
+//! 20 s or, when the publish falls between them, flat from 5 s after it,
+//! with the publish's own step under a third), and the harvest publishes.
 //!
 //! Bounded for CI: `SOAK_SECONDS` (60 by default) sets the load's length.
 
@@ -157,8 +158,32 @@ fn a_minute_of_load_during_a_faulty_harvest() {
         &failures[..failures.len().min(5)]
     );
     assert!(total > 1000, "only {total} answers");
-    assert!(
-        last <= first * 1.10 && last >= first * 0.90,
-        "resident memory moved from {first:.1} MB to {last:.1} MB"
-    );
+    // A publish swaps in a new view: for a moment both are resident, and the
+    // allocator keeps some of the freed pages. So memory is compared within
+    // each steady stretch: from 5 s after the publish, its last half against
+    // its first (no growth while serving the new view), and that first half
+    // against the first window (the swap itself costs at most a third more).
+    let settled_from = published_at.map(|p| p + 5).filter(|s| s + 10 <= rss.len());
+    match settled_from {
+        Some(s) => {
+            // The stretch after the publish, in halves.
+            let half = (rss.len() - s) / 2;
+            let (settled, end) = (mean(&rss[s..s + half]), mean(&rss[rss.len() - half..]));
+            eprintln!(
+                "RSS after the publish: {settled:.1} MB in its first {half} s, {end:.1} MB in its last {half} s"
+            );
+            assert!(
+                end <= settled * 1.10 && end >= settled * 0.90,
+                "resident memory moved from {settled:.1} MB (after the publish) to {end:.1} MB"
+            );
+            assert!(
+                settled <= first * 1.35,
+                "the publish took resident memory from {first:.1} MB to {settled:.1} MB"
+            );
+        }
+        None => assert!(
+            last <= first * 1.10 && last >= first * 0.90,
+            "resident memory moved from {first:.1} MB to {last:.1} MB"
+        ),
+    }
 }

@@ -36,11 +36,18 @@ export async function mount(ctx) {
     estados.items.some((e) => e.n_certificadores > 0) ? select("certifica_en", t("certifies_in"), estados.items.filter((e) => e.n_certificadores > 0).map((e) => [e.clave, e.nombre])) : null);
   const summary = h("p", { class: "count", id: "graph-summary", "aria-live": "polite" });
   const container = h("div", { class: "graph", id: "graph", role: "img", "aria-label": t("graph_label") });
-  const readout = h("p", { class: "readout", id: "graph-readout" }, t("graph_hover"));
+  const readout = h("p", { class: "readout", id: "graph-readout", "aria-live": "polite" }, t("graph_hover"));
+  // Finding a node by name does what hovering does (its neighbours lit, its figure said) and
+  // offers its page: the keyboard's way into the drawing.
+  const nameList = h("datalist", { id: "graph-names" });
+  const find = h("input", { type: "search", id: "graph-find", list: "graph-names", autocomplete: "off", placeholder: t("graph_find") });
+  const open = h("a", { id: "graph-open", hidden: true }, t("graph_open"));
+  let focusNode = () => {};
+  find.addEventListener("change", () => focusNode(find.value));
   const tables = h("div", { id: "graph-tables" });
   ctx.show(h("h1", {}, t("graph_title")), h("p", { class: "meta" }, t("graph_intro")), filters, summary,
     h("p", { class: "legend-inline" }, h("span", { class: "dot ec" }), t("standards"), " ", h("span", { class: "dot cert" }), t("certifiers_word")),
-    container, readout, tables);
+    h("div", { class: "filters" }, h("label", { for: "graph-find" }, t("graph_find"), find), nameList), container, readout, open, tables);
   const { Graph, layout, Sigma } = await graphTools();
   let seq = 0;
   async function draw() {
@@ -67,23 +74,38 @@ export async function mount(ctx) {
     container.replaceChildren();
     if (!graph.order) { container.append(h("p", { class: "empty" }, t("no_results"))); }
     else {
+      let hovered = null, near = new Set();
+      // Only the drawing may fail (no WebGL): the tables below still hold the figures.
       try {
-        let hovered = null, near = new Set();
         renderer = new Sigma(graph, container, {
           labelRenderedSizeThreshold: 11, labelDensity: 0.5, labelFont: "system-ui, sans-serif", zIndex: true,
           nodeReducer: (n, a) => (hovered && n !== hovered && !near.has(n) ? { ...a, color: "#e3e8e5", label: "", zIndex: 0 } : { ...a, zIndex: 1, highlighted: n === hovered }),
           edgeReducer: (e, a) => (hovered && !graph.hasExtremity(e, hovered) ? { ...a, hidden: true } : hovered ? { ...a, color: "#5b6660", size: 1 } : a),
         });
-        renderer.on("enterNode", ({ node }) => {
+      } catch {
+        renderer = null;
+        container.append(h("p", { class: "empty" }, t("no_webgl")));
+      }
+      if (renderer) {
+        const light = (node) => {
           hovered = node; near = new Set(graph.neighbors(node));
           const a = graph.getNodeAttributes(node);
           readout.textContent = `${a.full} · ${t(a.kind === "ec" ? "graph_certified_by" : "graph_certifies", graph.degree(node))}`;
           renderer.refresh({ skipIndexation: true });
-        });
+        };
+        renderer.on("enterNode", ({ node }) => light(node));
         renderer.on("leaveNode", () => { hovered = null; near = new Set(); renderer.refresh({ skipIndexation: true }); });
+        const byLabel = new Map(graph.mapNodes((n, a) => [a.full, n]));
+        nameList.replaceChildren(...[...byLabel.keys()].sort((x, y) => x.localeCompare(y, lang)).map((label) => h("option", { value: label })));
+        focusNode = (label) => {
+          const node = byLabel.get(label);
+          open.hidden = !node;
+          if (!node) return;
+          light(node);
+          open.href = page(graph.getNodeAttribute(node, "kind"), node);
+          renderer.getCamera().animate({ ...renderer.getNodeDisplayData(node), ratio: 0.4 }, { duration: 400 });
+        };
         renderer.on("clickNode", ({ node }) => ctx.go(page(graph.getNodeAttribute(node, "kind"), node)));
-      } catch {
-        container.append(h("p", { class: "empty" }, t("no_webgl")));
       }
     }
     // The busiest nodes of what is drawn, as a table; every edge in the CSV.
