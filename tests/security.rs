@@ -222,10 +222,24 @@ fn ui_paths_never_reach_outside_the_ui() {
             assert!(text.ends_with(&index), "{target}: {text}");
         }
     }
-    // The UI's real files are still served.
-    let (status, _, js) = get(&format!("{}/js/main.js", f.api.base), &[]);
+    // The UI's real files are still served, revalidated against an ETag of
+    // their content (after an upgrade no browser keeps an old module).
+    let (status, headers, js) = get(&format!("{}/js/main.js", f.api.base), &[]);
     assert_eq!(status, 200);
     assert!(!js.is_empty());
+    assert_eq!(headers["cache-control"], "no-cache");
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let (status, _, body) = get(
+        &format!("{}/js/main.js", f.api.base),
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!((status, body.len()), (304, 0));
+    let (status, other, _) = get(
+        &format!("{}/js/router.js", f.api.base),
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(status, 200, "another file's tag does not match");
+    assert_ne!(other["etag"], headers["etag"]);
 }
 
 #[test]

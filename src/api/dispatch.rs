@@ -131,7 +131,11 @@ async fn authorize(
 
 /// Answers a request the route table knows nothing about: the UI for
 /// other paths, a 404 that points at the OpenAPI document under `/api/`.
-fn unrouted(method: &Method, path: &str) -> (&'static str, warp::reply::Response) {
+fn unrouted(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> (&'static str, warp::reply::Response) {
     if path.starts_with("/api/") {
         let e = ApiError::not_found(
             format!("no hay ruta de API {path}; las rutas están en /api/v1/openapi.json"),
@@ -153,7 +157,10 @@ fn unrouted(method: &Method, path: &str) -> (&'static str, warp::reply::Response
         );
         return ("method", r);
     }
-    match http::ui_file(path) {
+    let if_none_match = headers
+        .get(warp::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    match http::ui_file(path, if_none_match) {
         Reply::Raw(r) => ("/ui", r),
         _ => unreachable!("UI files are raw answers"),
     }
@@ -184,7 +191,7 @@ async fn dispatch(
             }
             return ("method", r);
         }
-        routes::Found::None => return unrouted(method, path),
+        routes::Found::None => return unrouted(method, path, headers),
     };
     let template = route.path;
     let actor = match authorize(state, route.access, method, path, headers, client).await {

@@ -252,7 +252,10 @@ pub fn openapi() -> Reply {
 }
 
 /// A file of the embedded UI; unknown paths get the UI's index (client-side routes).
-pub fn ui_file(path: &str) -> Reply {
+/// Every answer is revalidated (`no-cache`) against an ETag of the file's
+/// content, so that after an upgrade no browser mixes old and new modules,
+/// and an unchanged file costs a 304.
+pub fn ui_file(path: &str, if_none_match: Option<&str>) -> Reply {
     let name = path.trim_start_matches('/');
     let name = if name.is_empty() { "index.html" } else { name };
     let (file, name) = match Assets::get(&format!("ui/{name}")) {
@@ -270,10 +273,21 @@ pub fn ui_file(path: &str) -> Reply {
         Some("json") => "application/json",
         _ => "application/octet-stream",
     };
-    let mut r = response(StatusCode::OK, content_type, file.data.into_owned());
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    let hash = file.metadata.sha256_hash();
+    let etag: String = std::iter::once("\"".to_string())
+        .chain(hash[..12].iter().map(|b| format!("{b:02x}")))
+        .chain(std::iter::once("\"".to_string()))
+        .collect();
+    let fresh = if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut r = if fresh {
+        response(StatusCode::NOT_MODIFIED, content_type, bytes::Bytes::new())
+    } else {
+        response(StatusCode::OK, content_type, file.data.into_owned())
+    };
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
     Reply::Raw(r)
 }
