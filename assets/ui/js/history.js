@@ -1,7 +1,8 @@
 // Changes said in words, shared by Cambios and each entity's history
 // (/api/v1/{kind}/{key}/history), and the "as it was on" control.
 import { I18N, lang, t, fmtDate } from "./i18n.js";
-import { h, link } from "./dom.js";
+import { h, link, ecCard } from "./dom.js";
+import { pagedList } from "./lists.js";
 import { api, apiAll } from "./api.js";
 
 // A change of fields as sentences: "Dejó de estar vigente", "Cambió el título: «…» → «…»".
@@ -65,4 +66,14 @@ export async function asOfControl(ctx) {
     note: asOf ? h("p", { class: "banner as-of-note", role: "note", id: "as-of-note" }, t("as_of_note", asOf, when ? fmtDate(when.finished_at) : ""), " ",
       link(location.pathname, t("as_of_back"))) : null,
   };
+}
+
+// An entity page with history and "as it was in": the entity (as of the run
+// the URL asks), its standards as a paged list, its history and the control.
+export async function entityAsOf(ctx, path) {
+  const when = await asOfControl(ctx);
+  const asOf = when.asOf ? { as_of: when.asOf } : {};
+  const entity = await api(`${path}?${new URLSearchParams(asOf)}`, ctx.signal);
+  const standards = pagedList(ctx, { id: "estandares", path: `${path}/estandares`, fixed: asOf, render: ecCard, cards: true, size: 30 });
+  return { entity, when, standards, history: await historySection(ctx, path) };
 }

@@ -1,23 +1,16 @@
 // A certifier's page: its type, where it certifies and, paged and
 // filterable, the standards it may certify.
 import { t, fmtNum } from "../i18n.js";
-import { h, facts, typeTag, ecCard, TYPE_NAMES } from "../dom.js";
-import { api, query } from "../api.js";
-import { pagedList } from "../lists.js";
-import { historySection, asOfControl } from "../history.js";
+import { h, facts, typeTag, TYPE_NAMES } from "../dom.js";
+import { entityAsOf } from "../history.js";
 
 let standards = null;
 export function unmount() { standards?.stop(); }
 
 export async function mount(ctx) {
-  const id = ctx.params[0];
-  const when = await asOfControl(ctx);
-  const asOf = when.asOf ? { as_of: when.asOf } : {};
-  const path = `/api/v1/certificadores/${encodeURIComponent(id)}`;
-  const c = await api(`${path}?${query(asOf)}`, ctx.signal);
+  let c, when, history;
+  ({ entity: c, when, standards, history } = await entityAsOf(ctx, `/api/v1/certificadores/${encodeURIComponent(ctx.params[0])}`));
   ctx.title(c.nombre);
-  standards = pagedList(ctx, { id: "estandares", path: `${path}/estandares`, fixed: asOf, render: ecCard, cards: true, size: 30 });
-  const history = await historySection(ctx, path);
   ctx.show(when.note, h("p", { class: "meta" }, t("certifier_title")), h("h1", {}, c.nombre),
     facts([[t("cert_type"), c.tipo ? [typeTag(c.tipo), ` ${TYPE_NAMES[c.tipo]}`] : null],
       [t("cert_states"), c.estados.length ? c.estados.map((e) => `${e.nombre} (${t("standards_n", e.n_estandares)})`).join(" · ") : null],
