@@ -165,19 +165,32 @@ pub async fn detail<T: serde::Serialize + Send + 'static>(
 /// A list reply with its facets (`facetas`), when any were asked for.
 pub fn with_facets(reply: Reply, facets: Option<Vec<crate::store::read::facets::Facet>>) -> Reply {
     let Some(f) = facets else { return reply };
-    let mut extra = serde_json::Map::new();
-    extra.insert("facetas".into(), crate::store::read::facets::to_json(&f));
-    with_extra(reply, extra)
+    with_members(
+        reply,
+        [("facetas", &crate::store::read::facets::FacetsJson(&f))],
+    )
 }
 
 /// A JSON object reply with more members.
 pub fn with_extra(reply: Reply, extra: serde_json::Map<String, serde_json::Value>) -> Reply {
-    if extra.is_empty() {
+    with_members(reply, extra.iter().map(|(k, v)| (k.as_str(), v)))
+}
+
+/// A JSON object reply with more members, each serialized as it is
+/// appended.
+fn with_members<'a, T: serde::Serialize + 'a>(
+    reply: Reply,
+    extra: impl IntoIterator<Item = (&'a str, &'a T)>,
+) -> Reply {
+    let mut extra = extra.into_iter().peekable();
+    if extra.peek().is_none() {
         return reply;
     }
     match reply {
         Reply::Json(serde_json::Value::Object(mut o)) => {
-            o.extend(extra);
+            o.extend(
+                extra.map(|(k, v)| (k.to_string(), serde_json::to_value(v).expect("serializes"))),
+            );
             Reply::Json(serde_json::Value::Object(o))
         }
         Reply::Body { content_type, body } if body.ends_with(b"}") => {
@@ -185,9 +198,9 @@ pub fn with_extra(reply: Reply, extra: serde_json::Map<String, serde_json::Value
             let mut out = body[..body.len() - 1].to_vec();
             for (k, v) in extra {
                 out.push(b',');
-                out.extend(serde_json::to_vec(&k).expect("serializes"));
+                serde_json::to_writer(&mut out, k).expect("serializes");
                 out.push(b':');
-                out.extend(serde_json::to_vec(&v).expect("serializes"));
+                serde_json::to_writer(&mut out, v).expect("serializes");
             }
             out.push(b'}');
             Reply::Body {

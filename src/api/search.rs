@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::{list_reply, Reply, Request};
 use crate::store::read::facets::{self, EcFacet, Facet, FacetValue};
-use crate::store::read::{EcFilter, GraphFilter, Page};
+use crate::store::read::{GraphFilter, Page};
 use crate::store::view::search::KINDS;
 
 pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
@@ -45,20 +45,10 @@ pub async fn search(req: &Request<'_>) -> Result<Reply, ApiError> {
     let (found, mut facets) = req
         .state
         .read(move |s| {
-            let found = s.search(&q, &tipos, page)?;
-            let facets = if ec_facets.is_empty() {
-                vec![]
-            } else {
-                let f = EcFilter {
-                    q: Some(q.clone()),
-                    ..EcFilter::default()
-                };
-                let mut facets = s.ec_facets(run, &f, &ec_facets)?;
-                if !with_standards {
-                    facets.iter_mut().for_each(|f| f.valores.clear());
-                }
-                facets
-            };
+            let (found, mut facets) = s.search_faceted(run, &q, &tipos, page, &ec_facets)?;
+            if !with_standards {
+                facets.iter_mut().for_each(|f| f.valores.clear());
+            }
             Ok((found, facets))
         })
         .await?;

@@ -35,6 +35,13 @@ pub fn clean_opt(s: Option<&str>) -> Option<String> {
 /// `"  ¿En DÓNDE puedo\ncertificarme? "` → `"en donde puedo certificarme"`.
 pub fn fold_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    fold_key_into(s, &mut out);
+    out
+}
+
+/// `fold_key` into `out` (cleared first), reusing its memory.
+pub fn fold_key_into(s: &str, out: &mut String) {
+    out.clear();
     let mut pending_space = false;
     let mut push = |c: char, out: &mut String| {
         if is_combining_mark(c) {
@@ -59,12 +66,11 @@ pub fn fold_key(s: &str) -> String {
     // of every text) needs no decomposition.
     for c in s.chars() {
         if c.is_ascii() {
-            push(c, &mut out);
+            push(c, out);
         } else {
-            unicode_normalization::char::decompose_canonical(c, |d| push(d, &mut out));
+            unicode_normalization::char::decompose_canonical(c, |d| push(d, out));
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -60,13 +60,13 @@ impl CertFacet {
     }
 }
 
-/// One value of a facet.
+/// One value of a facet (members in the order they are sent).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FacetValue {
-    /// The value to filter by (`null`: items without one).
-    pub valor: Value,
     pub nombre: String,
     pub total: u64,
+    /// The value to filter by (`null`: items without one).
+    pub valor: Value,
 }
 
 /// A facet: its parameter name and its values.
@@ -117,13 +117,13 @@ pub fn label(facet: &str, value: &Value, name: Option<&str>) -> String {
 
 /// Orders values by count (descending), then value, `null` last.
 pub fn sorted(mut values: Vec<FacetValue>) -> Vec<FacetValue> {
-    fn key(v: &Value) -> (bool, i64, String) {
+    fn key(v: &Value) -> (bool, i64, std::borrow::Cow<'_, str>) {
         match v {
-            Value::Null => (true, 0, String::new()),
-            Value::Bool(b) => (false, i64::from(*b), String::new()),
-            Value::Number(n) => (false, n.as_i64().unwrap_or(0), String::new()),
-            Value::String(s) => (false, 0, s.clone()),
-            other => (false, 0, other.to_string()),
+            Value::Null => (true, 0, "".into()),
+            Value::Bool(b) => (false, i64::from(*b), "".into()),
+            Value::Number(n) => (false, n.as_i64().unwrap_or(0), "".into()),
+            Value::String(s) => (false, 0, s.as_str().into()),
+            other => (false, 0, other.to_string().into()),
         }
     }
     values.sort_by(|a, b| {
@@ -134,19 +134,43 @@ pub fn sorted(mut values: Vec<FacetValue>) -> Vec<FacetValue> {
     values
 }
 
-/// Facets as the API shows them: an object keyed by facet name.
-pub fn to_json(facets: &[Facet]) -> Value {
-    Value::Object(
-        facets
-            .iter()
-            .map(|f| {
-                (
-                    f.campo.to_string(),
-                    serde_json::to_value(&f.valores).expect("serializes"),
-                )
-            })
-            .collect(),
-    )
+/// A facet from its counted values: each labelled (`name`: the name the
+/// data gives it, if any), in the order every facet has.
+pub fn facet<'a>(
+    campo: &'static str,
+    counted: impl Iterator<Item = (Value, Option<&'a str>, u64)>,
+) -> Facet {
+    Facet {
+        campo,
+        valores: sorted(
+            counted
+                .map(|(valor, name, total)| FacetValue {
+                    nombre: label(campo, &valor, name),
+                    valor,
+                    total,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Facets as the API shows them: an object keyed by facet name (in name
+/// order), serialized straight from the counts.
+pub struct FacetsJson<'a>(pub &'a [Facet]);
+
+impl Serialize for FacetsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        // Asked twice, the last stands (as in a JSON object).
+        let mut by_name: Vec<&Facet> = self.0.iter().rev().collect();
+        by_name.sort_by_key(|f| f.campo);
+        by_name.dedup_by_key(|f| f.campo);
+        let mut map = s.serialize_map(Some(by_name.len()))?;
+        for f in by_name {
+            map.serialize_entry(f.campo, &f.valores)?;
+        }
+        map.end()
+    }
 }
 
 /// Counts values of the standards' facets over the standards a filter kept
@@ -243,21 +267,11 @@ fn count<'a>(
             e.0 = name;
         }
     });
-    Facet {
+    facet(
         campo,
-        valores: sorted(
-            seen.into_iter()
-                .map(|(k, (name, total))| {
-                    let v = k.value();
-                    FacetValue {
-                        nombre: label(campo, &v, name),
-                        valor: v,
-                        total,
-                    }
-                })
-                .collect(),
-        ),
-    }
+        seen.into_iter()
+            .map(|(k, (name, total))| (k.value(), name, total)),
+    )
 }
 
 fn v_name_greater(a: Option<&str>, b: Option<&str>) -> bool {

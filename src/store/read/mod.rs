@@ -101,6 +101,26 @@ pub trait ReadStore: Send + Sync {
     fn get_sector(&self, run: i64, id: &str) -> Result<Option<SectorDetail>>;
     /// Search across kinds (`tipos`: `ec`, `certificador`, …; empty: all).
     fn search(&self, q: &str, tipos: &[String], page: PageReq) -> Result<SearchPage>;
+    /// A search, and the facets of the standards that match its words in
+    /// `run` (none asked: no facets).
+    fn search_faceted(
+        &self,
+        run: i64,
+        q: &str,
+        tipos: &[String],
+        page: PageReq,
+        facets: &[facets::EcFacet],
+    ) -> Result<(SearchPage, Vec<facets::Facet>)> {
+        let found = self.search(q, tipos, page)?;
+        if facets.is_empty() {
+            return Ok((found, vec![]));
+        }
+        let f = EcFilter {
+            q: Some(q.to_string()),
+            ..EcFilter::default()
+        };
+        Ok((found, self.ec_facets(run, &f, facets)?))
+    }
     fn graph(&self, run: i64, f: &GraphFilter) -> Result<Graph>;
     fn counts(&self, run: i64) -> Result<crate::store::stats::Counts>;
     fn list_runs(&self, page: PageReq) -> Result<Page<RunView>>;

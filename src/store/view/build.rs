@@ -4,7 +4,7 @@
 //! NULL sorts first ascending, and ties go to the key, ascending.
 
 use super::search::{self, Doc, SearchIndex};
-use super::{Centro, Cert, Comite, Ec, EcKey, EcKeyValues, Orders, View, NONE};
+use super::{Centro, Cert, Comite, Ec, EcKey, EcKeyValues, KeyName, Orders, View, NONE, NONE_U32};
 use crate::store::read::*;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -362,32 +362,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
             }
         })
         .collect();
-    let mut ec_key_values = EcKeyValues::default();
-    let index_of = |values: &mut Vec<String>, v: &str| -> u16 {
-        match values.iter().position(|x| x == v) {
-            Some(i) => i as u16,
-            None => {
-                values.push(v.to_string());
-                (values.len() - 1) as u16
-            }
-        }
-    };
-    let ec_keys: Vec<EcKey> = ec
-        .iter()
-        .map(|e| {
-            let s = &e.summary;
-            EcKey {
-                sector: s
-                    .sector_id
-                    .as_deref()
-                    .map_or(NONE, |v| index_of(&mut ec_key_values.sectores, v)),
-                tipo: index_of(&mut ec_key_values.tipos, &s.tipo),
-                nivel: s.nivel.and_then(|n| u8::try_from(n).ok()).unwrap_or(0),
-                vigente: s.vigente,
-                estado: e.comite_estado.as_deref().map_or(0, estado_key),
-            }
-        })
-        .collect();
+    let (ec_keys, ec_key_values) = packed_keys(&ec);
     let ec_idx: HashMap<String, u32> = ec
         .iter()
         .enumerate()
@@ -552,6 +527,93 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
 
 /// A state code as a number for the packed keys: "09" → 9; anything
 /// else a number no state has (it matches nothing).
+/// The standards' packed keys (what list filters and facets read), and
+/// the distinct values they index.
+fn packed_keys(ec: &[Ec]) -> (Vec<EcKey>, EcKeyValues) {
+    /// Distinct values in order of first appearance, each with its index.
+    struct Interner<T> {
+        values: Vec<T>,
+        index: HashMap<T, u32>,
+    }
+    impl<T: std::hash::Hash + Eq + Clone> Interner<T> {
+        fn new() -> Self {
+            Interner {
+                values: vec![],
+                index: HashMap::new(),
+            }
+        }
+        fn of(&mut self, v: &T) -> u32 {
+            if let Some(&i) = self.index.get(v) {
+                return i;
+            }
+            self.values.push(v.clone());
+            self.index.insert(v.clone(), (self.values.len() - 1) as u32);
+            (self.values.len() - 1) as u32
+        }
+    }
+    /// Records `name` as key `i`'s name: the first, or `Varies` if another.
+    fn note(names: &mut Vec<KeyName>, i: u32, name: Option<&str>) {
+        let i = i as usize;
+        if names.len() <= i {
+            names.push(KeyName::One(name.map(str::to_string)));
+        } else if matches!(&names[i], KeyName::One(n) if n.as_deref() != name) {
+            names[i] = KeyName::Varies;
+        }
+    }
+    let (mut sectores, mut tipos, mut comites, mut estados) = (
+        Interner::new(),
+        Interner::new(),
+        Interner::new(),
+        Interner::new(),
+    );
+    let mut values = EcKeyValues {
+        nivel_packed: true,
+        ..EcKeyValues::default()
+    };
+    let narrow = |i: u32| u16::try_from(i).expect("fewer than 65,535 distinct values");
+    let keys = ec
+        .iter()
+        .map(|e| {
+            let s = &e.summary;
+            let sector = s.sector_id.as_ref().map_or(NONE, |v| {
+                let i = sectores.of(v);
+                note(&mut values.sector_names, i, s.sector.as_deref());
+                narrow(i)
+            });
+            let comite = s.comite_id.map_or(NONE_U32, |v| {
+                let i = comites.of(&v);
+                note(&mut values.comite_names, i, s.comite.as_deref());
+                i
+            });
+            let nivel = match s.nivel.map(u8::try_from) {
+                None => 0,
+                Some(Ok(n)) if n > 0 => n,
+                Some(_) => {
+                    values.nivel_packed = false;
+                    0
+                }
+            };
+            EcKey {
+                sector,
+                tipo: narrow(tipos.of(&s.tipo)),
+                nivel,
+                vigente: s.vigente,
+                estado: e.comite_estado.as_deref().map_or(0, estado_key),
+                estado_value: e
+                    .comite_estado
+                    .as_ref()
+                    .map_or(NONE, |v| narrow(estados.of(v))),
+                comite,
+            }
+        })
+        .collect();
+    values.sectores = sectores.values;
+    values.tipos = tipos.values;
+    values.comites = comites.values;
+    values.estados = estados.values;
+    (keys, values)
+}
+
 pub(super) fn estado_key(code: &str) -> u16 {
     code.parse::<u16>()
         .ok()

@@ -85,15 +85,36 @@ struct EcKey {
     vigente: bool,
     /// The committee's state as a number (`build::estado_key`); 0: none.
     estado: u16,
+    /// Index into `EcKeyValues::estados` (`NONE`: none), for facets.
+    estado_value: u16,
+    /// Index into `EcKeyValues::comites` (`NONE_U32`: no committee).
+    comite: u32,
 }
 
 const NONE: u16 = u16::MAX;
+const NONE_U32: u32 = u32::MAX;
+
+/// The name a facet value shows: the one all its standards give, or
+/// `Varies` when they differ (then the greatest among those counted, as
+/// `facets::count_ec` takes it).
+#[derive(Debug, Clone)]
+enum KeyName {
+    One(Option<String>),
+    Varies,
+}
 
 /// The distinct values the packed keys index.
 #[derive(Debug, Clone, Default)]
 struct EcKeyValues {
     sectores: Vec<String>,
+    sector_names: Vec<KeyName>,
     tipos: Vec<String>,
+    comites: Vec<i64>,
+    comite_names: Vec<KeyName>,
+    estados: Vec<String>,
+    /// Every standard's `nivel` fits the packed key (none, or 1 to 255),
+    /// so facets can be counted over the packed keys alone.
+    nivel_packed: bool,
 }
 
 /// Orders of a list, computed once: ascending and descending.
@@ -151,6 +172,15 @@ fn ordered(o: &Orders, dir: Order) -> &[u32] {
     }
 }
 
+/// The values counted at least once: (index, count).
+fn counted(counts: &[u64]) -> impl Iterator<Item = (usize, u64)> + '_ {
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, c)| (i, *c))
+}
+
 fn page_of<T>(matching: Vec<u32>, page: PageReq, item: impl Fn(u32) -> T) -> Page<T> {
     let total = matching.len() as u64;
     let items = matching
@@ -185,19 +215,45 @@ impl View {
             + self.sectores.len()
     }
 
-    /// Keys of one kind a search matches (the `q` filter of lists).
-    fn matching(&self, q: &str, kind: &'static str) -> rustc_hash::FxHashSet<&str> {
-        self.search
-            .find(q, Some(&[kind]))
-            .docs
-            .iter()
-            .map(|r| self.search.doc(r.doc).id.as_str())
-            .collect()
+    /// Entities of one kind a search matches (the `q` filter of lists), as
+    /// one flag per entity of that kind, by index (`n`: how many there are).
+    fn matching(&self, q: &str, kind: &'static str, n: usize) -> Vec<bool> {
+        let mut hit = vec![false; n];
+        for r in self.search.find_unranked(q, Some(&[kind])).docs {
+            hit[self.search.nth_of_kind(r.doc) as usize] = true;
+        }
+        hit
     }
 
-    /// Search across every kind (or the kinds given), ranked.
-    fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
-        self.search.find(q, kinds)
+    /// Search across the kinds named (`tipos`; empty: every kind), not yet
+    /// ranked (`search_page` ranks what its page needs).
+    fn find_kinds(&self, q: &str, tipos: &[String]) -> Found {
+        let kinds: Vec<&str> = tipos.iter().map(String::as_str).collect();
+        self.search
+            .find_unranked(q, (!kinds.is_empty()).then_some(kinds.as_slice()))
+    }
+
+    /// A page of what a search found, with its counts by kind.
+    fn search_page(&self, mut found: Found, page: PageReq) -> SearchPage {
+        let upto = usize::try_from(page.offset)
+            .unwrap_or(usize::MAX)
+            .saturating_add(page.limit as usize);
+        self.search.rank(&mut found, upto);
+        let mut by_kind: std::collections::BTreeMap<&str, u64> = Default::default();
+        for r in &found.docs {
+            *by_kind.entry(self.search.doc(r.doc).kind).or_insert(0) += 1;
+        }
+        let por_tipo = by_kind
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
+        SearchPage {
+            items: self.hits(&found, page),
+            total: found.docs.len() as u64,
+            codigo: found.codigo,
+            sugerencias: found.sugerencias,
+            por_tipo,
+        }
     }
 
     fn hits(&self, found: &Found, page: PageReq) -> Vec<SearchHit> {
@@ -212,6 +268,20 @@ impl View {
 
     /// The standards a filter keeps, in the order asked.
     fn ec_matching(&self, f: &EcFilter, sort: (EcSort, Order)) -> Result<Vec<u32>> {
+        let words =
+            f.q.as_deref()
+                .map(|q| self.matching(q, "ec", self.ec.len()));
+        self.ec_matching_words(f, sort, words)
+    }
+
+    /// `ec_matching` with the standards `f.q` matches given (`words`, one
+    /// flag per standard).
+    fn ec_matching_words(
+        &self,
+        f: &EcFilter,
+        sort: (EcSort, Order),
+        words: Option<Vec<bool>>,
+    ) -> Result<Vec<u32>> {
         if f.include_retired {
             return Err(StoreError::NotInMemory);
         }
@@ -230,7 +300,6 @@ impl View {
             return Ok(vec![]);
         };
         let estado = f.estado.as_deref().map(build::estado_key);
-        let words = f.q.as_deref().map(|q| self.matching(q, "ec"));
         let slow =
             words.is_some() || f.comite.is_some() || f.centro.is_some() || f.certificador.is_some();
         Ok(ordered(&self.ec_by[sort_slot(sort.0)], sort.1)
@@ -247,9 +316,7 @@ impl View {
                     return quick;
                 }
                 let e = &self.ec[i as usize];
-                words
-                    .as_ref()
-                    .is_none_or(|w| w.contains(e.summary.clave.as_str()))
+                words.as_ref().is_none_or(|w| w[i as usize])
                     && f.comite
                         .is_none_or(|v| e.summary.comite_id == Some(v) || e.listed_by.contains(&v))
                     && f.centro.as_ref().is_none_or(|v| e.centro_ids.contains(v))
@@ -262,7 +329,9 @@ impl View {
 
     /// The certifiers a filter keeps, in the order asked.
     fn cert_matching(&self, f: &CertFilter, sort: (NameSort, Order)) -> Vec<u32> {
-        let words = f.q.as_deref().map(|q| self.matching(q, "certificador"));
+        let words =
+            f.q.as_deref()
+                .map(|q| self.matching(q, "certificador", self.certs.len()));
         let standard =
             f.ec.as_ref()
                 .map(|c| self.ec_idx.get(c).map(|&i| &self.ec[i as usize]));
@@ -272,7 +341,7 @@ impl View {
             .filter(|&i| {
                 let c = &self.certs[i as usize];
                 let id = &c.summary.certificador.id;
-                words.as_ref().is_none_or(|w| w.contains(id.as_str()))
+                words.as_ref().is_none_or(|w| w[i as usize])
                     && standard.is_none_or(|e| e.is_some_and(|e| e.cert_ids.contains(id)))
                     && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
                     && f.tipo
@@ -286,6 +355,149 @@ impl View {
                     })
             })
             .collect()
+    }
+
+    /// The standards' facets over `matching`.
+    fn ec_facets_of(&self, matching: &[u32], facets: &[facets::EcFacet]) -> Vec<facets::Facet> {
+        let by_rows = || {
+            facets::count_ec(
+                matching.iter().map(|&i| {
+                    let e = &self.ec[i as usize];
+                    (&e.summary, e.comite_estado.as_deref())
+                }),
+                facets,
+            )
+        };
+        if !self.ec_key_values.nivel_packed {
+            return by_rows();
+        }
+        let packed = self.ec_facets_packed(matching, facets);
+        // Every test's facets are counted both ways.
+        debug_assert_eq!(packed, by_rows());
+        packed
+    }
+
+    /// The standards' facets over `matching`, counted on the packed keys
+    /// into plain arrays: the same values, names and order as
+    /// `facets::count_ec` over the same rows (`tests/view.rs`).
+    fn ec_facets_packed(&self, matching: &[u32], asked: &[facets::EcFacet]) -> Vec<facets::Facet> {
+        use facets::EcFacet;
+        use serde_json::Value;
+        let kv = &self.ec_key_values;
+        let keys = || matching.iter().map(|&i| (i, &self.ec_keys[i as usize]));
+        // Counts per value index; the last slot counts the missing value.
+        let tally = |n: usize, slot: &dyn Fn(&EcKey) -> usize| {
+            let mut counts = vec![0u64; n + 1];
+            for (_, k) in keys() {
+                counts[slot(k)] += 1;
+            }
+            counts
+        };
+        let slot = |v: u32, none: u32, n: usize| if v == none { n } else { v as usize };
+        asked
+            .iter()
+            .map(|&facet| {
+                let campo = facet.name();
+                match facet {
+                    EcFacet::Sector => {
+                        let n = kv.sectores.len();
+                        let counts = tally(n, &|k| slot(u32::from(k.sector), u32::from(NONE), n));
+                        let named = counted(&counts).map(|(i, c)| match kv.sectores.get(i) {
+                            None => (Value::Null, None, c),
+                            Some(v) => (
+                                Value::from(v.as_str()),
+                                self.key_name(&kv.sector_names[i], matching, |e, k| {
+                                    (usize::from(k.sector) == i)
+                                        .then(|| e.summary.sector.as_deref())
+                                }),
+                                c,
+                            ),
+                        });
+                        facets::facet(campo, named)
+                    }
+                    EcFacet::Comite => {
+                        let n = kv.comites.len();
+                        let counts = tally(n, &|k| slot(k.comite, NONE_U32, n));
+                        let named = counted(&counts).map(|(i, c)| match kv.comites.get(i) {
+                            None => (Value::Null, None, c),
+                            Some(v) => (
+                                Value::from(*v),
+                                self.key_name(&kv.comite_names[i], matching, |e, k| {
+                                    (k.comite as usize == i).then(|| e.summary.comite.as_deref())
+                                }),
+                                c,
+                            ),
+                        });
+                        facets::facet(campo, named)
+                    }
+                    EcFacet::Nivel => {
+                        let mut counts = [0u64; 256];
+                        for (_, k) in keys() {
+                            counts[usize::from(k.nivel)] += 1;
+                        }
+                        facets::facet(
+                            campo,
+                            counted(&counts).map(|(i, c)| {
+                                let v = if i == 0 { Value::Null } else { Value::from(i) };
+                                (v, None, c)
+                            }),
+                        )
+                    }
+                    EcFacet::Estado => {
+                        let n = kv.estados.len();
+                        let counts =
+                            tally(n, &|k| slot(u32::from(k.estado_value), u32::from(NONE), n));
+                        facets::facet(
+                            campo,
+                            counted(&counts).map(|(i, c)| {
+                                (
+                                    kv.estados
+                                        .get(i)
+                                        .map_or(Value::Null, |v| Value::from(v.as_str())),
+                                    None,
+                                    c,
+                                )
+                            }),
+                        )
+                    }
+                    EcFacet::Vigente => {
+                        let counts = tally(1, &|k| usize::from(k.vigente));
+                        facets::facet(
+                            campo,
+                            counted(&counts).map(|(i, c)| (Value::Bool(i == 1), None, c)),
+                        )
+                    }
+                    EcFacet::Tipo => {
+                        let n = kv.tipos.len();
+                        let counts = tally(n, &|k| usize::from(k.tipo));
+                        facets::facet(
+                            campo,
+                            counted(&counts)
+                                .map(|(i, c)| (Value::from(kv.tipos[i].as_str()), None, c)),
+                        )
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// A facet value's name: the one all its standards give, or else the
+    /// greatest that the counted standards with it give (`of` says whether
+    /// a standard has the value, and its name).
+    fn key_name<'a>(
+        &'a self,
+        name: &'a KeyName,
+        matching: &[u32],
+        of: impl Fn(&'a Ec, &EcKey) -> Option<Option<&'a str>>,
+    ) -> Option<&'a str> {
+        match name {
+            KeyName::One(n) => n.as_deref(),
+            KeyName::Varies => matching
+                .iter()
+                .filter_map(|&i| of(&self.ec[i as usize], &self.ec_keys[i as usize]))
+                .max()
+                .flatten(),
+        }
     }
 
     fn ec_summary(&self, i: u32) -> EcSummary {
@@ -310,13 +522,42 @@ impl ReadStore for View {
     ) -> Result<Vec<facets::Facet>> {
         self.this_run(run)?;
         let matching = self.ec_matching(f, (EcSort::Clave, Order::Asc))?;
-        Ok(facets::count_ec(
-            matching.iter().map(|&i| {
-                let e = &self.ec[i as usize];
-                (&e.summary, e.comite_estado.as_deref())
-            }),
-            facets,
-        ))
+        Ok(self.ec_facets_of(&matching, facets))
+    }
+
+    fn search_faceted(
+        &self,
+        run: i64,
+        q: &str,
+        tipos: &[String],
+        page: PageReq,
+        facets: &[facets::EcFacet],
+    ) -> Result<(SearchPage, Vec<facets::Facet>)> {
+        if facets.is_empty() {
+            return Ok((self.search(q, tipos, page)?, vec![]));
+        }
+        self.this_run(run)?;
+        // One search serves both: the standards among its hits are the
+        // standards its words match (kinds only narrow what is kept).
+        let found = self.find_kinds(q, tipos);
+        let mut words = vec![false; self.ec.len()];
+        for r in &found.docs {
+            if self.search.doc(r.doc).kind == "ec" {
+                words[self.search.nth_of_kind(r.doc) as usize] = true;
+            }
+        }
+        let f = EcFilter {
+            q: Some(q.to_string()),
+            ..EcFilter::default()
+        };
+        let matching = self.ec_matching_words(&f, (EcSort::Clave, Order::Asc), Some(words))?;
+        let counted = self.ec_facets_of(&matching, facets);
+        // The same as the standards' own search would count.
+        debug_assert_eq!(
+            Some(&counted),
+            self.ec_facets(run, &f, facets).ok().as_ref()
+        );
+        Ok((self.search_page(found, page), counted))
     }
 
     fn cert_facets(
@@ -461,15 +702,15 @@ impl ReadStore for View {
         page: PageReq,
     ) -> Result<Page<NamedSummary>> {
         self.this_run(run)?;
-        let words = f.q.as_deref().map(|q| self.matching(q, "centro"));
+        let words =
+            f.q.as_deref()
+                .map(|q| self.matching(q, "centro", self.centros.len()));
         let matching = ordered(&self.centro_by[name_slot(sort.0)], sort.1)
             .iter()
             .copied()
             .filter(|&i| {
                 let c = &self.centros[i as usize];
-                words
-                    .as_ref()
-                    .is_none_or(|w| w.contains(c.summary.id.as_str()))
+                words.as_ref().is_none_or(|w| w[i as usize])
                     && f.ec.as_ref().is_none_or(|e| c.ecs.contains(e))
                     && f.min_ec.is_none_or(|m| c.summary.n_estandares >= m)
             })
@@ -502,16 +743,16 @@ impl ReadStore for View {
         page: PageReq,
     ) -> Result<Page<ComiteSummary>> {
         self.this_run(run)?;
-        let words = f.q.as_deref().map(|q| self.matching(q, "comite"));
+        let words =
+            f.q.as_deref()
+                .map(|q| self.matching(q, "comite", self.comites.len()));
         let matching = ordered(&self.comite_by[name_slot(sort.0)], sort.1)
             .iter()
             .copied()
             .filter(|&i| {
                 let c = &self.comites[i as usize];
                 let s = &c.detail.summary;
-                words
-                    .as_ref()
-                    .is_none_or(|w| w.contains(s.id.to_string().as_str()))
+                words.as_ref().is_none_or(|w| w[i as usize])
                     && f.estado
                         .as_ref()
                         .is_none_or(|v| s.estado_inegi.as_ref() == Some(v))
@@ -543,13 +784,9 @@ impl ReadStore for View {
         page: PageReq,
     ) -> Result<Page<NamedSummary>> {
         self.this_run(run)?;
-        let words = q.map(|q| self.matching(q, "sector"));
+        let words = q.map(|q| self.matching(q, "sector", self.sectores.len()));
         let matching = (0..self.sectores.len() as u32)
-            .filter(|&i| {
-                words
-                    .as_ref()
-                    .is_none_or(|w| w.contains(self.sectores[i as usize].0.id.as_str()))
-            })
+            .filter(|&i| words.as_ref().is_none_or(|w| w[i as usize]))
             .collect();
         Ok(page_of(matching, page, |i| {
             self.sectores[i as usize].0.clone()
@@ -565,23 +802,7 @@ impl ReadStore for View {
     }
 
     fn search(&self, q: &str, tipos: &[String], page: PageReq) -> Result<SearchPage> {
-        let kinds: Vec<&str> = tipos.iter().map(String::as_str).collect();
-        let found = self.find(q, (!kinds.is_empty()).then_some(kinds.as_slice()));
-        let mut by_kind: std::collections::BTreeMap<&str, u64> = Default::default();
-        for r in &found.docs {
-            *by_kind.entry(self.search.doc(r.doc).kind).or_insert(0) += 1;
-        }
-        let por_tipo = by_kind
-            .into_iter()
-            .map(|(k, n)| (k.to_string(), n))
-            .collect();
-        Ok(SearchPage {
-            items: self.hits(&found, page),
-            total: found.docs.len() as u64,
-            codigo: found.codigo,
-            sugerencias: found.sugerencias,
-            por_tipo,
-        })
+        Ok(self.search_page(self.find_kinds(q, tipos), page))
     }
 
     fn graph(&self, _run: i64, _f: &GraphFilter) -> Result<Graph> {

@@ -102,6 +102,9 @@ pub struct SearchIndex {
     /// Each document's place when all else ranks equal: in force first,
     /// then kind, title and key.
     tie_rank: Vec<u32>,
+    /// Each document's place among the documents of its kind (the index of
+    /// its entity, when the entities of a kind were given in their order).
+    nth_of_kind: Vec<u32>,
 }
 
 /// A hit, as the API shows it.
@@ -266,6 +269,15 @@ impl SearchIndex {
         for (place, d) in order.into_iter().enumerate() {
             tie_rank[d as usize] = place as u32;
         }
+        let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
+        let nth_of_kind = docs
+            .iter()
+            .map(|d| {
+                let n = seen.entry(d.kind).or_insert(0);
+                *n += 1;
+                *n - 1
+            })
+            .collect();
         SearchIndex {
             docs,
             terms,
@@ -273,11 +285,17 @@ impl SearchIndex {
             term_texts,
             codes,
             tie_rank,
+            nth_of_kind,
         }
     }
 
     pub fn doc(&self, i: u32) -> &Doc {
         &self.docs[i as usize]
+    }
+
+    /// The document's place among the documents of its kind.
+    pub fn nth_of_kind(&self, i: u32) -> u32 {
+        self.nth_of_kind[i as usize]
     }
 
     /// Vocabulary terms a query word matches: (term, typos, prefix-only).
@@ -346,8 +364,9 @@ impl SearchIndex {
         out.into_iter().map(|(t, (ty, p))| (t, ty, p)).collect()
     }
 
-    /// Every document matching the query, ranked. `kinds` narrows by kind.
-    pub fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
+    /// Every document matching the query, in no order (see `rank`).
+    /// `kinds` narrows by kind.
+    pub fn find_unranked(&self, q: &str, kinds: Option<&[&str]>) -> Found {
         let wanted = |d: u32| kinds.is_none_or(|k| k.contains(&self.docs[d as usize].kind));
         let mut found = Found::default();
         let mut ranked: FxHashMap<u32, Ranked> = FxHashMap::default();
@@ -414,7 +433,15 @@ impl SearchIndex {
                 unmatched.push(i);
             }
             // Per document, this word's best match: (typos, weight, prefix).
-            let mut best: FxHashMap<u32, (u8, std::cmp::Reverse<u8>, bool)> = FxHashMap::default();
+            let postings: usize = terms
+                .iter()
+                .map(|&(t, _, _)| self.postings[t as usize].len())
+                .sum();
+            let mut best: FxHashMap<u32, (u8, std::cmp::Reverse<u8>, bool)> =
+                FxHashMap::with_capacity_and_hasher(
+                    postings.min(self.docs.len()),
+                    Default::default(),
+                );
             for &(t, typos, prefix) in &terms {
                 found.terms.push(t);
                 for p in &self.postings[t as usize] {
@@ -428,6 +455,7 @@ impl SearchIndex {
                         .or_insert(m);
                 }
             }
+            acc.reserve(best.len());
             for (d, (typos, std::cmp::Reverse(weight), prefix)) in best {
                 let a = acc.entry(d).or_default();
                 a.matched |= 1 << i;
@@ -442,6 +470,7 @@ impl SearchIndex {
             .filter(|(_, r)| **r)
             .fold(0, |m, (i, _)| m | (1 << i));
         if !all.is_empty() {
+            ranked.reserve(acc.len());
             for (d, a) in acc {
                 if a.matched & need != need {
                     continue;
@@ -461,8 +490,26 @@ impl SearchIndex {
                 r.weight += a.weight;
             }
         }
-        let mut docs: Vec<Ranked> = ranked.into_values().collect();
-        docs.sort_unstable_by_key(|r| {
+        let docs: Vec<Ranked> = ranked.into_values().collect();
+        if docs.is_empty() && !unmatched.is_empty() {
+            found.sugerencias = self.suggest(&all, &unmatched);
+        }
+        found.docs = docs;
+        found
+    }
+
+    /// Every document matching the query, ranked. `kinds` narrows by kind.
+    pub fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
+        let mut found = self.find_unranked(q, kinds);
+        let n = found.docs.len();
+        self.rank(&mut found, n);
+        found
+    }
+
+    /// Puts the first `n` documents found in rank order (the rest follow
+    /// in no order): a page needs only its own and those before it.
+    pub fn rank(&self, found: &mut Found, n: usize) {
+        let key = |r: &Ranked| {
             (
                 !r.code,
                 r.typos,
@@ -470,12 +517,16 @@ impl SearchIndex {
                 r.prefixes,
                 self.tie_rank[r.doc as usize],
             )
-        });
-        if docs.is_empty() && !unmatched.is_empty() {
-            found.sugerencias = self.suggest(&all, &unmatched);
+        };
+        let docs = &mut found.docs;
+        let n = n.min(docs.len());
+        if n == 0 {
+            return;
         }
-        found.docs = docs;
-        found
+        if n < docs.len() {
+            docs.select_nth_unstable_by_key(n - 1, key);
+        }
+        docs[..n].sort_unstable_by_key(key);
     }
 
     /// Nearest vocabulary terms (two edits at most, commoner first) for the
@@ -565,7 +616,11 @@ impl SearchIndex {
             .get(best.0 as usize)
             .map(|(f, t)| (*f, t.as_str()))
             .unwrap_or((TITULO, doc.titulo.as_str()));
-        let marked: Vec<String> = best.1.iter().filter_map(|t| self.term_text(*t)).collect();
+        let marked: Vec<&str> = best
+            .1
+            .iter()
+            .filter_map(|&t| self.term_texts.get(t as usize).map(|s| &**s))
+            .collect();
         let fragmento = if r.code && best.1.is_empty() {
             format!("«{text}»")
         } else {
@@ -580,19 +635,24 @@ impl SearchIndex {
             corregido: r.typos > 0,
         }
     }
-
-    fn term_text(&self, t: u32) -> Option<String> {
-        self.term_texts.get(t as usize).map(|s| s.to_string())
-    }
 }
 
 /// `text` with every word whose folded form is in `terms` between « and ».
-pub fn highlight(text: &str, terms: &[String]) -> String {
+pub fn highlight(text: &str, terms: &[&str]) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut word_start: Option<usize> = None;
-    let flush = |out: &mut String, w: &str| {
-        let key = fold_key(w);
-        if !key.is_empty() && terms.iter().any(|t| key.split(' ').any(|k| k == t)) {
+    let mut key = String::new();
+    let mut matches = |w: &str| {
+        if w.is_ascii() {
+            // Folding ASCII letters and digits only lowers their case.
+            terms.iter().any(|t| t.eq_ignore_ascii_case(w))
+        } else {
+            crate::normalize::text::fold_key_into(w, &mut key);
+            !key.is_empty() && terms.iter().any(|t| key.split(' ').any(|k| k == *t))
+        }
+    };
+    let mut flush = |out: &mut String, w: &str| {
+        if matches(w) {
             out.push('«');
             out.push_str(w);
             out.push('»');
@@ -735,8 +795,13 @@ mod tests {
     #[test]
     fn highlight_marks_whole_words() {
         assert_eq!(
-            highlight("Traducción de documentos", &["traduccion".into()]),
+            highlight("Traducción de documentos", &["traduccion"]),
             "«Traducción» de documentos"
         );
+        assert_eq!(
+            highlight("COCINA y Cocinas: cocina-bar", &["cocina"]),
+            "«COCINA» y Cocinas: «cocina»-bar"
+        );
+        assert_eq!(highlight("Año del niño", &["nino"]), "Año del «niño»");
     }
 }
