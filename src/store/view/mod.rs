@@ -384,11 +384,11 @@ impl View {
         use facets::EcFacet;
         use serde_json::Value;
         let kv = &self.ec_key_values;
-        let keys = || matching.iter().map(|&i| (i, &self.ec_keys[i as usize]));
+        let keys = || matching.iter().map(|&i| &self.ec_keys[i as usize]);
         // Counts per value index; the last slot counts the missing value.
         let tally = |n: usize, slot: &dyn Fn(&EcKey) -> usize| {
             let mut counts = vec![0u64; n + 1];
-            for (_, k) in keys() {
+            for k in keys() {
                 counts[slot(k)] += 1;
             }
             counts
@@ -408,7 +408,7 @@ impl View {
                                 Value::from(v.as_str()),
                                 self.key_name(&kv.sector_names[i], matching, |e, k| {
                                     (usize::from(k.sector) == i)
-                                        .then(|| e.summary.sector.as_deref())
+                                        .then_some(e.summary.sector.as_deref())
                                 }),
                                 c,
                             ),
@@ -423,7 +423,7 @@ impl View {
                             Some(v) => (
                                 Value::from(*v),
                                 self.key_name(&kv.comite_names[i], matching, |e, k| {
-                                    (k.comite as usize == i).then(|| e.summary.comite.as_deref())
+                                    (k.comite as usize == i).then_some(e.summary.comite.as_deref())
                                 }),
                                 c,
                             ),
@@ -432,7 +432,7 @@ impl View {
                     }
                     EcFacet::Nivel => {
                         let mut counts = [0u64; 256];
-                        for (_, k) in keys() {
+                        for k in keys() {
                             counts[usize::from(k.nivel)] += 1;
                         }
                         facets::facet(
