@@ -23,6 +23,16 @@ pub struct EcFilter {
     pub include_retired: bool,
 }
 
+impl EcFilter {
+    /// The standards of the run (retired ones left out) whose words match `q`.
+    pub fn words(q: &str) -> EcFilter {
+        EcFilter {
+            q: Some(q.to_string()),
+            ..EcFilter::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EcSort {
     Clave,

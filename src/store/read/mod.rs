@@ -115,11 +115,7 @@ pub trait ReadStore: Send + Sync {
         if facets.is_empty() {
             return Ok((found, vec![]));
         }
-        let f = EcFilter {
-            q: Some(q.to_string()),
-            ..EcFilter::default()
-        };
-        Ok((found, self.ec_facets(run, &f, facets)?))
+        Ok((found, self.ec_facets(run, &EcFilter::words(q), facets)?))
     }
     fn graph(&self, run: i64, f: &GraphFilter) -> Result<Graph>;
     fn counts(&self, run: i64) -> Result<crate::store::stats::Counts>;

@@ -6,6 +6,7 @@
 use super::search::{self, Doc, SearchIndex};
 use super::{Centro, Cert, Comite, Ec, EcKey, EcKeyValues, KeyName, Orders, View, NONE, NONE_U32};
 use crate::store::read::*;
+use indexmap::IndexSet;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -530,26 +531,12 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
 /// The standards' packed keys (what list filters and facets read), and
 /// the distinct values they index.
 fn packed_keys(ec: &[Ec]) -> (Vec<EcKey>, EcKeyValues) {
-    /// Distinct values in order of first appearance, each with its index.
-    struct Interner<T> {
-        values: Vec<T>,
-        index: HashMap<T, u32>,
-    }
-    impl<T: std::hash::Hash + Eq + Clone> Interner<T> {
-        fn new() -> Self {
-            Interner {
-                values: vec![],
-                index: HashMap::new(),
-            }
-        }
-        fn of(&mut self, v: &T) -> u32 {
-            if let Some(&i) = self.index.get(v) {
-                return i;
-            }
-            self.values.push(v.clone());
-            self.index.insert(v.clone(), (self.values.len() - 1) as u32);
-            (self.values.len() - 1) as u32
-        }
+    /// A value's index among the distinct values, in order of first appearance.
+    fn index_of<T: std::hash::Hash + Eq + Clone>(set: &mut IndexSet<T>, v: &T) -> u32 {
+        let i = set
+            .get_index_of(v)
+            .unwrap_or_else(|| set.insert_full(v.clone()).0);
+        u32::try_from(i).expect("fewer than 4 billion distinct values")
     }
     /// Records `name` as key `i`'s name: the first, or `Varies` if another.
     fn note(names: &mut Vec<KeyName>, i: u32, name: Option<&str>) {
@@ -561,10 +548,10 @@ fn packed_keys(ec: &[Ec]) -> (Vec<EcKey>, EcKeyValues) {
         }
     }
     let (mut sectores, mut tipos, mut comites, mut estados) = (
-        Interner::new(),
-        Interner::new(),
-        Interner::new(),
-        Interner::new(),
+        IndexSet::new(),
+        IndexSet::new(),
+        IndexSet::new(),
+        IndexSet::new(),
     );
     let mut values = EcKeyValues {
         nivel_packed: true,
@@ -576,12 +563,12 @@ fn packed_keys(ec: &[Ec]) -> (Vec<EcKey>, EcKeyValues) {
         .map(|e| {
             let s = &e.summary;
             let sector = s.sector_id.as_ref().map_or(NONE, |v| {
-                let i = sectores.of(v);
+                let i = index_of(&mut sectores, v);
                 note(&mut values.sector_names, i, s.sector.as_deref());
                 narrow(i)
             });
             let comite = s.comite_id.map_or(NONE_U32, |v| {
-                let i = comites.of(&v);
+                let i = index_of(&mut comites, &v);
                 note(&mut values.comite_names, i, s.comite.as_deref());
                 i
             });
@@ -595,22 +582,22 @@ fn packed_keys(ec: &[Ec]) -> (Vec<EcKey>, EcKeyValues) {
             };
             EcKey {
                 sector,
-                tipo: narrow(tipos.of(&s.tipo)),
+                tipo: narrow(index_of(&mut tipos, &s.tipo)),
                 nivel,
                 vigente: s.vigente,
                 estado: e.comite_estado.as_deref().map_or(0, estado_key),
                 estado_value: e
                     .comite_estado
                     .as_ref()
-                    .map_or(NONE, |v| narrow(estados.of(v))),
+                    .map_or(NONE, |v| narrow(index_of(&mut estados, v))),
                 comite,
             }
         })
         .collect();
-    values.sectores = sectores.values;
-    values.tipos = tipos.values;
-    values.comites = comites.values;
-    values.estados = estados.values;
+    values.sectores = sectores.into_iter().collect();
+    values.tipos = tipos.into_iter().collect();
+    values.comites = comites.into_iter().collect();
+    values.estados = estados.into_iter().collect();
     (keys, values)
 }
 

@@ -218,9 +218,16 @@ impl View {
     /// Entities of one kind a search matches (the `q` filter of lists), as
     /// one flag per entity of that kind, by index (`n`: how many there are).
     fn matching(&self, q: &str, kind: &'static str, n: usize) -> Vec<bool> {
+        self.flags(&self.search.find_unranked(q, Some(&[kind])), kind, n)
+    }
+
+    /// One flag per entity of `kind` (`n` of them): whether `found` holds it.
+    fn flags(&self, found: &Found, kind: &str, n: usize) -> Vec<bool> {
         let mut hit = vec![false; n];
-        for r in self.search.find_unranked(q, Some(&[kind])).docs {
-            hit[self.search.nth_of_kind(r.doc) as usize] = true;
+        for r in &found.docs {
+            if self.search.doc(r.doc).kind == kind {
+                hit[self.search.nth_of_kind(r.doc) as usize] = true;
+            }
         }
         hit
     }
@@ -540,16 +547,8 @@ impl ReadStore for View {
         // One search serves both: the standards among its hits are the
         // standards its words match (kinds only narrow what is kept).
         let found = self.find_kinds(q, tipos);
-        let mut words = vec![false; self.ec.len()];
-        for r in &found.docs {
-            if self.search.doc(r.doc).kind == "ec" {
-                words[self.search.nth_of_kind(r.doc) as usize] = true;
-            }
-        }
-        let f = EcFilter {
-            q: Some(q.to_string()),
-            ..EcFilter::default()
-        };
+        let words = self.flags(&found, "ec", self.ec.len());
+        let f = EcFilter::words(q);
         let matching = self.ec_matching_words(&f, (EcSort::Clave, Order::Asc), Some(words))?;
         let counted = self.ec_facets_of(&matching, facets);
         // The same as the standards' own search would count.

@@ -498,7 +498,8 @@ impl SearchIndex {
         found
     }
 
-    /// Every document matching the query, ranked. `kinds` narrows by kind.
+    /// Every document matching the query, ranked (the tests' view).
+    #[cfg(test)]
     pub fn find(&self, q: &str, kinds: Option<&[&str]>) -> Found {
         let mut found = self.find_unranked(q, kinds);
         let n = found.docs.len();
