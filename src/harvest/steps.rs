@@ -185,6 +185,7 @@ impl Harvest<'_> {
         self.progress.begin("detail", codes.len() as u64);
         let mut out = BTreeMap::new();
         let mut unrecognised = 0;
+        let parser = detail::Parser::new(&self.registry.detail);
         // In chunks: only one chunk's bodies are in memory at a time (the
         // pool of workers stays; a chunk only bounds what waits for parsing).
         let chunks = codes.chunks(DETAIL_CHUNK).zip(urls.chunks(DETAIL_CHUNK));
@@ -198,7 +199,7 @@ impl Harvest<'_> {
                         content_type,
                     } => {
                         let html = decode::decode(&body, content_type.as_deref());
-                        let parsed = detail::parse(&html, &self.registry.detail);
+                        let parsed = parser.parse(&html);
                         if !parsed.recognised {
                             // Nothing is published from a page the parser did
                             // not understand: the standard keeps no detail.

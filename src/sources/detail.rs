@@ -4,6 +4,7 @@
 //! lists are read from `table tr td`, `mat-row mat-cell` or `ul li`. Header
 //! rows and anything outside the panels are never taken as data.
 
+use super::prune::Pruner;
 use crate::normalize::{clean, fold_key};
 use crate::registry::{Detail, Section};
 use scraper::{ElementRef, Html, Selector};
@@ -71,22 +72,69 @@ fn sel(s: &str) -> Selector {
     Selector::parse(s).expect("selector validated by the registry")
 }
 
+/// The list shapes read inside a panel, beside the registry's selectors.
+const TABLE: &str = "table";
+const TR: &str = "tr";
+const TH: &str = "th";
+const TD: &str = "td";
+const MAT_TABLE: &str = "mat-table, [role=grid]";
+const MAT_HEADER_CELL: &str = "mat-header-cell, [role=columnheader]";
+const MAT_ROW: &str = "mat-row";
+const MAT_CELL: &str = "mat-cell";
+const UL: &str = "ul, ol";
+const LI: &str = "li";
+const LIST_SHAPES: [&str; 10] = [
+    TABLE,
+    TR,
+    TH,
+    TD,
+    MAT_TABLE,
+    MAT_HEADER_CELL,
+    MAT_ROW,
+    MAT_CELL,
+    UL,
+    LI,
+];
+
 impl Selectors {
     fn new(reg: &Detail) -> Selectors {
         Selectors {
             title: sel(&reg.title_selector),
             panel: sel(&reg.panel_selector),
             header: sel(&reg.header_selector),
-            table: sel("table"),
-            tr: sel("tr"),
-            th: sel("th"),
-            td: sel("td"),
-            mat_table: sel("mat-table, [role=grid]"),
-            mat_header_cell: sel("mat-header-cell, [role=columnheader]"),
-            mat_row: sel("mat-row"),
-            mat_cell: sel("mat-cell"),
-            ul: sel("ul, ol"),
-            li: sel("li"),
+            table: sel(TABLE),
+            tr: sel(TR),
+            th: sel(TH),
+            td: sel(TD),
+            mat_table: sel(MAT_TABLE),
+            mat_header_cell: sel(MAT_HEADER_CELL),
+            mat_row: sel(MAT_ROW),
+            mat_cell: sel(MAT_CELL),
+            ul: sel(UL),
+            li: sel(LI),
+        }
+    }
+}
+
+/// The detail-page parser of one registry, its selectors compiled once.
+pub struct Parser<'r> {
+    reg: &'r Detail,
+    selectors: Selectors,
+    /// Drops the markup no selector reads before the HTML parse.
+    pruner: Pruner,
+}
+
+impl<'r> Parser<'r> {
+    pub fn new(reg: &'r Detail) -> Parser<'r> {
+        let registry = [
+            reg.title_selector.as_str(),
+            reg.panel_selector.as_str(),
+            reg.header_selector.as_str(),
+        ];
+        Parser {
+            reg,
+            selectors: Selectors::new(reg),
+            pruner: Pruner::for_selectors(registry.into_iter().chain(LIST_SHAPES)),
         }
     }
 }
@@ -282,8 +330,18 @@ fn split_title(title: &str) -> Option<(&str, &str)> {
 /// Parses a detail page. Never fails: a page without panels gives an empty
 /// result, which the harvest reports.
 pub fn parse(html: &str, reg: &Detail) -> DetailPage {
-    let doc = Html::parse_document(html);
-    let s = Selectors::new(reg);
+    Parser::new(reg).parse(html)
+}
+
+impl Parser<'_> {
+    /// Parses a detail page (see [`parse`]).
+    pub fn parse(&self, html: &str) -> DetailPage {
+        let doc = Html::parse_document(&self.pruner.prune(html));
+        read(&doc, &self.selectors, self.reg)
+    }
+}
+
+fn read(doc: &Html, s: &Selectors, reg: &Detail) -> DetailPage {
     let mut page = DetailPage::default();
     if let Some(title) = doc.select(&s.title).next().map(text_of) {
         match split_title(&title) {
@@ -310,7 +368,7 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
         };
         if matches_any(&header, &sections.certificadores.headers) {
             page.recognised = true;
-            let rows = panel_rows(panel, &s, &sections.certificadores);
+            let rows = panel_rows(panel, s, &sections.certificadores);
             page.certificadores
                 .extend(rows.into_iter().map(|r| CertifierRow {
                     nombre: r.value,
@@ -330,7 +388,7 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
             continue;
         };
         page.recognised = true;
-        target.extend(values(panel_rows(panel, &s, section)));
+        target.extend(values(panel_rows(panel, s, section)));
     }
     if !page.recognised && !reg.no_information.is_empty() {
         let text = fold_key(&doc.root_element().text().collect::<Vec<_>>().join(" "));

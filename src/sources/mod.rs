@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod committees;
 pub mod detail;
 pub mod legacy;
+pub mod prune;
 
 use crate::normalize::clean;
 use serde_json::Value;
