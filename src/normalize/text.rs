@@ -1,15 +1,25 @@
 //! Text cleaning (NFC, white space) and accent/case-folded keys.
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 /// Unicode NFC; control characters dropped; every kind of white space
 /// (including no-break spaces) turned into one ASCII space; trimmed.
 /// Typographic quotes and punctuation are kept as published.
 pub fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    // Most text is NFC already, and the quick check is much cheaper than
+    // composing it again.
+    if unicode_normalization::is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        clean_chars(s.len(), s.chars())
+    } else {
+        clean_chars(s.len(), s.nfc())
+    }
+}
+
+fn clean_chars(len: usize, chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::with_capacity(len);
     let mut pending_space = false;
-    for c in s.nfc() {
+    for c in chars {
         if c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}' {
             pending_space = !out.is_empty();
         } else if c.is_control() {
@@ -102,6 +112,11 @@ mod tests {
         #[test]
         fn fold_key_equals_folding_the_nfd(s in "\\PC{0,40}") {
             proptest::prop_assert_eq!(fold_key(&s), fold_key_nfd(&s));
+        }
+
+        #[test]
+        fn clean_equals_cleaning_the_nfc(s in "(\\PC|[\u{301}\u{303}\u{308}eEnNuU ]){0,40}") {
+            proptest::prop_assert_eq!(clean(&s), clean_chars(s.len(), s.nfc()));
         }
     }
 

@@ -16,8 +16,36 @@ use memchr::{memchr, memmem};
 /// What to keep of a page's markup.
 #[derive(Debug, Clone)]
 pub struct Pruner {
-    /// Attribute names (lower case) the selectors can read; `None` keeps all.
-    keep: Option<Vec<String>>,
+    /// The attributes the selectors can read, each on one element name
+    /// (`p.titulo` reads `class` on `p` only) or on any (`None`); all lower
+    /// case. `None` keeps every attribute.
+    keep: Option<Vec<(Option<String>, String)>>,
+}
+
+/// A selector's compound parts (`div.a > p[x]` → `div.a`, `p[x]`): split at
+/// white space, commas and combinators outside brackets and quotes.
+fn compounds(selector: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut depth, mut quote) = (0, 0, None);
+    for (i, c) in selector.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[') => depth += 1,
+            (None, ']') => depth -= 1,
+            (None, c)
+                if depth == 0 && (c.is_whitespace() || matches!(c, ',' | '>' | '+' | '~')) =>
+            {
+                parts.push(&selector[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&selector[start..]);
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 fn is_space(b: u8) -> bool {
@@ -116,29 +144,40 @@ impl Out<'_> {
 }
 
 impl Pruner {
-    /// Keeps the attributes these CSS selectors can read: `class` for `.x`,
-    /// `id` for `#x`, the name of each `[attr…]`. A selector with a
-    /// pseudo-class (`:…`) may read any attribute, so then all are kept.
+    /// Keeps the attributes these CSS selectors can read: `class` for
+    /// `.x`, `id` for `#x`, the name of each `[attr…]`, on the element the
+    /// compound selector names (or on any). A selector with a pseudo-class
+    /// (`:…`) or a namespace (`|`) may read any attribute, so then all are
+    /// kept.
     pub fn for_selectors<'s>(selectors: impl IntoIterator<Item = &'s str>) -> Pruner {
-        let mut keep: Vec<String> = Vec::new();
+        let mut keep = Vec::new();
         for s in selectors {
-            if s.contains(':') {
+            if s.contains([':', '|']) {
                 return Pruner { keep: None };
             }
-            if s.contains('.') {
-                keep.push("class".into());
-            }
-            if s.contains('#') {
-                keep.push("id".into());
-            }
-            for part in s.split('[').skip(1) {
-                let name: String = part
-                    .trim_start()
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_'))
-                    .collect();
-                if !name.is_empty() {
-                    keep.push(name.to_ascii_lowercase());
+            for compound in compounds(s) {
+                let tag_len = compound
+                    .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_')))
+                    .unwrap_or(compound.len());
+                let element =
+                    Some(compound[..tag_len].to_ascii_lowercase()).filter(|t| !t.is_empty());
+                let rest = &compound[tag_len..];
+                let mut read = |attr: &str| keep.push((element.clone(), attr.to_ascii_lowercase()));
+                if rest.contains('.') {
+                    read("class");
+                }
+                if rest.contains('#') {
+                    read("id");
+                }
+                for part in rest.split('[').skip(1) {
+                    let name: String = part
+                        .trim_start()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_'))
+                        .collect();
+                    if !name.is_empty() {
+                        read(&name);
+                    }
                 }
             }
         }
@@ -147,10 +186,15 @@ impl Pruner {
         Pruner { keep: Some(keep) }
     }
 
-    fn keeps(&self, attr: &[u8]) -> bool {
+    fn keeps(&self, element: &[u8], attr: &[u8]) -> bool {
         match &self.keep {
             None => true,
-            Some(keep) => keep.iter().any(|k| k.as_bytes().eq_ignore_ascii_case(attr)),
+            Some(keep) => keep.iter().any(|(on, name)| {
+                name.as_bytes().eq_ignore_ascii_case(attr)
+                    && on
+                        .as_ref()
+                        .is_none_or(|e| e.as_bytes().eq_ignore_ascii_case(element))
+            }),
         }
     }
 
@@ -282,7 +326,7 @@ impl Pruner {
                 }
             }
             // After a `/` the attribute is kept, so no `/>` is made.
-            if drop && !self.keeps(attr_name) && b[attr - 1] != b'/' {
+            if drop && !self.keeps(name, attr_name) && b[attr - 1] != b'/' {
                 out.drop_range(attr, p);
             }
         }
@@ -414,16 +458,25 @@ mod tests {
     }
 
     #[test]
-    fn attributes_kept_are_the_ones_selectors_read() {
+    fn attributes_kept_are_the_ones_selectors_read_on_the_elements_they_name() {
+        let on = |e: Option<&str>, a: &str| (e.map(String::from), a.to_string());
         assert_eq!(
             keep_class().keep,
-            Some(vec!["class".to_string(), "role".to_string()])
+            Some(vec![on(None, "role"), on(Some("p"), "class")])
         );
         assert_eq!(Pruner::for_selectors(["a:first-child"]).keep, None);
+        assert_eq!(Pruner::for_selectors(["svg|a"]).keep, None);
         assert_eq!(
-            Pruner::for_selectors(["div#x [ data-k = '1' ]"]).keep,
-            Some(vec!["data-k".to_string(), "id".to_string()])
+            Pruner::for_selectors(["div#x > [ data-k = 'a b' ] +.c, Mat-Row[role]"]).keep,
+            Some(vec![
+                on(None, "class"),
+                on(None, "data-k"),
+                on(Some("div"), "id"),
+                on(Some("mat-row"), "role"),
+            ])
         );
+        let p = keep_class();
+        assert!(p.keeps(b"P", b"CLASS") && !p.keeps(b"div", b"class") && p.keeps(b"td", b"role"));
     }
 
     #[test]
@@ -444,8 +497,8 @@ mod tests {
         let p = keep_class();
         // A `>` in a quoted value does not end the tag.
         assert_eq!(
-            p.prune("<a href=\"x>y\" class=c>t</a>"),
-            "<a  class=c>t</a>"
+            p.prune("<p href=\"x>y\" class=c>t</p>"),
+            "<p  class=c>t</p>"
         );
         // Title and textarea text keeps what looks like tags and comments.
         let title = "<title>a <b x=1> <!-- c --></title><p x=1>d</p>";
@@ -494,7 +547,7 @@ mod tests {
                         out.push_str(e.name());
                         let mut attrs: Vec<_> = e
                             .attrs()
-                            .filter(|(name, _)| p.keeps(name.as_bytes()))
+                            .filter(|(name, _)| p.keeps(e.name().as_bytes(), name.as_bytes()))
                             .collect();
                         attrs.sort();
                         for (name, value) in attrs {
