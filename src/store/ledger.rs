@@ -179,10 +179,11 @@ fn key_text(values: &[Value]) -> String {
 pub(crate) fn write_table(
     conn: &Connection,
     t: &LedgerTable,
-    rows: Vec<Vec<Value>>,
+    rows: impl IntoIterator<Item = Vec<Value>>,
     run: i64,
     basis: Option<i64>,
 ) -> Result<WriteStats> {
+    let rows = rows.into_iter();
     let nk = t.keys.len();
     let cols: Vec<&str> = t.keys.iter().chain(t.values.iter()).copied().collect();
     // Candidates: versions seen in the basis run or later (or in this run, when resuming).
@@ -226,7 +227,7 @@ pub(crate) fn write_table(
         t.name
     ))?;
     let mut stats = WriteStats::default();
-    let mut seen: HashSet<String> = HashSet::with_capacity(rows.len());
+    let mut seen: HashSet<String> = HashSet::with_capacity(rows.size_hint().0);
     for mut row in rows {
         let key = key_text(&row[..nk]);
         if !seen.insert(key.clone()) {
@@ -260,110 +261,95 @@ fn text(v: &Option<String>) -> Value {
     v.clone().map_or(Value::Null, Value::Text)
 }
 
-fn pair_rows<A: Clone + Into<Value>>(pairs: &[(A, String)]) -> Vec<Vec<Value>> {
-    pairs
-        .iter()
-        .map(|(a, b)| vec![a.clone().into(), Value::Text(b.clone())])
-        .collect()
+fn pair_rows<A: Clone + Into<Value>>(pairs: &[(A, String)]) -> Rows<'_> {
+    Box::new(
+        pairs
+            .iter()
+            .map(|(a, b)| vec![a.clone().into(), Value::Text(b.clone())]),
+    )
 }
 
+/// A table's rows, made one at a time as they are written (all of a large
+/// run's rows at once weighed more than the dataset itself).
+pub(crate) type Rows<'a> = Box<dyn Iterator<Item = Vec<Value>> + 'a>;
+
 /// The rows of every ledger table for a dataset, in [`TABLES`] order.
-pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Value>>)> {
-    let sectores = d
-        .sectores
-        .iter()
-        .map(|s| {
-            vec![
-                s.id.clone().into(),
-                s.nombre.clone().into(),
-                text(&s.id_renec),
-            ]
-        })
-        .collect();
-    let estandares = d
-        .estandares
-        .iter()
-        .map(|e| {
-            vec![
-                e.clave.clone().into(),
-                e.clave_publicada.clone().into(),
-                e.tipo.as_str().to_string().into(),
-                e.clase.to_string().into(),
-                Value::Integer(i64::from(e.tipo == crate::model::Tipo::Vigente)),
-                text(&e.titulo),
-                e.nivel.map_or(Value::Null, Value::Integer),
-                text(&e.sector_id),
-                e.comite_id.map_or(Value::Null, Value::Integer),
-                text(&e.comite_nombre),
-                text(&e.id_renec),
-                e.source_url.clone().into(),
-                e.conservado_de_run.map_or(Value::Null, Value::Integer),
-            ]
-        })
-        .collect();
-    let comites = d
-        .comites
-        .iter()
-        .map(|c| {
-            vec![
-                Value::Integer(c.id),
-                text(&c.clave),
-                c.nombre.clone().into(),
-                text(&c.nombre_publicado),
-                text(&c.sector_id_renec),
-                text(&c.sector_nombre),
-                text(&c.fecha_integracion),
-                text(&c.calle_numero),
-                text(&c.colonia),
-                text(&c.codigo_postal),
-                text(&c.codigo_postal_raw),
-                text(&c.municipio),
-                text(&c.estado_inegi),
-                text(&c.estado_raw),
-                text(&c.telefono_e164),
-                text(&c.telefono_raw),
-                text(&c.url),
-                text(&c.presidente),
-                text(&c.vicepresidente),
-                text(&c.puesto_presidente),
-                text(&c.puesto_vicepresidente),
-                text(&c.contacto),
-                text(&c.correo),
-            ]
-        })
-        .collect();
-    let certificadores = d
-        .certificadores
-        .iter()
-        .map(|c| {
-            vec![
-                c.id.clone().into(),
-                c.nombre.clone().into(),
-                c.nombre_key.clone().into(),
-                text(&c.tipo),
-            ]
-        })
-        .collect();
-    let centros = d
-        .centros
-        .iter()
-        .map(|c| vec![c.id.clone().into(), c.nombre.clone().into()])
-        .collect();
-    let legacy = d
-        .legacy_pages
-        .iter()
-        .map(|p| {
-            vec![
-                p.url.clone().into(),
-                text(&p.titulo),
-                Value::Integer(p.status),
-                text(&p.content_sha256),
-                serde_json::to_string(&p.links)
-                    .expect("strings serialize")
-                    .into(),
-            ]
-        })
-        .collect();
+pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Rows<'_>)> {
+    let sectores: Rows = Box::new(d.sectores.iter().map(|s| {
+        vec![
+            s.id.clone().into(),
+            s.nombre.clone().into(),
+            text(&s.id_renec),
+        ]
+    }));
+    let estandares: Rows = Box::new(d.estandares.iter().map(|e| {
+        vec![
+            e.clave.clone().into(),
+            e.clave_publicada.clone().into(),
+            e.tipo.as_str().to_string().into(),
+            e.clase.to_string().into(),
+            Value::Integer(i64::from(e.tipo == crate::model::Tipo::Vigente)),
+            text(&e.titulo),
+            e.nivel.map_or(Value::Null, Value::Integer),
+            text(&e.sector_id),
+            e.comite_id.map_or(Value::Null, Value::Integer),
+            text(&e.comite_nombre),
+            text(&e.id_renec),
+            e.source_url.clone().into(),
+            e.conservado_de_run.map_or(Value::Null, Value::Integer),
+        ]
+    }));
+    let comites: Rows = Box::new(d.comites.iter().map(|c| {
+        vec![
+            Value::Integer(c.id),
+            text(&c.clave),
+            c.nombre.clone().into(),
+            text(&c.nombre_publicado),
+            text(&c.sector_id_renec),
+            text(&c.sector_nombre),
+            text(&c.fecha_integracion),
+            text(&c.calle_numero),
+            text(&c.colonia),
+            text(&c.codigo_postal),
+            text(&c.codigo_postal_raw),
+            text(&c.municipio),
+            text(&c.estado_inegi),
+            text(&c.estado_raw),
+            text(&c.telefono_e164),
+            text(&c.telefono_raw),
+            text(&c.url),
+            text(&c.presidente),
+            text(&c.vicepresidente),
+            text(&c.puesto_presidente),
+            text(&c.puesto_vicepresidente),
+            text(&c.contacto),
+            text(&c.correo),
+        ]
+    }));
+    let certificadores: Rows = Box::new(d.certificadores.iter().map(|c| {
+        vec![
+            c.id.clone().into(),
+            c.nombre.clone().into(),
+            c.nombre_key.clone().into(),
+            text(&c.tipo),
+        ]
+    }));
+    let centros: Rows = Box::new(
+        d.centros
+            .iter()
+            .map(|c| vec![c.id.clone().into(), c.nombre.clone().into()]),
+    );
+    let legacy: Rows = Box::new(d.legacy_pages.iter().map(|p| {
+        vec![
+            p.url.clone().into(),
+            text(&p.titulo),
+            Value::Integer(p.status),
+            text(&p.content_sha256),
+            serde_json::to_string(&p.links)
+                .expect("strings serialize")
+                .into(),
+        ]
+    }));
     vec![
         (&SECTORES, sectores),
         (&ESTANDARES, estandares),
@@ -374,20 +360,22 @@ pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Vec<Vec<Va
         (&EC_CERTIFICADOR, pair_rows(&d.ec_certificador)),
         (
             &EC_CERTIFICADOR_ESTADO,
-            d.ec_certificador_estado
-                .iter()
-                .map(|(e, c, s)| vec![e.clone().into(), c.clone().into(), s.clone().into()])
-                .collect(),
+            Box::new(
+                d.ec_certificador_estado
+                    .iter()
+                    .map(|(e, c, s)| vec![e.clone().into(), c.clone().into(), s.clone().into()]),
+            ),
         ),
         (&EC_CENTRO, pair_rows(&d.ec_centro)),
         (&EC_OCUPACION, pair_rows(&d.ec_ocupacion)),
         (&EC_COMITE_MIEMBRO, pair_rows(&d.ec_comite_miembro)),
         (
             &COMITE_EC,
-            d.comite_ec
-                .iter()
-                .map(|(c, e)| vec![Value::Integer(*c), Value::Text(e.clone())])
-                .collect(),
+            Box::new(
+                d.comite_ec
+                    .iter()
+                    .map(|(c, e)| vec![Value::Integer(*c), Value::Text(e.clone())]),
+            ),
         ),
         (&LEGACY_PAGES, legacy),
     ]

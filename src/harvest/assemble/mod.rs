@@ -195,7 +195,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     // Standards: the active catalogue first.
     let mut standards: BTreeMap<String, Standard> = BTreeMap::new();
     let mut sector_ids: BTreeMap<String, (String, BTreeMap<String, usize>)> = BTreeMap::new();
-    if let Some(cat) = &h.catalogue {
+    if let Some(cat) = h.catalogue {
         for (i, why) in &cat.rejected {
             issues.push(DataIssue::new(
                 "catalogue",
@@ -204,7 +204,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                 None,
             ));
         }
-        for row in &cat.rows {
+        for row in cat.rows {
             let Some(code) = parse_code("catalogue", &row.codigo_raw, "catalogue", &mut issues)
             else {
                 continue;
@@ -214,7 +214,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                     "catalogue",
                     code.as_str(),
                     "duplicate code in the catalogue",
-                    Some(row.codigo_raw.clone()),
+                    Some(row.codigo_raw),
                 ));
                 continue;
             }
@@ -246,15 +246,15 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                 code.as_str().to_string(),
                 Standard {
                     clave: code.as_str().to_string(),
-                    clave_publicada: row.codigo_raw.clone(),
+                    clave_publicada: row.codigo_raw,
                     tipo: Tipo::Vigente,
                     clase: code.class().as_str(),
-                    titulo: row.titulo.clone().or(detail_title),
+                    titulo: row.titulo.or(detail_title),
                     nivel,
                     sector_id,
                     comite_id: resolve_committee(code.as_str(), comite_nombre.as_deref()),
                     comite_nombre,
-                    id_renec: row.id.clone(),
+                    id_renec: row.id,
                     source_url: (opts.detail_url)(code.as_str()),
                     conservado_de_run: None,
                 },
@@ -262,27 +262,27 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         }
     }
     // Then the legacy listings: inactive, brand and historic standards.
-    for (tipo, row) in &h.legacy_rows {
+    for (tipo, row) in h.legacy_rows {
         let Some(code) = parse_code("legacy", &row.codigo_raw, "listing", &mut issues) else {
             continue;
         };
         let comite_nombre = row.comite.as_deref().map(names::committee_full_name);
         let candidate = Standard {
             clave: code.as_str().to_string(),
-            clave_publicada: row.codigo_raw.clone(),
-            tipo: *tipo,
+            clave_publicada: row.codigo_raw,
+            tipo,
             clase: code.class().as_str(),
-            titulo: row.titulo.clone(),
+            titulo: row.titulo,
             nivel: None,
             sector_id: None,
             comite_id: resolve_committee(code.as_str(), comite_nombre.as_deref()),
             comite_nombre,
             id_renec: None,
-            source_url: (opts.listing_url)(*tipo),
+            source_url: (opts.listing_url)(tipo),
             conservado_de_run: None,
         };
         match standards.get(code.as_str()) {
-            Some(existing) if existing.tipo <= *tipo => {}
+            Some(existing) if existing.tipo <= tipo => {}
             _ => {
                 standards.insert(code.as_str().to_string(), candidate);
             }
@@ -309,42 +309,44 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     let mut ec_centro = BTreeSet::new();
     let mut ec_ocupacion = BTreeSet::new();
     let mut ec_miembro = BTreeSet::new();
-    for (code, (url, page)) in &h.details {
+    // Each page is consumed as it is read: its strings move into the
+    // dataset and the rest is freed, so the run never holds both.
+    for (code, (url, page)) in h.details {
         if let Some(published) = &page.codigo {
             if EcCode::parse(published).ok().as_ref().map(EcCode::as_str) != Some(code.as_str()) {
                 issues.push(DataIssue::new(
                     "detail",
-                    code,
+                    &code,
                     "the page's title names another code",
                     Some(published.clone()),
                 ));
             }
         }
-        for header in &page.unknown_sections {
+        for header in page.unknown_sections {
             issues.push(DataIssue::new(
                 "detail",
-                code,
+                &code,
                 "unknown section (ignored)",
-                Some(header.clone()),
+                Some(header),
             ));
         }
         if page.titulo.is_none() {
             issues.push(DataIssue::new(
                 "detail",
-                code,
+                &code,
                 "page without a title line",
-                Some(url.clone()),
+                Some(url),
             ));
         }
-        for row in &page.certificadores {
+        for row in page.certificadores {
             let key = names::org_key(&row.nombre);
             let id = names::stable_id("cert", &key);
             let entry = cert_spellings
                 .entry(id.clone())
                 .or_insert_with(|| (key, BTreeMap::new()));
-            *entry.1.entry(row.nombre.clone()).or_default() += 1;
-            if let Some(raw) = &row.tipo {
-                match names::certifier_type(raw) {
+            *entry.1.entry(row.nombre).or_default() += 1;
+            if let Some(raw) = row.tipo {
+                match names::certifier_type(&raw) {
                     Some(t) => {
                         *cert_types
                             .entry(id.clone())
@@ -354,22 +356,22 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                     }
                     None => issues.push(DataIssue::new(
                         "detail",
-                        code,
+                        &code,
                         "certifier type not recognized (ECE or OC expected; ignored)",
-                        Some(raw.clone()),
+                        Some(raw),
                     )),
                 }
             }
-            for raw in &row.estados {
-                match states::inegi_code(raw) {
+            for raw in row.estados {
+                match states::inegi_code(&raw) {
                     Some(inegi) => {
                         ec_cert_estado.insert((code.clone(), id.clone(), inegi.to_string()));
                     }
                     None => issues.push(DataIssue::new(
                         "detail",
-                        code,
+                        &code,
                         "certifier state not recognized (ignored)",
-                        Some(raw.clone()),
+                        Some(raw),
                     )),
                 }
             }
@@ -377,20 +379,20 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         }
         // Offerings are told apart by their exact published title: titles
         // differing only in accents ("ATENCION"/"ATENCIÓN") are distinct offerings.
-        for name in &page.centros {
-            let id = names::stable_id("centro", name);
+        for name in page.centros {
+            let id = names::stable_id("centro", &name);
             *offering_spellings
                 .entry(id.clone())
                 .or_default()
-                .entry(name.clone())
+                .entry(name)
                 .or_default() += 1;
             ec_centro.insert((code.clone(), id));
         }
-        for o in &page.ocupaciones {
-            ec_ocupacion.insert((code.clone(), o.clone()));
+        for o in page.ocupaciones {
+            ec_ocupacion.insert((code.clone(), o));
         }
-        for m in &page.miembros {
-            ec_miembro.insert((code.clone(), m.clone()));
+        for m in page.miembros {
+            ec_miembro.insert((code.clone(), m));
         }
     }
     for (id, (key, spellings)) in cert_spellings {
