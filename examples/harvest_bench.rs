@@ -7,7 +7,7 @@
 //! tidy shape of renec-site.md) and its heavy ones (real-world Angular
 //! markup, `testsite --markup heavy`), with CPU per MB fetched.
 //!
-//!     cargo run --release --example harvest_bench [-- --scales 1,10,100]
+//!     cargo run --release --example harvest_bench [-- --scales 1,10,100] [--runs 3]
 
 use renec_harvester::config::Config;
 use renec_harvester::harvest;
@@ -69,9 +69,29 @@ struct Row {
     cpu: f64,
     peak_mb: f64,
     db_mb: f64,
+    /// The least and the most CPU of the runs (the row is the median run).
+    cpu_range: (f64, f64),
 }
 
-fn measure(name: &str, corpus: Corpus, markup: Markup) -> Row {
+/// `runs` harvests of the same site; the run with the median CPU, and the
+/// spread of all of them (this machine's CPU time varies by ±30 % between
+/// runs of the same code).
+fn measure(name: &str, corpus: Corpus, markup: Markup, runs: usize) -> Row {
+    let mut all: Vec<Row> = (0..runs.max(1))
+        .map(|_| measure_once(name, corpus.clone(), markup))
+        .collect();
+    all.sort_by(|a, b| a.cpu.total_cmp(&b.cpu));
+    let range = (all[0].cpu, all[all.len() - 1].cpu);
+    let mut row = all.swap_remove(all.len() / 2);
+    row.cpu_range = range;
+    eprintln!(
+        "{:<28} {:<5} median of {runs}: {:.2} s CPU ({:.2}–{:.2})",
+        row.name, row.markup, row.cpu, range.0, range.1
+    );
+    row
+}
+
+fn measure_once(name: &str, corpus: Corpus, markup: Markup) -> Row {
     let site = TestSite::start_with(corpus, vec![], "127.0.0.1:0".parse().unwrap(), markup)
         .expect("test site");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -109,6 +129,7 @@ fn measure(name: &str, corpus: Corpus, markup: Markup) -> Row {
         cpu: v["cpu_s"].as_f64().unwrap_or(0.0),
         peak_mb: v["peak_kb"].as_f64().unwrap_or(0.0) / 1024.0,
         db_mb,
+        cpu_range: (0.0, 0.0),
     };
     eprintln!(
         "{:<28} {:<5} {:>7} requests {:>7.1} MB {:>7.2} s wall {:>6.2} s CPU {:>8.0} req/s {:>6.1} MB peak",
@@ -138,6 +159,12 @@ fn main() {
             || vec![1, 10, 100],
             |s| s.split(',').filter_map(|v| v.parse().ok()).collect(),
         );
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
 
     let mut rows = Vec::new();
     let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/renec-corpus");
@@ -147,6 +174,7 @@ fn main() {
                 "real corpus (2025-11-28)",
                 Corpus::load(&real).expect("real corpus"),
                 markup,
+                runs,
             ));
         }
     } else {
@@ -158,6 +186,7 @@ fn main() {
                 &format!("generated, scale {scale}"),
                 generate(scale, 2025),
                 markup,
+                runs,
             ));
         }
     }
@@ -165,7 +194,7 @@ fn main() {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## Harvest\n\n`cargo run --release --example harvest_bench` — a whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Machine: {} cores; {}.\n",
+        "## Harvest\n\n`cargo run --release --example harvest_bench` — a whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Each row is the median of {runs} runs by CPU, with the least and most CPU of the runs in brackets. Machine: {} cores; {}.\n",
         bench_support::cores(),
         bench_support::today()
     );
@@ -173,7 +202,7 @@ fn main() {
     for r in &rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.3} | {:.3} | {:.0} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {} | {:.1} | {:.2} | {:.2} ({:.2}–{:.2}) | {:.3} | {:.3} | {:.0} | {:.1} | {:.1} |",
             r.name,
             r.markup,
             r.standards,
@@ -181,6 +210,8 @@ fn main() {
             r.mb,
             r.wall,
             r.cpu,
+            r.cpu_range.0,
+            r.cpu_range.1,
             r.cpu / r.mb.max(0.001),
             r.cpu * 1000.0 / (r.requests.max(1) as f64),
             r.requests as f64 / r.wall,
