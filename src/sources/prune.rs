@@ -3,13 +3,13 @@
 //! no selector reads (Angular's `_ngcontent-…` on every element, `href`,
 //! `style`, `aria-…`). A real Angular page carries far more markup than
 //! text, and html5ever's cost is per byte of markup: on the heavy pages this
-//! takes 40 % of the bytes away before the parse.
+//! takes 56 % of the bytes away before the parse (real corpus).
 //!
 //! The scan follows the HTML tokenizer's rules for where tags, attribute
 //! values, comments, CDATA and raw text begin and end. Where it cannot be
 //! sure it copies the rest unchanged, so the parser then sees the original.
-//! Only script and style text and attributes no selector reads can differ; `prune_keeps_every_element_and_text`
-//! checks that on generated markup.
+//! Only script and style text and attributes no selector reads can differ:
+//! `prune_keeps_every_element_and_text` checks that on generated markup.
 
 use memchr::{memchr, memmem};
 
