@@ -215,7 +215,7 @@ impl Pruner {
                 Some(c) if c.is_ascii_alphabetic() => self.start_tag(b, lt, &mut out),
                 Some(b'/') => match b.get(lt + 2) {
                     Some(c) if c.is_ascii_alphabetic() => {
-                        self.tag(b, lt + 2, &mut out, true).map(|(_, end, _)| end)
+                        self.tag(b, lt + 2, Some(&mut out)).map(|(_, end, _)| end)
                     }
                     Some(b'>') => Some(lt + 3),
                     Some(_) => memchr(b'>', &b[lt..]).map(|o| lt + o + 1),
@@ -243,10 +243,10 @@ impl Pruner {
     /// A start tag at `lt`; returns where scanning goes on (after the
     /// content of a raw-text element).
     fn start_tag(&self, b: &[u8], lt: usize, out: &mut Out) -> Option<usize> {
-        let (name, end, closed) = self.tag(b, lt + 1, out, true)?;
+        let (name, end, closed) = self.tag(b, lt + 1, Some(out))?;
         let nested = [&b"svg"[..], b"math", b"select"];
         if !closed && nested.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            return self.verbatim(b, end, name, out);
+            return self.verbatim(b, end, name);
         }
         // A frameset page ignores most elements: it is left to the parser.
         if name.eq_ignore_ascii_case(b"frameset") {
@@ -270,14 +270,13 @@ impl Pruner {
     }
 
     /// The tag whose name starts at `name_at`: drops the attributes not
-    /// kept (when `drop`); returns the name, where the tag ends (after its
-    /// `>`) and whether it closes itself (`/>`).
+    /// kept from `out` (when given); returns the name, where the tag ends
+    /// (after its `>`) and whether it closes itself (`/>`).
     fn tag<'b>(
         &self,
         b: &'b [u8],
         name_at: usize,
-        out: &mut Out,
-        drop: bool,
+        mut out: Option<&mut Out>,
     ) -> Option<(&'b [u8], usize, bool)> {
         let n = b.len();
         let mut p = name_at;
@@ -326,8 +325,10 @@ impl Pruner {
                 }
             }
             // After a `/` the attribute is kept, so no `/>` is made.
-            if drop && !self.keeps(name, attr_name) && b[attr - 1] != b'/' {
-                out.drop_range(attr, p);
+            if let Some(out) = out.as_mut().filter(|_| b[attr - 1] != b'/') {
+                if !self.keeps(name, attr_name) {
+                    out.drop_range(attr, p);
+                }
             }
         }
     }
@@ -337,18 +338,10 @@ impl Pruner {
     /// is up to its end tag. Anything there that could switch the
     /// tokenizer (a raw-text element, an HTML integration point, a tag
     /// that leaves foreign content) leaves the rest to the parser.
-    fn verbatim(&self, b: &[u8], from: usize, root: &[u8], out: &mut Out) -> Option<usize> {
+    fn verbatim(&self, b: &[u8], from: usize, root: &[u8]) -> Option<usize> {
+        // Beside the raw-text elements: HTML integration points and the tags
+        // that leave foreign content (or close a select).
         const SWITCHES: &[&[u8]] = &[
-            b"script",
-            b"style",
-            b"title",
-            b"textarea",
-            b"xmp",
-            b"iframe",
-            b"noembed",
-            b"noframes",
-            b"noscript",
-            b"plaintext",
             b"template",
             b"foreignobject",
             b"desc",
@@ -407,7 +400,9 @@ impl Pruner {
             b"var",
             b"font",
         ];
-        let switches = |name: &[u8]| SWITCHES.iter().any(|s| s.eq_ignore_ascii_case(name));
+        let switches = |name: &[u8]| {
+            raw_kind(name).is_some() || SWITCHES.iter().any(|s| s.eq_ignore_ascii_case(name))
+        };
         let foreign = !root.eq_ignore_ascii_case(b"select");
         let mut depth = 1;
         let mut i = from;
@@ -415,7 +410,7 @@ impl Pruner {
             let lt = i + memchr(b'<', &b[i..])?;
             i = match *b.get(lt + 1)? {
                 c if c.is_ascii_alphabetic() => {
-                    let (name, end, closed) = self.tag(b, lt + 1, out, false)?;
+                    let (name, end, closed) = self.tag(b, lt + 1, None)?;
                     if switches(name) {
                         return None;
                     }
@@ -425,7 +420,7 @@ impl Pruner {
                     end
                 }
                 b'/' if b.get(lt + 2)?.is_ascii_alphabetic() => {
-                    let (name, end, _) = self.tag(b, lt + 2, out, false)?;
+                    let (name, end, _) = self.tag(b, lt + 2, None)?;
                     if name.eq_ignore_ascii_case(b"p") || name.eq_ignore_ascii_case(b"br") {
                         return None;
                     }
