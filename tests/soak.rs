@@ -2,10 +2,12 @@
 //! (`serve`) while it harvests the test site's faulty profile behind a
 //! Crawl-delay, and publishes a new run in the middle of it. Each connection
 //! walks the long list of distinct requests (tests/common/requests.rs). No
-//! answer is a 5xx, no connection is dropped, resident memory stays flat
-//! after a 20 s warm-up (the mean of the last 20 s within 10% of the first
-//! 20 s or, when the publish falls between them, flat from 5 s after it,
-//! with the publish's own step under a third), and the harvest publishes.
+//! answer is a 5xx, no connection is dropped, resident memory does not grow
+//! after a 20 s warm-up (the mean of the last 20 s at most 10% above the
+//! first 20 s or, when the publish falls between them, no growth from 5 s
+//! after it, with the publish's own step under a third), and the harvest
+//! publishes. Memory going down is not a failure: when the harvest ends,
+//! the allocator returns its pages to the system some seconds later.
 //!
 //! Bounded for CI: `SOAK_SECONDS` (60 by default) sets the load's length.
 
@@ -163,6 +165,8 @@ fn a_minute_of_load_during_a_faulty_harvest() {
     // each steady stretch: from 5 s after the publish, its last half against
     // its first (no growth while serving the new view), and that first half
     // against the first window (the swap itself costs at most a third more).
+    // Only growth fails: the harvest's freed pages go back to the system a
+    // while after it ends, so memory may fall (CI saw 78 to 69 MB).
     let settled_from = published_at.map(|p| p + 5).filter(|s| s + 10 <= rss.len());
     match settled_from {
         Some(s) => {
@@ -173,8 +177,8 @@ fn a_minute_of_load_during_a_faulty_harvest() {
                 "RSS after the publish: {settled:.1} MB in its first {half} s, {end:.1} MB in its last {half} s"
             );
             assert!(
-                end <= settled * 1.10 && end >= settled * 0.90,
-                "resident memory moved from {settled:.1} MB (after the publish) to {end:.1} MB"
+                end <= settled * 1.10,
+                "resident memory grew from {settled:.1} MB (after the publish) to {end:.1} MB"
             );
             assert!(
                 settled <= first * 1.35,
@@ -182,8 +186,8 @@ fn a_minute_of_load_during_a_faulty_harvest() {
             );
         }
         None => assert!(
-            last <= first * 1.10 && last >= first * 0.90,
-            "resident memory moved from {first:.1} MB to {last:.1} MB"
+            last <= first * 1.10,
+            "resident memory grew from {first:.1} MB to {last:.1} MB"
         ),
     }
 }
