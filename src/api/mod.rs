@@ -215,9 +215,16 @@ fn with_members<'a, T: serde::Serialize + 'a>(
 /// JSON serialized straight from typed answers (no `serde_json::Value` in
 /// between: lists and details are the API's hot path).
 pub fn json_body<T: serde::Serialize>(value: &T) -> Reply {
+    // Most answers are a few KB: start there rather than grow from 128 bytes.
+    let mut body = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut body, value).expect("serializes");
+    // The response cache weighs bodies by length: no hidden spare capacity.
+    if body.capacity() - body.len() > 1024 {
+        body.shrink_to_fit();
+    }
     Reply::Body {
         content_type: JSON,
-        body: serde_json::to_vec(value).expect("serializes").into(),
+        body: body.into(),
     }
 }
 

@@ -170,29 +170,60 @@ pub enum Found {
     None,
 }
 
-/// Matches one path segment against a template segment; the `{…}` value if any.
-fn segment(template: &str, seg: &str) -> Option<Option<String>> {
-    match template.split_once('{') {
-        None => (template == seg).then_some(None),
-        Some((prefix, rest)) => {
-            let suffix = rest.split_once('}').map_or("", |(_, s)| s);
-            let value = seg.strip_prefix(prefix)?.strip_suffix(suffix)?;
-            (!value.is_empty()).then(|| Some(value.to_string()))
+/// A segment of a path template: a literal, or a `{…}` part with the
+/// literal text around it (`ec.{format}`: prefix `ec.`, suffix empty).
+enum Part {
+    Literal(&'static str),
+    Value {
+        prefix: &'static str,
+        suffix: &'static str,
+    },
+}
+
+impl Part {
+    fn of(template: &'static str) -> Part {
+        match template.split_once('{') {
+            None => Part::Literal(template),
+            Some((prefix, rest)) => Part::Value {
+                prefix,
+                suffix: rest.split_once('}').map_or("", |(_, s)| s),
+            },
+        }
+    }
+
+    /// Matches one path segment; the `{…}` value if any.
+    fn matches(&self, seg: &str) -> Option<Option<String>> {
+        match self {
+            Part::Literal(t) => (*t == seg).then_some(None),
+            Part::Value { prefix, suffix } => {
+                let value = seg.strip_prefix(prefix)?.strip_suffix(suffix)?;
+                (!value.is_empty()).then(|| Some(value.to_string()))
+            }
         }
     }
 }
 
+/// Each route's template, split into parts once (same order as `ROUTES`).
+static TEMPLATES: std::sync::LazyLock<Vec<Vec<Part>>> = std::sync::LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .map(|r| r.path.trim_matches('/').split('/').map(Part::of).collect())
+        .collect()
+});
+
 /// The `{…}` values when `segs` (decoded) match `template`.
-fn matches(template: &str, segs: &[String]) -> Option<Vec<String>> {
+fn matches(template: &[Part], segs: &[String]) -> Option<Vec<String>> {
     // No allocation for the routes that do not match (every request tries several).
-    let mut parts = template.trim_matches('/').split('/');
+    if template.len() != segs.len() {
+        return None;
+    }
     let mut values = Vec::new();
-    for s in segs {
-        if let Some(v) = segment(parts.next()?, s)? {
+    for (part, s) in template.iter().zip(segs) {
+        if let Some(v) = part.matches(s)? {
             values.push(v);
         }
     }
-    parts.next().is_none().then_some(values)
+    Some(values)
 }
 
 /// A request path as the table matches it: its non-empty segments,
@@ -216,9 +247,9 @@ pub fn find(method: &warp::http::Method, segs: &[String]) -> Found {
         "POST" => Some(Verb::Post),
         _ => None,
     };
-    for route in ROUTES {
+    for (route, template) in ROUTES.iter().zip(TEMPLATES.iter()) {
         if Some(route.verb) == verb {
-            if let Some(values) = matches(route.path, segs) {
+            if let Some(values) = matches(template, segs) {
                 return Found::Route(route, values);
             }
         }
@@ -233,7 +264,11 @@ pub fn find(method: &warp::http::Method, segs: &[String]) -> Found {
 /// GET, and OPTIONS, which every path answers); None for a path not in it.
 pub fn allow(segs: &[String]) -> Option<String> {
     let mut allowed: Vec<&str> = Vec::new();
-    for route in ROUTES.iter().filter(|r| matches(r.path, segs).is_some()) {
+    for (route, _) in ROUTES
+        .iter()
+        .zip(TEMPLATES.iter())
+        .filter(|(_, t)| matches(t, segs).is_some())
+    {
         let verb = route.verb.as_str();
         if !allowed.contains(&verb) {
             allowed.push(verb);

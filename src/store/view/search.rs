@@ -1,6 +1,7 @@
 //! Search over one published run, in memory: every kind of entity in one
-//! ranked list, typo-tolerant (one edit from 5 letters, two from 9, the
-//! rule Meilisearch uses; a word found as typed is taken as typed),
+//! ranked list, typo-tolerant (one edit from 5 letters, two from 9, and a
+//! typo on the first letter counts two: the rules Meilisearch uses; a word
+//! found as typed is taken as typed),
 //! prefix-matching on the word being typed,
 //! accent- and case-folded, and aware of standard codes (`EC217`,
 //! `ec 0217`, `0217` → EC0217 and its versions).
@@ -11,6 +12,7 @@
 //! and title.
 
 use crate::normalize::fold_key;
+use crate::normalize::text::fold_key_into;
 use fst::{Automaton, IntoStreamer, Streamer};
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use rustc_hash::FxHashMap;
@@ -90,13 +92,152 @@ struct Posting {
     field: u16,
 }
 
+/// A word of a field's text (a run of letters and digits), with where its
+/// terms start in `SearchIndex::span_terms`.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+    terms_from: u32,
+}
+
+/// The words of `text` as `highlight` marks them: the byte ranges of its
+/// runs of letters and digits.
+fn word_ranges(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = None;
+    text.char_indices()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .filter_map(move |c| match c {
+            Some((i, c)) if c.is_alphanumeric() => {
+                start.get_or_insert(i);
+                None
+            }
+            Some((i, _)) => start.take().map(|s| s..i),
+            None => start.take().map(|s| s..text.len()),
+        })
+}
+
+/// A document's matches in one search so far: which query words, their
+/// typos, field weights and prefix-only matches.
+#[derive(Debug, Clone, Copy, Default)]
+struct Acc {
+    matched: u16,
+    typos: u8,
+    weight: u32,
+    prefixes: u8,
+}
+
+/// A word's best match in a document: (typos, field weight, prefix-only).
+type Best = (u8, std::cmp::Reverse<u8>, bool);
+
+/// What a search accumulates per document, in arrays indexed by document
+/// (kept per thread between searches, so a search allocates nothing per
+/// document it touches). An entry counts only when its stamp is the
+/// current word's (`best`) or the current search's (`acc`); stamps only
+/// grow, so nothing needs clearing between searches.
+#[derive(Default)]
+struct Scratch {
+    word_stamp: Vec<u32>,
+    best: Vec<Best>,
+    /// Documents the current word matched.
+    touched: Vec<u32>,
+    search_stamp: Vec<u32>,
+    acc: Vec<Acc>,
+    /// Documents the current search matched.
+    in_search: Vec<u32>,
+    stamp: u32,
+    search: u32,
+}
+
+std::thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+impl Scratch {
+    /// Starts a search over `docs` documents.
+    fn begin(&mut self, docs: usize) {
+        if self.word_stamp.len() < docs {
+            self.word_stamp.resize(docs, 0);
+            self.best.resize(docs, Default::default());
+            self.search_stamp.resize(docs, 0);
+            self.acc.resize(docs, Acc::default());
+        }
+        // A search takes at most 13 stamps (12 words): start again well
+        // before they run out.
+        if self.stamp > u32::MAX - 64 {
+            self.word_stamp.fill(0);
+            self.search_stamp.fill(0);
+            self.stamp = 0;
+        }
+        self.stamp += 1;
+        self.search = self.stamp;
+        self.in_search.clear();
+    }
+
+    fn next_word(&mut self) {
+        self.stamp += 1;
+        self.touched.clear();
+    }
+
+    /// Whether `doc` matched every word in `words` (bits) so far.
+    fn matched(&self, doc: u32, words: u16) -> bool {
+        let d = doc as usize;
+        words == 0 || (self.search_stamp[d] == self.search && self.acc[d].matched & words == words)
+    }
+
+    /// A match of the current word in `doc`: kept if it is the best yet.
+    fn offer(&mut self, doc: u32, m: Best) {
+        let d = doc as usize;
+        if self.word_stamp[d] != self.stamp {
+            self.word_stamp[d] = self.stamp;
+            self.best[d] = m;
+            self.touched.push(doc);
+        } else if m < self.best[d] {
+            self.best[d] = m;
+        }
+    }
+
+    /// Adds the current word's (number `i`) best matches to the search's.
+    fn end_word(&mut self, i: usize) {
+        for &doc in &self.touched {
+            let d = doc as usize;
+            if self.search_stamp[d] != self.search {
+                self.search_stamp[d] = self.search;
+                self.acc[d] = Acc::default();
+                self.in_search.push(doc);
+            }
+            let (typos, std::cmp::Reverse(weight), prefix) = self.best[d];
+            let a = &mut self.acc[d];
+            a.matched |= 1 << i;
+            a.typos += typos;
+            a.weight += u32::from(weight);
+            a.prefixes += u8::from(prefix);
+        }
+    }
+
+    /// The documents that matched every word in `need` (bits).
+    fn matching(&self, need: u16) -> impl Iterator<Item = (u32, Acc)> + '_ {
+        self.in_search
+            .iter()
+            .map(|&d| (d, self.acc[d as usize]))
+            .filter(move |(_, a)| a.matched & need == need)
+    }
+}
+
 /// The index: the vocabulary as an FST, a postings list per term.
 pub struct SearchIndex {
     docs: Vec<Doc>,
     terms: fst::Map<Vec<u8>>,
     postings: Vec<Vec<Posting>>,
-    /// Each term's text, by term number (for highlighting).
-    term_texts: Vec<Box<str>>,
+    /// Every field's words, for highlighting without folding again: the
+    /// words of field `f` of document `d` are
+    /// `spans[field_spans[d][f].clone()]`, and the terms a word folds to
+    /// are `span_terms[spans[i].terms_from..spans[i + 1].terms_from]`
+    /// (the last span is a sentinel).
+    spans: Vec<Span>,
+    span_terms: Vec<u32>,
+    field_spans: Vec<Box<[std::ops::Range<u32>]>>,
     /// Standards by code (upper case), for code recognition.
     codes: BTreeMap<String, u32>,
     /// Each document's place when all else ranks equal: in force first,
@@ -165,6 +306,29 @@ fn builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
         1 => ONE.get_or_init(|| LevenshteinAutomatonBuilder::new(1, true)),
         _ => TWO.get_or_init(|| LevenshteinAutomatonBuilder::new(2, true)),
     }
+}
+
+/// The automaton of the terms within `distance` edits of `word` (or of a
+/// prefix of them, as you type).
+fn levenshtein(distance: u8, word: &str, prefix: bool) -> levenshtein_automata::DFA {
+    if prefix {
+        builder(distance).build_prefix_dfa(word)
+    } else {
+        builder(distance).build_dfa(word)
+    }
+}
+
+/// The first byte string after every string that starts with `prefix`
+/// (None: there is none, the prefix being all 0xFF bytes).
+fn after_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 /// Typos a word of this length may carry: one from 5 letters, two from 9.
@@ -243,13 +407,45 @@ impl SearchIndex {
             }
         }
         let mut postings = Vec::with_capacity(vocab.len());
-        let mut term_texts = Vec::with_capacity(vocab.len());
         let terms = fst::Map::from_iter(vocab.into_iter().enumerate().map(|(i, (term, list))| {
             postings.push(list);
-            term_texts.push(term.clone().into_boxed_str());
             (term, i as u64)
         }))
         .expect("terms are sorted and unique");
+        // Each word of each field, with the terms it folds to (those in the
+        // vocabulary: only they can be asked to be marked).
+        let (mut spans, mut span_terms) = (Vec::new(), Vec::new());
+        let mut key = String::new();
+        let field_spans = docs
+            .iter()
+            .map(|doc| {
+                doc.fields
+                    .iter()
+                    .map(|(_, text)| {
+                        let from = spans.len() as u32;
+                        for w in word_ranges(text) {
+                            spans.push(Span {
+                                start: w.start as u32,
+                                end: w.end as u32,
+                                terms_from: span_terms.len() as u32,
+                            });
+                            fold_key_into(&text[w], &mut key);
+                            span_terms.extend(
+                                key.split(' ')
+                                    .filter_map(|k| terms.get(k))
+                                    .map(|t| t as u32),
+                            );
+                        }
+                        from..spans.len() as u32
+                    })
+                    .collect()
+            })
+            .collect();
+        spans.push(Span {
+            start: 0,
+            end: 0,
+            terms_from: span_terms.len() as u32,
+        });
         let kind_rank = |d: &Doc| {
             KINDS
                 .iter()
@@ -282,7 +478,9 @@ impl SearchIndex {
             docs,
             terms,
             postings,
-            term_texts,
+            spans,
+            span_terms,
+            field_spans,
             codes,
             tie_rank,
             nth_of_kind,
@@ -321,9 +519,12 @@ impl SearchIndex {
         };
         let prefix = last && word.chars().count() >= MIN_PREFIX;
         if prefix {
-            let mut s = self
-                .terms
-                .search(fst::automaton::Str::new(word).starts_with())
+            // The terms that start with the word are a range of the sorted
+            // vocabulary: the stream seeks to it instead of testing an
+            // automaton at every node on the way.
+            let mut s = after_prefix(word.as_bytes())
+                .iter()
+                .fold(self.terms.range().ge(word), |r, end| r.lt(end))
                 .into_stream();
             let mut n = 0;
             while let Some((_, t)) = s.next() {
@@ -335,33 +536,64 @@ impl SearchIndex {
             }
         }
         if typos > 0 {
-            // As you type, the last word may be the start of a longer one:
-            // one automaton finds both, and a term's distance as a whole
-            // word (transpositions count one, as in the automaton) tells
-            // a corrected word from a corrected prefix.
-            let dfa = if prefix {
-                builder(typos).build_prefix_dfa(word)
-            } else {
-                builder(typos).build_dfa(word)
-            };
-            let mut s = self.terms.search(&dfa).into_stream();
-            let mut n = 0;
-            while let Some((term, t)) = s.next() {
-                let Distance::Exact(d) = dfa.eval(term) else {
-                    continue;
-                };
-                let term = std::str::from_utf8(term).unwrap_or_default();
-                match strsim::osa_distance(word, term) {
-                    whole if whole <= usize::from(typos) => add(t as u32, whole as u8, false),
-                    _ => add(t as u32, d, true),
-                }
-                n += 1;
-                if n >= MAX_EXPANSION {
-                    break;
-                }
+            // A typo on the first character counts as two (Meilisearch's
+            // rule): the terms that begin as the word does may carry every
+            // typo the word allows, the others only one, counted as two.
+            // Besides matching what people mean, it keeps the walk of the
+            // vocabulary under the word's first letter.
+            let mut first = [0; 4];
+            let first = word
+                .chars()
+                .next()
+                .map_or("", |c| c.encode_utf8(&mut first));
+            let dfa = levenshtein(typos, word, prefix);
+            let same_first = after_prefix(first.as_bytes())
+                .iter()
+                .fold(self.terms.search(&dfa).ge(first), |r, end| r.lt(end));
+            self.corrections(&dfa, same_first, word, typos, 0, &mut add);
+            if typos == 2 {
+                let dfa = levenshtein(1, word, prefix);
+                let other_first = fst::automaton::Str::new(first).starts_with().complement();
+                let other_first = self.terms.search((&dfa).intersection(other_first));
+                self.corrections(&dfa, other_first, word, 1, 1, &mut add);
             }
         }
         out.into_iter().map(|(t, (ty, p))| (t, ty, p)).collect()
+    }
+
+    /// Adds the terms `walk` finds (a search with `dfa`, narrowed) as
+    /// corrections of `word` with at most `typos` edits, each counted with
+    /// `extra` more: a whole term within the edits is a corrected word; the
+    /// others are corrected prefixes of the word being typed.
+    fn corrections<A: Automaton>(
+        &self,
+        dfa: &levenshtein_automata::DFA,
+        walk: fst::map::StreamBuilder<'_, A>,
+        word: &str,
+        typos: u8,
+        extra: u8,
+        add: &mut impl FnMut(u32, u8, bool),
+    ) {
+        // As you type, the last word may be the start of a longer one: one
+        // automaton finds both, and a term's distance as a whole word
+        // (transpositions count one, as in the automaton) tells a corrected
+        // word from a corrected prefix.
+        let mut s = walk.into_stream();
+        let mut n = 0;
+        while let Some((term, t)) = s.next() {
+            let Distance::Exact(d) = dfa.eval(term) else {
+                continue;
+            };
+            let term = std::str::from_utf8(term).unwrap_or_default();
+            match strsim::osa_distance(word, term) {
+                whole if whole <= usize::from(typos) => add(t as u32, whole as u8 + extra, false),
+                _ => add(t as u32, d + extra, true),
+            }
+            n += 1;
+            if n >= MAX_EXPANSION {
+                break;
+            }
+        }
     }
 
     /// Every document matching the query, in no order (see `rank`).
@@ -412,69 +644,45 @@ impl SearchIndex {
             .iter()
             .map(|w| only_stop || !STOP_WORDS.contains(w))
             .collect();
-        /// A document's matches so far: which words, their typos, field
-        /// weights and prefix-only matches.
-        #[derive(Default)]
-        struct Acc {
-            matched: u16,
-            typos: u8,
-            weight: u32,
-            prefixes: u8,
-        }
-        let mut acc: FxHashMap<u32, Acc> = FxHashMap::default();
-        let mut unmatched = Vec::new();
-        for (i, w) in all.iter().enumerate() {
-            if !required[i] {
-                continue;
-            }
-            let last = i + 1 == all.len();
-            let terms = self.expand(w, last);
-            if terms.is_empty() {
-                unmatched.push(i);
-            }
-            // Per document, this word's best match: (typos, weight, prefix).
-            let postings: usize = terms
-                .iter()
-                .map(|&(t, _, _)| self.postings[t as usize].len())
-                .sum();
-            let mut best: FxHashMap<u32, (u8, std::cmp::Reverse<u8>, bool)> =
-                FxHashMap::with_capacity_and_hasher(
-                    postings.min(self.docs.len()),
-                    Default::default(),
-                );
-            for &(t, typos, prefix) in &terms {
-                found.terms.push(t);
-                for p in &self.postings[t as usize] {
-                    if !wanted(p.doc) {
-                        continue;
-                    }
-                    let weight = self.docs[p.doc as usize].fields[p.field as usize].0.weight;
-                    let m = (typos, std::cmp::Reverse(weight), prefix);
-                    best.entry(p.doc)
-                        .and_modify(|e| *e = (*e).min(m))
-                        .or_insert(m);
-                }
-            }
-            acc.reserve(best.len());
-            for (d, (typos, std::cmp::Reverse(weight), prefix)) in best {
-                let a = acc.entry(d).or_default();
-                a.matched |= 1 << i;
-                a.typos += typos;
-                a.weight += u32::from(weight);
-                a.prefixes += u8::from(prefix);
-            }
-        }
         let need: u16 = required
             .iter()
             .enumerate()
             .filter(|(_, r)| **r)
             .fold(0, |m, (i, _)| m | (1 << i));
-        if !all.is_empty() {
-            ranked.reserve(acc.len());
-            for (d, a) in acc {
-                if a.matched & need != need {
+        let mut unmatched = Vec::new();
+        let matched = SCRATCH.with_borrow_mut(|scratch| {
+            scratch.begin(self.docs.len());
+            // The required words before this one: a document must match
+            // them all, so after the first word only those that did count.
+            let mut before: u16 = 0;
+            for (i, w) in all.iter().enumerate() {
+                if !required[i] {
                     continue;
                 }
+                let last = i + 1 == all.len();
+                let terms = self.expand(w, last);
+                if terms.is_empty() {
+                    unmatched.push(i);
+                }
+                scratch.next_word();
+                for &(t, typos, prefix) in &terms {
+                    found.terms.push(t);
+                    for p in &self.postings[t as usize] {
+                        if !scratch.matched(p.doc, before) || !wanted(p.doc) {
+                            continue;
+                        }
+                        let weight = self.docs[p.doc as usize].fields[p.field as usize].0.weight;
+                        scratch.offer(p.doc, (typos, std::cmp::Reverse(weight), prefix));
+                    }
+                }
+                scratch.end_word(i);
+                before |= 1 << i;
+            }
+            scratch.matching(need).collect::<Vec<_>>()
+        });
+        if !all.is_empty() {
+            ranked.reserve(matched.len());
+            for (d, a) in matched {
                 let r = ranked.entry(d).or_insert(Ranked {
                     doc: d,
                     typos: 0,
@@ -612,20 +820,18 @@ impl SearchIndex {
             })
             .cloned()
             .unwrap_or((0, vec![]));
-        let (field, text) = doc
-            .fields
-            .get(best.0 as usize)
-            .map(|(f, t)| (*f, t.as_str()))
-            .unwrap_or((TITULO, doc.titulo.as_str()));
-        let marked: Vec<&str> = best
-            .1
-            .iter()
-            .filter_map(|&t| self.term_texts.get(t as usize).map(|s| &**s))
-            .collect();
+        let (field, text, spans) = match doc.fields.get(best.0 as usize) {
+            Some((f, t)) => (
+                *f,
+                t.as_str(),
+                self.field_spans[r.doc as usize][best.0 as usize].clone(),
+            ),
+            None => (TITULO, doc.titulo.as_str(), 0..0),
+        };
         let fragmento = if r.code && best.1.is_empty() {
             format!("«{text}»")
         } else {
-            highlight(text, &marked)
+            self.highlight(text, spans, &best.1)
         };
         SearchHit {
             tipo: doc.kind.to_string(),
@@ -638,43 +844,27 @@ impl SearchIndex {
     }
 }
 
-/// `text` with every word whose folded form is in `terms` between « and ».
-pub fn highlight(text: &str, terms: &[&str]) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut word_start: Option<usize> = None;
-    let mut key = String::new();
-    let mut matches = |w: &str| {
-        if w.is_ascii() {
-            // Folding ASCII letters and digits only lowers their case.
-            terms.iter().any(|t| t.eq_ignore_ascii_case(w))
-        } else {
-            crate::normalize::text::fold_key_into(w, &mut key);
-            !key.is_empty() && terms.iter().any(|t| key.split(' ').any(|k| k == *t))
-        }
-    };
-    let mut flush = |out: &mut String, w: &str| {
-        if matches(w) {
-            out.push('«');
-            out.push_str(w);
-            out.push('»');
-        } else {
-            out.push_str(w);
-        }
-    };
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            word_start.get_or_insert(i);
-        } else {
-            if let Some(s) = word_start.take() {
-                flush(&mut out, &text[s..i]);
+impl SearchIndex {
+    /// `text` (a field's text, whose words are `spans`) with every word
+    /// that folds to one of `marked` (term numbers) between « and ».
+    fn highlight(&self, text: &str, spans: std::ops::Range<u32>, marked: &[u32]) -> String {
+        let mut out = String::with_capacity(text.len() + 8 * marked.len().max(1));
+        let mut at = 0;
+        for i in spans {
+            let (s, next) = (self.spans[i as usize], self.spans[i as usize + 1]);
+            let terms = &self.span_terms[s.terms_from as usize..next.terms_from as usize];
+            if terms.iter().any(|t| marked.contains(t)) {
+                let (start, end) = (s.start as usize, s.end as usize);
+                out.push_str(&text[at..start]);
+                out.push('«');
+                out.push_str(&text[start..end]);
+                out.push('»');
+                at = end;
             }
-            out.push(c);
         }
+        out.push_str(&text[at..]);
+        out
     }
-    if let Some(s) = word_start {
-        flush(&mut out, &text[s..]);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -769,6 +959,20 @@ mod tests {
     }
 
     #[test]
+    fn a_typo_on_the_first_letter_counts_two() {
+        // Eight letters: one typo, and not on the first letter.
+        assert_eq!(first("kocinero"), "");
+        assert_eq!(first("cocinaro"), "EC0500");
+        // Ten letters: two typos, or one on the first letter alone.
+        let i = index();
+        let f = i.find("rraduccion", None);
+        assert_eq!(i.doc(f.docs[0].doc).id, "EC1000");
+        assert!(i.hit(&f, &f.docs[0]).corregido);
+        assert_eq!(first("rradución"), "");
+        assert_eq!(first("tradussion"), "EC1000");
+    }
+
+    #[test]
     fn exact_words_rank_above_corrected_ones() {
         let i = SearchIndex::build(vec![
             doc("sector", "a", "Cocinas", &[]),
@@ -793,16 +997,98 @@ mod tests {
         );
     }
 
+    /// The fragment of the first hit for `q` over one sector named `text`.
+    fn fragment(text: &str, q: &str) -> String {
+        let i = SearchIndex::build(vec![doc("sector", "s", text, &[])]);
+        let f = i.find(q, None);
+        f.docs
+            .first()
+            .map(|r| i.hit(&f, r).fragmento)
+            .unwrap_or_default()
+    }
+
     #[test]
     fn highlight_marks_whole_words() {
         assert_eq!(
-            highlight("Traducción de documentos", &["traduccion"]),
+            fragment("Traducción de documentos", "traduccion"),
             "«Traducción» de documentos"
         );
+        // "cocina" is not the last word, so not a prefix: "Cocinas" stays.
         assert_eq!(
-            highlight("COCINA y Cocinas: cocina-bar", &["cocina"]),
-            "«COCINA» y Cocinas: «cocina»-bar"
+            fragment("COCINA y Cocinas: cocina-bar", "cocina bar"),
+            "«COCINA» y Cocinas: «cocina»-«bar»"
         );
-        assert_eq!(highlight("Año del niño", &["nino"]), "Año del «niño»");
+        assert_eq!(fragment("Año del niño", "nino"), "Año del «niño»");
+    }
+
+    /// Highlighting as it was done before the spans: every word of the
+    /// text folded again and compared with the marked terms' texts.
+    fn refolded(text: &str, terms: &[&str]) -> String {
+        let mut out = String::new();
+        let mut key = String::new();
+        let mut word_start: Option<usize> = None;
+        let mut flush = |out: &mut String, w: &str| {
+            fold_key_into(w, &mut key);
+            if !key.is_empty() && terms.iter().any(|t| key.split(' ').any(|k| k == *t)) {
+                out.push('«');
+                out.push_str(w);
+                out.push('»');
+            } else {
+                out.push_str(w);
+            }
+        };
+        for (i, c) in text.char_indices() {
+            if c.is_alphanumeric() {
+                word_start.get_or_insert(i);
+            } else {
+                if let Some(s) = word_start.take() {
+                    flush(&mut out, &text[s..i]);
+                }
+                out.push(c);
+            }
+        }
+        if let Some(s) = word_start {
+            flush(&mut out, &text[s..]);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// The spans found at build time mark exactly the words that
+        /// folding each word again would mark, for any text and any
+        /// marked terms, with letters, accents (composed and not), marks
+        /// and punctuation.
+        #[test]
+        fn spans_mark_what_folding_again_would(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Cocina", "cocina", "COCINA", "Niño", "nin\u{303}o", "Año", "año", "é",
+                    "\u{301}", "EC0217", "0217", ".", " ", " · ", "/", "-", "ǅ", "Straße",
+                    "İstanbul", "ﬁn", "x²", "Ⅻ", "٣", "«", "Traducción", "traduccion",
+                ]),
+                0..24,
+            ),
+            marked in proptest::collection::vec(0usize..64, 0..6),
+        ) {
+            let text = pieces.concat();
+            let i = SearchIndex::build(vec![doc("sector", "s", &text, &[])]);
+            let n = i.postings.len();
+            let marked: Vec<u32> = if n == 0 {
+                vec![]
+            } else {
+                marked.iter().map(|m| (m % n) as u32).collect()
+            };
+            let mut names = vec![];
+            let mut s = i.terms.stream();
+            while let Some((term, t)) = s.next() {
+                if marked.contains(&(t as u32)) {
+                    names.push(String::from_utf8(term.to_vec()).unwrap());
+                }
+            }
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let spans = i.field_spans[0][0].clone();
+            proptest::prop_assert_eq!(i.highlight(&text, spans, &marked), refolded(&text, &names));
+        }
     }
 }
