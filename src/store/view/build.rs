@@ -4,8 +4,11 @@
 //! NULL sorts first ascending, and ties go to the key, ascending.
 
 use super::search::{self, Doc, SearchIndex};
-use super::{Centro, Cert, Comite, Ec, EcKey, EcKeyValues, KeyName, Orders, View, NONE, NONE_U32};
+use super::{
+    Centro, Cert, Comite, Ec, EcKey, EcKeyValues, EcSets, KeyName, Orders, View, NONE, NONE_U32,
+};
 use crate::store::read::*;
+use fixedbitset::FixedBitSet;
 use indexmap::IndexSet;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -364,6 +367,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
         })
         .collect();
     let (ec_keys, ec_key_values) = packed_keys(&ec);
+    let ec_sets = key_sets(&ec_keys, &ec_key_values);
     let ec_idx: HashMap<String, u32> = ec
         .iter()
         .enumerate()
@@ -508,6 +512,7 @@ pub(super) fn build(run: i64, raw: Raw) -> View {
         ec_idx,
         ec_keys,
         ec_key_values,
+        ec_sets,
         ec_by,
         certs,
         cert_idx,
@@ -599,6 +604,28 @@ fn packed_keys(ec: &[Ec]) -> (Vec<EcKey>, EcKeyValues) {
     values.comites = comites.into_iter().collect();
     values.estados = estados.into_iter().collect();
     (keys, values)
+}
+
+/// The standards with each value of the packed keys, as bit sets.
+fn key_sets(keys: &[EcKey], values: &EcKeyValues) -> EcSets {
+    let n = keys.len();
+    let empty = || FixedBitSet::with_capacity(n);
+    let mut sets = EcSets {
+        sector: vec![empty(); values.sectores.len()],
+        tipo: vec![empty(); values.tipos.len()],
+        vigente: [empty(), empty()],
+        ..EcSets::default()
+    };
+    for (i, k) in keys.iter().enumerate() {
+        if k.sector != NONE {
+            sets.sector[usize::from(k.sector)].insert(i);
+        }
+        sets.tipo[usize::from(k.tipo)].insert(i);
+        sets.nivel.entry(k.nivel).or_insert_with(empty).insert(i);
+        sets.vigente[usize::from(k.vigente)].insert(i);
+        sets.estado.entry(k.estado).or_insert_with(empty).insert(i);
+    }
+    sets
 }
 
 pub(super) fn estado_key(code: &str) -> u16 {

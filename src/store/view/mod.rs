@@ -15,6 +15,7 @@ pub mod search;
 
 use super::read::*;
 use super::{Result, StoreError};
+use fixedbitset::FixedBitSet;
 use search::{Found, SearchHit, SearchIndex, SearchPage};
 use std::collections::{BTreeSet, HashMap};
 
@@ -117,6 +118,23 @@ struct EcKeyValues {
     nivel_packed: bool,
 }
 
+/// Which standards have each value of the common list filters, as bit
+/// sets over `View::ec` (same index): a filter keeps the intersection of
+/// its values' sets. Built from the packed keys, so they agree.
+#[derive(Debug, Clone, Default)]
+struct EcSets {
+    /// By index into `EcKeyValues::sectores`.
+    sector: Vec<FixedBitSet>,
+    /// By index into `EcKeyValues::tipos`.
+    tipo: Vec<FixedBitSet>,
+    /// By packed `nivel`.
+    nivel: HashMap<u8, FixedBitSet>,
+    /// Not in force, in force.
+    vigente: [FixedBitSet; 2],
+    /// By the packed state of the committee (`build::estado_key`).
+    estado: HashMap<u16, FixedBitSet>,
+}
+
 /// Orders of a list, computed once: ascending and descending.
 #[derive(Debug, Clone, Default)]
 struct Orders {
@@ -132,6 +150,7 @@ pub struct View {
     ec_idx: HashMap<String, u32>,
     ec_keys: Vec<EcKey>,
     ec_key_values: EcKeyValues,
+    ec_sets: EcSets,
     ec_by: [Orders; 4],
     certs: Vec<Cert>,
     cert_idx: HashMap<String, u32>,
@@ -216,17 +235,17 @@ impl View {
     }
 
     /// Entities of one kind a search matches (the `q` filter of lists), as
-    /// one flag per entity of that kind, by index (`n`: how many there are).
-    fn matching(&self, q: &str, kind: &'static str, n: usize) -> Vec<bool> {
+    /// a set of their indexes (`n`: how many there are).
+    fn matching(&self, q: &str, kind: &'static str, n: usize) -> FixedBitSet {
         self.flags(&self.search.find_unranked(q, Some(&[kind])), kind, n)
     }
 
-    /// One flag per entity of `kind` (`n` of them): whether `found` holds it.
-    fn flags(&self, found: &Found, kind: &str, n: usize) -> Vec<bool> {
-        let mut hit = vec![false; n];
+    /// The entities of `kind` (`n` of them) that `found` holds, by index.
+    fn flags(&self, found: &Found, kind: &str, n: usize) -> FixedBitSet {
+        let mut hit = FixedBitSet::with_capacity(n);
         for r in &found.docs {
             if self.search.doc(r.doc).kind == kind {
-                hit[self.search.nth_of_kind(r.doc) as usize] = true;
+                hit.insert(self.search.nth_of_kind(r.doc) as usize);
             }
         }
         hit
@@ -287,51 +306,71 @@ impl View {
         &self,
         f: &EcFilter,
         sort: (EcSort, Order),
-        words: Option<Vec<bool>>,
+        words: Option<FixedBitSet>,
     ) -> Result<Vec<u32>> {
-        if f.include_retired {
-            return Err(StoreError::NotInMemory);
-        }
-        // The packed keys answer the common filters without touching the
-        // (large) standards; a value no standard has matches nothing.
-        let lookup = |v: &Option<String>, in_: &[String]| -> Option<Option<u16>> {
-            match v {
-                None => Some(None),
-                Some(v) => in_.iter().position(|x| x == v).map(|i| Some(i as u16)),
-            }
-        };
-        let (Some(sector), Some(tipo)) = (
-            lookup(&f.sector, &self.ec_key_values.sectores),
-            lookup(&f.tipo, &self.ec_key_values.tipos),
-        ) else {
-            return Ok(vec![]);
-        };
-        let estado = f.estado.as_deref().map(build::estado_key);
-        let slow =
-            words.is_some() || f.comite.is_some() || f.centro.is_some() || f.certificador.is_some();
+        let kept = self.ec_kept(f, words)?;
         Ok(ordered(&self.ec_by[sort_slot(sort.0)], sort.1)
             .iter()
             .copied()
-            .filter(|&i| {
-                let k = &self.ec_keys[i as usize];
-                let quick = sector.is_none_or(|v| k.sector == v)
-                    && f.nivel.is_none_or(|v| i64::from(k.nivel) == v)
-                    && f.vigente.is_none_or(|v| k.vigente == v)
-                    && tipo.is_none_or(|v| k.tipo == v)
-                    && estado.is_none_or(|v| k.estado == v);
-                if !quick || !slow {
-                    return quick;
-                }
-                let e = &self.ec[i as usize];
-                words.as_ref().is_none_or(|w| w[i as usize])
-                    && f.comite
-                        .is_none_or(|v| e.summary.comite_id == Some(v) || e.listed_by.contains(&v))
-                    && f.centro.as_ref().is_none_or(|v| e.centro_ids.contains(v))
-                    && f.certificador
-                        .as_ref()
-                        .is_none_or(|v| e.cert_ids.contains(v))
-            })
+            .filter(|&i| kept.contains(i as usize))
             .collect())
+    }
+
+    /// The standards a filter keeps, as a set (`words`: the standards
+    /// `f.q` matches, one flag per standard).
+    fn ec_kept(&self, f: &EcFilter, words: Option<FixedBitSet>) -> Result<FixedBitSet> {
+        if f.include_retired {
+            return Err(StoreError::NotInMemory);
+        }
+        let n = self.ec.len();
+        let mut kept = FixedBitSet::with_capacity(n);
+        kept.insert_range(..);
+        // The common filters intersect the sets of their values (a value
+        // no standard has keeps nothing).
+        let sets = &self.ec_sets;
+        let position = |v: &String, of: &[String]| of.iter().position(|x| x == v);
+        let narrowing = [
+            f.sector.as_ref().map(|v| {
+                position(v, &self.ec_key_values.sectores).and_then(|i| sets.sector.get(i))
+            }),
+            f.tipo
+                .as_ref()
+                .map(|v| position(v, &self.ec_key_values.tipos).and_then(|i| sets.tipo.get(i))),
+            f.nivel
+                .map(|v| u8::try_from(v).ok().and_then(|v| sets.nivel.get(&v))),
+            f.vigente.map(|v| Some(&sets.vigente[usize::from(v)])),
+            f.estado
+                .as_deref()
+                .map(|v| sets.estado.get(&build::estado_key(v))),
+        ];
+        for set in narrowing.into_iter().flatten() {
+            match set {
+                Some(set) => kept.intersect_with(set),
+                None => kept.clear(),
+            }
+        }
+        if let Some(words) = &words {
+            kept.intersect_with(words);
+        }
+        // The others look at the standards the common ones kept.
+        if f.comite.is_some() || f.centro.is_some() || f.certificador.is_some() {
+            let dropped: Vec<usize> = kept
+                .ones()
+                .filter(|&i| {
+                    let e = &self.ec[i];
+                    !(f.comite
+                        .is_none_or(|v| e.summary.comite_id == Some(v) || e.listed_by.contains(&v))
+                        && f.centro.as_ref().is_none_or(|v| e.centro_ids.contains(v))
+                        && f.certificador
+                            .as_ref()
+                            .is_none_or(|v| e.cert_ids.contains(v)))
+                })
+                .collect();
+            for i in dropped {
+                kept.remove(i);
+            }
+        }
+        Ok(kept)
     }
 
     /// The certifiers a filter keeps, in the order asked.
@@ -528,7 +567,11 @@ impl ReadStore for View {
         facets: &[facets::EcFacet],
     ) -> Result<Vec<facets::Facet>> {
         self.this_run(run)?;
-        let matching = self.ec_matching(f, (EcSort::Clave, Order::Asc))?;
+        // Counts do not depend on the order: the standards in index order.
+        let words =
+            f.q.as_deref()
+                .map(|q| self.matching(q, "ec", self.ec.len()));
+        let matching: Vec<u32> = self.ec_kept(f, words)?.ones().map(|i| i as u32).collect();
         Ok(self.ec_facets_of(&matching, facets))
     }
 
@@ -549,7 +592,11 @@ impl ReadStore for View {
         let found = self.find_kinds(q, tipos);
         let words = self.flags(&found, "ec", self.ec.len());
         let f = EcFilter::words(q);
-        let matching = self.ec_matching_words(&f, (EcSort::Clave, Order::Asc), Some(words))?;
+        let matching: Vec<u32> = self
+            .ec_kept(&f, Some(words))?
+            .ones()
+            .map(|i| i as u32)
+            .collect();
         let counted = self.ec_facets_of(&matching, facets);
         // The same as the standards' own search would count.
         debug_assert_eq!(
