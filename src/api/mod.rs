@@ -194,8 +194,11 @@ fn with_members<'a, T: serde::Serialize + 'a>(
             Reply::Json(serde_json::Value::Object(o))
         }
         Reply::Body { content_type, body } if body.ends_with(b"}") => {
-            // A serialized object: its members, then these.
-            let mut out = body[..body.len() - 1].to_vec();
+            // A serialized object: its members, then these (in the same
+            // buffer: a body just built has no other owner, so this does
+            // not copy it).
+            let mut out = Vec::from(body);
+            out.pop();
             for (k, v) in extra {
                 out.push(b',');
                 serde_json::to_writer(&mut out, k).expect("serializes");

@@ -265,12 +265,14 @@ impl View {
             .unwrap_or(usize::MAX)
             .saturating_add(page.limit as usize);
         self.search.rank(&mut found, upto);
-        let mut by_kind: std::collections::BTreeMap<&str, u64> = Default::default();
+        let mut by_kind = [0u64; search::KINDS.len()];
         for r in &found.docs {
-            *by_kind.entry(self.search.doc(r.doc).kind).or_insert(0) += 1;
+            by_kind[self.search.kind_of(r.doc)] += 1;
         }
-        let por_tipo = by_kind
-            .into_iter()
+        let por_tipo = search::KINDS
+            .iter()
+            .zip(by_kind)
+            .filter(|(_, n)| *n > 0)
             .map(|(k, n)| (k.to_string(), n))
             .collect();
         SearchPage {

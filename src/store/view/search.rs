@@ -238,6 +238,10 @@ pub struct SearchIndex {
     spans: Vec<Span>,
     span_terms: Vec<u32>,
     field_spans: Vec<Box<[std::ops::Range<u32>]>>,
+    /// The postings turned around: each document's (field, term) pairs
+    /// are `forward[forward_from[d]..forward_from[d + 1]]`.
+    forward: Vec<(u16, u32)>,
+    forward_from: Vec<u32>,
     /// Standards by code (upper case), for code recognition.
     codes: BTreeMap<String, u32>,
     /// Each document's place when all else ranks equal: in force first,
@@ -246,6 +250,8 @@ pub struct SearchIndex {
     /// Each document's place among the documents of its kind (the index of
     /// its entity, when the entities of a kind were given in their order).
     nth_of_kind: Vec<u32>,
+    /// Each document's kind, as its place in `KINDS`.
+    kind_of: Vec<u8>,
 }
 
 /// A hit, as the API shows it.
@@ -286,7 +292,8 @@ pub struct Found {
     /// The code the query named, when a standard with it (or a version) exists.
     pub codigo: Option<String>,
     pub sugerencias: Vec<String>,
-    /// Every vocabulary term the query's words matched (for highlighting).
+    /// Every vocabulary term the query's words matched, once per word
+    /// that matched it, sorted (for highlighting).
     terms: Vec<u32>,
 }
 
@@ -446,6 +453,22 @@ impl SearchIndex {
             end: 0,
             terms_from: span_terms.len() as u32,
         });
+        // Each document's (field, term) pairs, from the postings.
+        let mut forward_from = vec![0u32; docs.len() + 1];
+        for p in postings.iter().flatten() {
+            forward_from[p.doc as usize + 1] += 1;
+        }
+        for d in 0..docs.len() {
+            forward_from[d + 1] += forward_from[d];
+        }
+        let mut forward = vec![(0, 0); forward_from[docs.len()] as usize];
+        let mut next = forward_from.clone();
+        for (t, list) in postings.iter().enumerate() {
+            for p in list {
+                forward[next[p.doc as usize] as usize] = (p.field, t as u32);
+                next[p.doc as usize] += 1;
+            }
+        }
         let kind_rank = |d: &Doc| {
             KINDS
                 .iter()
@@ -465,6 +488,13 @@ impl SearchIndex {
         for (place, d) in order.into_iter().enumerate() {
             tie_rank[d as usize] = place as u32;
         }
+        let kind_of = docs
+            .iter()
+            .map(|d| {
+                let k = KINDS.iter().position(|k| *k == d.kind);
+                k.expect("every document is of a kind search knows") as u8
+            })
+            .collect();
         let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
         let nth_of_kind = docs
             .iter()
@@ -481,14 +511,22 @@ impl SearchIndex {
             spans,
             span_terms,
             field_spans,
+            forward,
+            forward_from,
             codes,
             tie_rank,
             nth_of_kind,
+            kind_of,
         }
     }
 
     pub fn doc(&self, i: u32) -> &Doc {
         &self.docs[i as usize]
+    }
+
+    /// The document's kind, as its place in `KINDS`.
+    pub fn kind_of(&self, i: u32) -> usize {
+        usize::from(self.kind_of[i as usize])
     }
 
     /// The document's place among the documents of its kind.
@@ -703,6 +741,8 @@ impl SearchIndex {
             found.sugerencias = self.suggest(&all, &unmatched);
         }
         found.docs = docs;
+        // Sorted, for `hit` to look terms up.
+        found.terms.sort_unstable();
         found
     }
 
@@ -794,32 +834,36 @@ impl SearchIndex {
     /// A ranked document as the API shows it: the best field, highlighted.
     pub fn hit(&self, found: &Found, r: &Ranked) -> SearchHit {
         let doc = &self.docs[r.doc as usize];
-        // The terms matched, per field of this document (postings are in
-        // document order, so each term's entries for it are found by search).
-        let mut fields: Vec<(u16, Vec<u32>)> = if r.code { vec![(0, vec![])] } else { vec![] };
-        for &t in &found.terms {
-            let list = &self.postings[t as usize];
-            let from = list.partition_point(|p| p.doc < r.doc);
-            for p in list[from..].iter().take_while(|p| p.doc == r.doc) {
-                match fields.iter_mut().find(|(f, _)| *f == p.field) {
-                    Some((_, ts)) => ts.push(t),
-                    None => fields.push((p.field, vec![t])),
+        // The terms matched, per field of this document, with how many
+        // times the query's words matched them (`found.terms` is sorted).
+        let mut fields: Vec<(u16, usize, Vec<u32>)> =
+            if r.code { vec![(0, 0, vec![])] } else { vec![] };
+        let (from, to) = (
+            self.forward_from[r.doc as usize] as usize,
+            self.forward_from[r.doc as usize + 1] as usize,
+        );
+        for &(f, t) in &self.forward[from..to] {
+            let first = found.terms.partition_point(|&x| x < t);
+            let times = found.terms[first..].partition_point(|&x| x == t);
+            if times == 0 {
+                continue;
+            }
+            match fields.iter_mut().find(|(field, _, _)| *field == f) {
+                Some((_, n, ts)) => {
+                    *n += times;
+                    ts.push(t);
                 }
+                None => fields.push((f, times, vec![t])),
             }
         }
         let best = fields
-            .iter()
+            .into_iter()
             .max_by(|a, b| {
                 let wa = doc.fields.get(a.0 as usize).map_or(0, |f| f.0.weight);
                 let wb = doc.fields.get(b.0 as usize).map_or(0, |f| f.0.weight);
-                (a.1.len(), wa, std::cmp::Reverse(a.0)).cmp(&(
-                    b.1.len(),
-                    wb,
-                    std::cmp::Reverse(b.0),
-                ))
+                (a.1, wa, std::cmp::Reverse(a.0)).cmp(&(b.1, wb, std::cmp::Reverse(b.0)))
             })
-            .cloned()
-            .unwrap_or((0, vec![]));
+            .map_or((0, vec![]), |(f, _, ts)| (f, ts));
         let (field, text, spans) = match doc.fields.get(best.0 as usize) {
             Some((f, t)) => (
                 *f,
