@@ -296,10 +296,19 @@ impl View {
 
     /// The standards a filter keeps, in the order asked.
     fn ec_matching(&self, f: &EcFilter, sort: (EcSort, Order)) -> Result<Vec<u32>> {
-        let words =
-            f.q.as_deref()
-                .map(|q| self.matching(q, "ec", self.ec.len()));
-        self.ec_matching_words(f, sort, words)
+        self.ec_matching_words(f, sort, self.ec_words(f))
+    }
+
+    /// The standards `f.q` matches, if it is given.
+    fn ec_words(&self, f: &EcFilter) -> Option<FixedBitSet> {
+        f.q.as_deref()
+            .map(|q| self.matching(q, "ec", self.ec.len()))
+    }
+
+    /// The standards a filter keeps, in index order (for counting, where
+    /// the order does not matter).
+    fn ec_kept_indexes(&self, f: &EcFilter, words: Option<FixedBitSet>) -> Result<Vec<u32>> {
+        Ok(self.ec_kept(f, words)?.ones().map(|i| i as u32).collect())
     }
 
     /// `ec_matching` with the standards `f.q` matches given (`words`, one
@@ -569,11 +578,7 @@ impl ReadStore for View {
         facets: &[facets::EcFacet],
     ) -> Result<Vec<facets::Facet>> {
         self.this_run(run)?;
-        // Counts do not depend on the order: the standards in index order.
-        let words =
-            f.q.as_deref()
-                .map(|q| self.matching(q, "ec", self.ec.len()));
-        let matching: Vec<u32> = self.ec_kept(f, words)?.ones().map(|i| i as u32).collect();
+        let matching = self.ec_kept_indexes(f, self.ec_words(f))?;
         Ok(self.ec_facets_of(&matching, facets))
     }
 
@@ -594,11 +599,7 @@ impl ReadStore for View {
         let found = self.find_kinds(q, tipos);
         let words = self.flags(&found, "ec", self.ec.len());
         let f = EcFilter::words(q);
-        let matching: Vec<u32> = self
-            .ec_kept(&f, Some(words))?
-            .ones()
-            .map(|i| i as u32)
-            .collect();
+        let matching = self.ec_kept_indexes(&f, Some(words))?;
         let counted = self.ec_facets_of(&matching, facets);
         // The same as the standards' own search would count.
         debug_assert_eq!(
