@@ -145,6 +145,10 @@ impl DataIssue {
     }
 }
 
+/// A text that many rows of a run repeat (a standard's code, a certifier's
+/// id, an institution's name): one allocation, shared by every row.
+pub type Shared = std::sync::Arc<str>;
+
 /// Everything one run found, normalized, with unique keys.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -153,21 +157,21 @@ pub struct Dataset {
     pub comites: Vec<Committee>,
     pub certificadores: Vec<Certifier>,
     /// (certificador_id, published spelling)
-    pub certificador_alias: Vec<(String, String)>,
+    pub certificador_alias: Vec<(Shared, Shared)>,
     pub centros: Vec<Centro>,
     /// (ec_clave, certificador_id)
-    pub ec_certificador: Vec<(String, String)>,
+    pub ec_certificador: Vec<(Shared, Shared)>,
     /// (ec_clave, certificador_id, estado_inegi): where a body certifies a
     /// standard, when the detail page publishes it.
-    pub ec_certificador_estado: Vec<(String, String, String)>,
+    pub ec_certificador_estado: Vec<(Shared, Shared, &'static str)>,
     /// (ec_clave, centro_id)
-    pub ec_centro: Vec<(String, String)>,
+    pub ec_centro: Vec<(Shared, Shared)>,
     /// (ec_clave, ocupacion)
-    pub ec_ocupacion: Vec<(String, String)>,
+    pub ec_ocupacion: Vec<(Shared, Shared)>,
     /// (ec_clave, institucion)
-    pub ec_comite_miembro: Vec<(String, String)>,
+    pub ec_comite_miembro: Vec<(Shared, Shared)>,
     /// (comite_id, ec_clave)
-    pub comite_ec: Vec<(i64, String)>,
+    pub comite_ec: Vec<(i64, Shared)>,
     pub legacy_pages: Vec<LegacyPageRecord>,
     pub issues: Vec<DataIssue>,
 }

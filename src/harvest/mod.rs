@@ -20,7 +20,7 @@ use crate::store::pages::{self, PageRecord, StoredPage};
 use crate::store::runs::{RunInfo, RunOutcome, RunStatus};
 use crate::store::stats::Counts;
 use crate::store::{ledger, Store, StoreError};
-use assemble::{AssembleOptions, Harvested};
+use assemble::{AssembleOptions, DetailFacts, Harvested};
 use progress::Progress;
 use quality::{Coverage, QualityInput};
 use serde::Serialize;
@@ -168,6 +168,7 @@ pub fn run_until(
     stop: Arc<AtomicBool>,
 ) -> Result<Report, HarvestError> {
     let started = Instant::now();
+    let _memory = crate::return_memory_promptly();
     let base = Url::parse(&cfg.source_url).map_err(|e| HarvestError::BadUrl {
         url: cfg.source_url.clone(),
         message: e.to_string(),

@@ -174,16 +174,13 @@ impl Harvest<'_> {
         Ok((found, highest))
     }
 
-    pub(super) fn details(
-        &mut self,
-        codes: &[String],
-    ) -> Result<BTreeMap<String, (String, detail::DetailPage)>, HarvestError> {
+    pub(super) fn details(&mut self, codes: &[String]) -> Result<DetailFacts, HarvestError> {
         let urls = codes
             .iter()
             .map(|c| self.checked(self.registry.detail_url(&self.base, c)))
             .collect::<Result<Vec<_>, _>>()?;
         self.progress.begin("detail", codes.len() as u64);
-        let mut out = BTreeMap::new();
+        let mut out = DetailFacts::default();
         let mut unrecognised = 0;
         let parser = detail::Parser::new(&self.registry.detail);
         // In chunks: only one chunk's bodies are in memory at a time (the
@@ -217,7 +214,7 @@ impl Harvest<'_> {
                             continue;
                         }
                         understood("detail");
-                        out.insert(code.clone(), (url.to_string(), parsed));
+                        out.add(code, url.as_str(), parsed);
                     }
                     Page::Ok { status, .. } => {
                         self.issues.push(DataIssue::new(
@@ -233,11 +230,11 @@ impl Harvest<'_> {
         }
         let coverage = Coverage {
             expected: codes.len() as u64,
-            covered: out.len() as u64,
+            covered: out.pages() as u64,
             unrecognised,
         };
         self.coverage.insert("detail", coverage);
-        self.progress.end(&format!("{} pages", out.len()));
+        self.progress.end(&format!("{} pages", out.pages()));
         Ok(out)
     }
 

@@ -6,7 +6,7 @@
 
 use super::Result;
 use super::Store;
-use crate::model::Dataset;
+use crate::model::{Dataset, Shared};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 use std::collections::{HashMap, HashSet};
@@ -261,12 +261,31 @@ fn text(v: &Option<String>) -> Value {
     v.clone().map_or(Value::Null, Value::Text)
 }
 
-fn pair_rows<A: Clone + Into<Value>>(pairs: &[(A, String)]) -> Rows<'_> {
-    Box::new(
-        pairs
-            .iter()
-            .map(|(a, b)| vec![a.clone().into(), Value::Text(b.clone())]),
-    )
+/// A value of a link row, as written.
+trait Cell {
+    fn cell(&self) -> Value;
+}
+
+impl Cell for i64 {
+    fn cell(&self) -> Value {
+        Value::Integer(*self)
+    }
+}
+
+impl Cell for Shared {
+    fn cell(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+
+impl Cell for &'static str {
+    fn cell(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+
+fn pair_rows<A: Cell, B: Cell>(pairs: &[(A, B)]) -> Rows<'_> {
+    Box::new(pairs.iter().map(|(a, b)| vec![a.cell(), b.cell()]))
 }
 
 /// A table's rows, made one at a time as they are written (all of a large
@@ -363,20 +382,13 @@ pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Rows<'_>)>
             Box::new(
                 d.ec_certificador_estado
                     .iter()
-                    .map(|(e, c, s)| vec![e.clone().into(), c.clone().into(), s.clone().into()]),
+                    .map(|(e, c, s)| vec![e.cell(), c.cell(), s.cell()]),
             ),
         ),
         (&EC_CENTRO, pair_rows(&d.ec_centro)),
         (&EC_OCUPACION, pair_rows(&d.ec_ocupacion)),
         (&EC_COMITE_MIEMBRO, pair_rows(&d.ec_comite_miembro)),
-        (
-            &COMITE_EC,
-            Box::new(
-                d.comite_ec
-                    .iter()
-                    .map(|(c, e)| vec![Value::Integer(*c), Value::Text(e.clone())]),
-            ),
-        ),
+        (&COMITE_EC, pair_rows(&d.comite_ec)),
         (&LEGACY_PAGES, legacy),
     ]
 }

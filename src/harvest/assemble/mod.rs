@@ -3,23 +3,24 @@
 //! certifiers with stable ids and aliases, offerings, and every link.
 
 use crate::model::{
-    Centro, Certifier, Committee, DataIssue, Dataset, KnownFields, LegacyPageRecord, Sector,
-    Standard, Tipo,
+    Committee, DataIssue, Dataset, KnownFields, LegacyPageRecord, Sector, Shared, Standard, Tipo,
 };
 use crate::normalize::{codes::CodeClass, fold_key, names, phone, postal, states, EcCode};
 use crate::sources::catalogue::Catalogue;
 use crate::sources::committees::CommitteeRecord;
-use crate::sources::detail::DetailPage;
 use crate::sources::legacy::LegacyRow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+mod detail;
+pub use detail::DetailFacts;
 
 /// What the sources of one run gave, parsed.
 #[derive(Debug, Default)]
 pub struct Harvested {
     pub catalogue: Option<Catalogue>,
     pub committees: Vec<CommitteeRecord>,
-    /// Detail pages by trimmed code, with the URL they came from.
-    pub details: BTreeMap<String, (String, DetailPage)>,
+    /// What the detail pages said, folded in as they were read.
+    pub details: DetailFacts,
     /// Listing rows with the kind of listing they came from.
     pub legacy_rows: Vec<(Tipo, LegacyRow)>,
     pub legacy_pages: Vec<LegacyPageRecord>,
@@ -41,12 +42,11 @@ fn slug(name: &str) -> String {
 }
 
 /// The most frequent spelling (ties: the smallest), for an entity known by a folded key.
-fn preferred_spelling(counts: &BTreeMap<String, usize>) -> String {
+fn preferred_spelling<S: AsRef<str> + Ord>(counts: &BTreeMap<S, usize>) -> &str {
     counts
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(s, _)| s.clone())
-        .unwrap_or_default()
+        .map_or("", |(s, _)| s.as_ref())
 }
 
 fn ms_to_date(ms: i64) -> Option<String> {
@@ -155,9 +155,10 @@ fn parse_code(
 pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
     let mut issues = h.issues;
     let mut d = Dataset::default();
+    let mut facts = h.details;
 
     // Committees and the standards they list.
-    let mut comite_ec: BTreeSet<(i64, String)> = BTreeSet::new();
+    let mut comite_ec: BTreeSet<(i64, Shared)> = BTreeSet::new();
     for rec in &h.committees {
         d.comites
             .push(committee(rec, opts.keep_person_fields, &mut issues));
@@ -169,12 +170,12 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                 &context,
                 &mut issues,
             ) {
-                comite_ec.insert((i64::from(rec.id), code.as_str().to_string()));
+                comite_ec.insert((i64::from(rec.id), facts.strings.shared(code.as_str())));
             }
         }
     }
     d.comites.sort_by_key(|c| c.id);
-    let mut committee_of: HashMap<String, i64> = HashMap::new();
+    let mut committee_of: HashMap<Shared, i64> = HashMap::new();
     for (id, code) in &comite_ec {
         committee_of.entry(code.clone()).or_insert(*id);
     }
@@ -238,10 +239,7 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
                 id
             });
             let comite_nombre = row.comite.as_deref().map(names::committee_full_name);
-            let detail_title = h
-                .details
-                .get(code.as_str())
-                .and_then(|(_, p)| p.titulo.clone());
+            let detail_title = facts.title(code.as_str()).map(str::to_string);
             standards.insert(
                 code.as_str().to_string(),
                 Standard {
@@ -301,139 +299,9 @@ pub fn assemble(h: Harvested, opts: &AssembleOptions) -> Dataset {
         .collect();
 
     // Detail pages: occupations, certifiers, offerings, committee members.
-    let mut cert_spellings: BTreeMap<String, (String, BTreeMap<String, usize>)> = BTreeMap::new();
-    let mut cert_types: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
-    let mut ec_cert_estado = BTreeSet::new();
-    let mut offering_spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let mut ec_cert = BTreeSet::new();
-    let mut ec_centro = BTreeSet::new();
-    let mut ec_ocupacion = BTreeSet::new();
-    let mut ec_miembro = BTreeSet::new();
-    // Each page is consumed as it is read: its strings move into the
-    // dataset and the rest is freed, so the run never holds both.
-    for (code, (url, page)) in h.details {
-        if let Some(published) = &page.codigo {
-            if EcCode::parse(published).ok().as_ref().map(EcCode::as_str) != Some(code.as_str()) {
-                issues.push(DataIssue::new(
-                    "detail",
-                    &code,
-                    "the page's title names another code",
-                    Some(published.clone()),
-                ));
-            }
-        }
-        for header in page.unknown_sections {
-            issues.push(DataIssue::new(
-                "detail",
-                &code,
-                "unknown section (ignored)",
-                Some(header),
-            ));
-        }
-        if page.titulo.is_none() {
-            issues.push(DataIssue::new(
-                "detail",
-                &code,
-                "page without a title line",
-                Some(url),
-            ));
-        }
-        for row in page.certificadores {
-            let key = names::org_key(&row.nombre);
-            let id = names::stable_id("cert", &key);
-            let entry = cert_spellings
-                .entry(id.clone())
-                .or_insert_with(|| (key, BTreeMap::new()));
-            *entry.1.entry(row.nombre).or_default() += 1;
-            if let Some(raw) = row.tipo {
-                match names::certifier_type(&raw) {
-                    Some(t) => {
-                        *cert_types
-                            .entry(id.clone())
-                            .or_default()
-                            .entry(t)
-                            .or_default() += 1
-                    }
-                    None => issues.push(DataIssue::new(
-                        "detail",
-                        &code,
-                        "certifier type not recognized (ECE or OC expected; ignored)",
-                        Some(raw),
-                    )),
-                }
-            }
-            for raw in row.estados {
-                match states::inegi_code(&raw) {
-                    Some(inegi) => {
-                        ec_cert_estado.insert((code.clone(), id.clone(), inegi.to_string()));
-                    }
-                    None => issues.push(DataIssue::new(
-                        "detail",
-                        &code,
-                        "certifier state not recognized (ignored)",
-                        Some(raw),
-                    )),
-                }
-            }
-            ec_cert.insert((code.clone(), id));
-        }
-        // Offerings are told apart by their exact published title: titles
-        // differing only in accents ("ATENCION"/"ATENCIÓN") are distinct offerings.
-        for name in page.centros {
-            let id = names::stable_id("centro", &name);
-            *offering_spellings
-                .entry(id.clone())
-                .or_default()
-                .entry(name)
-                .or_default() += 1;
-            ec_centro.insert((code.clone(), id));
-        }
-        for o in page.ocupaciones {
-            ec_ocupacion.insert((code.clone(), o));
-        }
-        for m in page.miembros {
-            ec_miembro.insert((code.clone(), m));
-        }
-    }
-    for (id, (key, spellings)) in cert_spellings {
-        for alias in spellings.keys() {
-            d.certificador_alias.push((id.clone(), alias.clone()));
-        }
-        let tipo = cert_types.remove(&id).and_then(|seen| {
-            if seen.len() > 1 {
-                issues.push(DataIssue::new(
-                    "detail",
-                    &id,
-                    "certifier published with several types (the most frequent is kept)",
-                    Some(format!("{seen:?}")),
-                ));
-            }
-            let most = seen.values().copied().max()?;
-            seen.into_iter()
-                .find(|(_, n)| *n == most)
-                .map(|(t, _)| t.to_string())
-        });
-        d.certificadores.push(Certifier {
-            nombre: preferred_spelling(&spellings),
-            nombre_key: key,
-            tipo,
-            id,
-        });
-    }
-    d.centros = offering_spellings
-        .into_iter()
-        .map(|(id, spellings)| Centro {
-            id,
-            nombre: preferred_spelling(&spellings),
-        })
-        .collect();
+    facts.finish(&mut d, &mut issues);
     d.estandares = standards.into_values().collect();
-    d.ec_certificador = ec_cert.into_iter().collect();
-    d.ec_certificador_estado = ec_cert_estado.into_iter().collect();
-    d.ec_centro = ec_centro.into_iter().collect();
-    d.ec_ocupacion = ec_ocupacion.into_iter().collect();
-    d.ec_comite_miembro = ec_miembro.into_iter().collect();
-    d.comite_ec = comite_ec.into_iter().collect();
+    d.comite_ec = detail::collect(comite_ec);
     d.legacy_pages = h.legacy_pages;
     d.issues = issues;
     d

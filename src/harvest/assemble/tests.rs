@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::sources::catalogue::CatalogueRow;
-use crate::sources::detail::CertifierRow;
+use crate::sources::detail::{CertifierRow, DetailPage};
 
 /// Assembles with person fields dropped and short made-up URLs.
 fn assemble_plain(h: Harvested) -> Dataset {
@@ -38,18 +38,13 @@ fn page(certs: &[&str]) -> DetailPage {
 
 #[test]
 fn builds_unique_keys_stable_certifier_ids_and_aliases() {
-    let mut details = BTreeMap::new();
-    details.insert(
-        "EC0001".to_string(),
-        (
-            "u1".to_string(),
-            page(&["Grupo Plentum, S.A. de C.V.", "ICEMéxico"]),
-        ),
+    let mut details = DetailFacts::default();
+    details.add(
+        "EC0001",
+        "u1",
+        page(&["Grupo Plentum, S.A. de C.V.", "ICEMéxico"]),
     );
-    details.insert(
-        "EC1571".to_string(),
-        ("u2".to_string(), page(&["GRUPO PLENTUM SA DE CV"])),
-    );
+    details.add("EC1571", "u2", page(&["GRUPO PLENTUM SA DE CV"]));
     let h = Harvested {
         catalogue: Some(Catalogue {
             rows: vec![
@@ -129,7 +124,7 @@ fn builds_unique_keys_stable_certifier_ids_and_aliases() {
     assert_eq!(
         d.certificador_alias
             .iter()
-            .filter(|(id, _)| *id == plentum.id)
+            .filter(|(id, _)| **id == *plentum.id)
             .count(),
         2
     );
@@ -137,7 +132,7 @@ fn builds_unique_keys_stable_certifier_ids_and_aliases() {
     assert_eq!(d.ec_ocupacion.len(), 2);
     assert_eq!(
         d.comite_ec,
-        vec![(9, "EC1571".to_string()), (9, "ECM0001".to_string())]
+        vec![(9, Shared::from("EC1571")), (9, Shared::from("ECM0001"))]
     );
     let c = &d.comites[0];
     assert_eq!(c.codigo_postal.as_deref(), Some("05500"));
@@ -162,7 +157,7 @@ fn certifier_type_and_states_from_every_page() {
         tipo: tipo.map(String::from),
         estados: estados.iter().map(|s| s.to_string()).collect(),
     };
-    let mut details = BTreeMap::new();
+    let mut details = DetailFacts::default();
     for (code, rows) in [
         (
             "EC0001",
@@ -189,7 +184,7 @@ fn certifier_type_and_states_from_every_page() {
             certificadores: rows,
             ..DetailPage::default()
         };
-        details.insert(code.to_string(), (format!("d/{code}"), page));
+        details.add(code, &format!("d/{code}"), page);
     }
     let h = Harvested {
         catalogue: Some(Catalogue {
@@ -221,7 +216,7 @@ fn certifier_type_and_states_from_every_page() {
     let states: Vec<(&str, &str)> = d
         .ec_certificador_estado
         .iter()
-        .map(|(e, _, s)| (e.as_str(), s.as_str()))
+        .map(|(e, _, s)| (&**e, *s))
         .collect();
     assert_eq!(
         states,
