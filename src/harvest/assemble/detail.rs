@@ -6,7 +6,7 @@
 use crate::model::{Centro, Certifier, DataIssue, Dataset, Shared};
 use crate::normalize::{names, states, EcCode};
 use crate::sources::detail::DetailPage;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// One shared copy of each distinct text, with a number for it: links
 /// are kept as pairs of numbers until the run's dataset is built.
@@ -199,10 +199,18 @@ impl DetailFacts {
         (spelling, id)
     }
 
+    /// Frees the titles once the standards have taken theirs.
+    pub(super) fn forget_titles(&mut self) {
+        self.titles = HashMap::new();
+    }
+
     /// Moves the certifiers, offerings and links into `d`, and the
     /// problems found into `issues`.
     pub(super) fn finish(self, d: &mut Dataset, issues: &mut Vec<DataIssue>) {
-        let strings = self.strings;
+        let mut strings = self.strings;
+        // Nothing is looked up by text any more: only numbers are turned
+        // into texts.
+        strings.numbers = HashMap::new();
         issues.extend(self.issues);
         let mut certifiers: Vec<(&Shared, CertifierSeen)> = self
             .certifiers
@@ -261,11 +269,4 @@ impl DetailFacts {
         d.ec_ocupacion = strings.rows(self.ec_ocupacion);
         d.ec_comite_miembro = strings.rows(self.ec_miembro);
     }
-}
-
-/// A set's rows in order, in a vector of the exact size.
-pub(super) fn collect<T: Ord>(set: BTreeSet<T>) -> Vec<T> {
-    let mut rows = Vec::with_capacity(set.len());
-    rows.extend(set);
-    rows
 }
