@@ -51,6 +51,7 @@ fn child(source_url: &str, data_dir: &Path) {
     let line = serde_json::json!({
         "published": report.published(),
         "requests": report.summary.requests,
+        "detail_requests": report.summary.requests_by_source.get("detail").copied().unwrap_or(0),
         "standards": report.counts.estandares_vigentes,
         "bytes": report.summary.bytes,
         "cpu_s": cpu,
@@ -63,6 +64,8 @@ struct Row {
     name: String,
     markup: &'static str,
     requests: u64,
+    /// Requests for detail pages (the rest: robots.txt, catalogue, committees, listings).
+    detail_requests: u64,
     mb: f64,
     standards: i64,
     wall: f64,
@@ -123,6 +126,7 @@ fn measure_once(name: &str, corpus: Corpus, markup: Markup) -> Row {
             Markup::Heavy => "heavy",
         },
         requests: v["requests"].as_u64().unwrap_or(0),
+        detail_requests: v["detail_requests"].as_u64().unwrap_or(0),
         mb: v["bytes"].as_f64().unwrap_or(0.0) / 1e6,
         standards: v["standards"].as_i64().unwrap_or(0),
         wall,
@@ -143,6 +147,61 @@ fn measure_once(name: &str, corpus: Corpus, markup: Markup) -> Row {
         row.peak_mb
     );
     row
+}
+
+/// Whether cost is linear in requests: per markup, the least-squares fit
+/// of CPU = a × detail requests + b × other requests over the generated
+/// scales (relative errors weighted alike), and how far each scale is from it.
+fn linearity(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for markup in ["light", "heavy"] {
+        let points: Vec<(f64, f64, f64, &str)> = rows
+            .iter()
+            .filter(|r| r.markup == markup && r.name.starts_with("generated") && r.cpu > 0.0)
+            .map(|r| {
+                let detail = r.detail_requests as f64;
+                (detail, r.requests as f64 - detail, r.cpu, r.name.as_str())
+            })
+            .collect();
+        if points.len() < 3 {
+            continue;
+        }
+        // Normal equations of the weighted problem (each row divided by its CPU).
+        let (mut s11, mut s12, mut s22, mut t1, mut t2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for &(d, o, cpu, _) in &points {
+            let (x1, x2) = (d / cpu, o / cpu);
+            s11 += x1 * x1;
+            s12 += x1 * x2;
+            s22 += x2 * x2;
+            t1 += x1;
+            t2 += x2;
+        }
+        let det = s11 * s22 - s12 * s12;
+        let a = (t1 * s22 - t2 * s12) / det;
+        let b = (s11 * t2 - s12 * t1) / det;
+        let errors: Vec<String> = points
+            .iter()
+            .map(|&(d, o, cpu, name)| {
+                format!(
+                    "{} {:+.1}%",
+                    name.trim_start_matches("generated, "),
+                    (a * d + b * o - cpu) / cpu * 100.0
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nLinear cost, {markup} markup: CPU = {:.3} ms × detail pages + {:.3} ms × other requests fits every generated scale within {:.1}% ({}).",
+            a * 1e3,
+            b * 1e3,
+            points
+                .iter()
+                .map(|&(d, o, cpu, _)| ((a * d + b * o - cpu) / cpu).abs() * 100.0)
+                .fold(0.0, f64::max),
+            errors.join(", ")
+        );
+    }
+    out
 }
 
 fn main() {
@@ -219,6 +278,7 @@ fn main() {
             r.db_mb
         );
     }
+    md.push_str(&linearity(&rows));
     md.push_str("\nTargets (issue 16, heavy markup on the real corpus): at most 0.6 CPU-seconds for the whole harvest, peak RSS at most 60 MB, at most 0.05 CPU-s per MB fetched; at scale 100 peak RSS at most 80 MB and cost linear in requests. A competent Scrapy spider of the same heavy site spends 13.7–15.1 CPU-seconds.\n");
     bench_support::write_section("harvest", &md);
 }
