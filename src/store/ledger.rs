@@ -262,30 +262,30 @@ fn text(v: &Option<String>) -> Value {
 }
 
 /// A value of a link row, as written.
-trait Cell {
-    fn cell(&self) -> Value;
+trait LinkValue {
+    fn value(&self) -> Value;
 }
 
-impl Cell for i64 {
-    fn cell(&self) -> Value {
+impl LinkValue for i64 {
+    fn value(&self) -> Value {
         Value::Integer(*self)
     }
 }
 
-impl Cell for Shared {
-    fn cell(&self) -> Value {
+impl LinkValue for Shared {
+    fn value(&self) -> Value {
         Value::Text(self.to_string())
     }
 }
 
-impl Cell for &'static str {
-    fn cell(&self) -> Value {
+impl LinkValue for &'static str {
+    fn value(&self) -> Value {
         Value::Text(self.to_string())
     }
 }
 
-fn pair_rows<A: Cell, B: Cell>(pairs: &[(A, B)]) -> Rows<'_> {
-    Box::new(pairs.iter().map(|(a, b)| vec![a.cell(), b.cell()]))
+fn pair_rows<A: LinkValue, B: LinkValue>(pairs: &[(A, B)]) -> Rows<'_> {
+    Box::new(pairs.iter().map(|(a, b)| vec![a.value(), b.value()]))
 }
 
 /// A table's rows, made one at a time as they are written (all of a large
@@ -382,7 +382,7 @@ pub(crate) fn dataset_rows(d: &Dataset) -> Vec<(&'static LedgerTable, Rows<'_>)>
             Box::new(
                 d.ec_certificador_estado
                     .iter()
-                    .map(|(e, c, s)| vec![e.cell(), c.cell(), s.cell()]),
+                    .map(|(e, c, s)| vec![e.value(), c.value(), s.value()]),
             ),
         ),
         (&EC_CENTRO, pair_rows(&d.ec_centro)),
