@@ -120,7 +120,8 @@ impl Selectors {
 pub struct Parser<'r> {
     reg: &'r Detail,
     selectors: Selectors,
-    /// Drops the markup no selector reads before the HTML parse.
+    /// Drops the markup no selector reads before the HTML parse, and cuts
+    /// the page to the part from the title to the last panel.
     pruner: Pruner,
 }
 
@@ -134,7 +135,8 @@ impl<'r> Parser<'r> {
         Parser {
             reg,
             selectors: Selectors::new(reg),
-            pruner: Pruner::for_selectors(registry.into_iter().chain(LIST_SHAPES)),
+            pruner: Pruner::for_selectors(registry.into_iter().chain(LIST_SHAPES))
+                .scoped_to([reg.title_selector.as_str(), reg.panel_selector.as_str()]),
         }
     }
 }
@@ -336,6 +338,21 @@ pub fn parse(html: &str, reg: &Detail) -> DetailPage {
 impl Parser<'_> {
     /// Parses a detail page (see [`parse`]).
     pub fn parse(&self, html: &str) -> DetailPage {
+        let pruned = self.pruner.prune_scoped(html);
+        let page = read(
+            &Html::parse_document(&pruned.text),
+            &self.selectors,
+            self.reg,
+        );
+        if page.recognised || !pruned.cut || self.reg.no_information.is_empty() {
+            return page;
+        }
+        // The site's "no information" text may be outside the part cut.
+        self.parse_whole(html)
+    }
+
+    /// Parses the whole page, never cut to the part with the panels.
+    pub fn parse_whole(&self, html: &str) -> DetailPage {
         let doc = Html::parse_document(&self.pruner.prune(html));
         read(&doc, &self.selectors, self.reg)
     }
@@ -566,5 +583,113 @@ mod tests {
                 },
             ]
         );
+    }
+
+    /// Markup for the cut-or-whole property: panels with known and unknown
+    /// headers, titles, tables and lists, nested at random in wrappers,
+    /// decoys and the shapes that change how the tree builder works
+    /// (tables, `p`, templates, formatting, `select`), with a tag left
+    /// open or closed twice now and then.
+    fn page_markup() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        let text = select(vec![
+            "ORG A",
+            "Jalisco, Puebla",
+            "No se encontró información",
+            " ",
+            "\n  ",
+            "<p class=\"titulo-estandar\">EC0002-Asistencia primaria</p>",
+            "<P CLASS='x TITULO-ESTANDAR'>EC0003 – Auto-evaluación</P>",
+            "<ul><li>Curso <ul><li>Jalisco</li></ul></li><li>ORG B</li></ul>",
+            "<table><tr><th>Certificador</th><th>Entidad federativa</th></tr>\
+             <tr><td>ORG C</td><td><ul><li>Puebla</li><li>Colima</li></ul></td></tr></table>",
+            "<table><tr><td>Nombre</td></tr><tr><td>ORG D</td></tr></table>",
+            "<mat-table role=grid><mat-header-cell>Tipo</mat-header-cell>\
+             <mat-header-cell>Certificador</mat-header-cell><mat-row><mat-cell>OC</mat-cell>\
+             <mat-cell>ORG E</mat-cell></mat-row></mat-table>",
+        ]);
+        let unit = select(vec![
+            "<br>",
+            "<img src=x>",
+            "<!-- <mat-expansion-panel> -->",
+            "<script>x('<mat-expansion-panel>')</script>",
+            "<title>t</title>",
+            "<svg/>",
+            "<svg><mat-expansion-panel>x</mat-expansion-panel></svg>",
+            "<select><option>a</select>",
+            "<!DOCTYPE html>",
+        ]);
+        let stray = select(vec![
+            "</p>", "</div>", "</td>", "<p>", "<li>", "<td>", "<div>", "</span>", "<b>",
+        ]);
+        let leaf = prop_oneof![
+            8 => text.prop_map(str::to_string),
+            2 => unit.prop_map(str::to_string),
+            1 => stray.prop_map(str::to_string),
+        ];
+        let header = select(vec![
+            "¿En dónde puedo certificarme?",
+            "¿En dónde puedo <span>capacitarme</span>?",
+            "COMITÉ DE GESTIÓN POR COMPETENCIAS",
+            "Ocupaciones",
+            "Documentos relacionados",
+        ]);
+        let element = select(vec![
+            ("<div>", "</div>"),
+            ("<span _ngcontent-c1>", "</span>"),
+            ("<app-x class=\"titulo-estandar\">", "</app-x>"),
+            ("<main>", "</main>"),
+            ("<mat-expansion-panel>", "</mat-expansion-panel>"),
+            ("<template>", "</template>"),
+            ("<table>", "</table>"),
+            ("<table><tr><td>", "</td></tr></table>"),
+            ("<ul><li>", "</li></ul>"),
+            (
+                "<mat-table role=grid><mat-row><mat-cell>",
+                "</mat-cell></mat-row></mat-table>",
+            ),
+            ("<p>", "</p>"),
+            ("<b>", "</b>"),
+            ("<a href=x>", "</a>"),
+            ("<h2>", "</h2>"),
+            ("<form>", "</form>"),
+            ("<button>", "</button>"),
+            ("<head>", "</head>"),
+        ]);
+        leaf.prop_recursive(5, 80, 6, move |inner| {
+            prop_oneof![
+                3 => (element.clone(), proptest::collection::vec(inner.clone(), 0..6)).prop_map(
+                    |((open, close), children)| format!("{open}{}{close}", children.concat()),
+                ),
+                2 => (header.clone(), proptest::collection::vec(inner, 0..5)).prop_map(
+                    |(header, children)| format!(
+                        "<mat-expansion-panel><mat-expansion-panel-header><span>{header}</span>\
+                         </mat-expansion-panel-header>{}</mat-expansion-panel>",
+                        children.concat()
+                    ),
+                ),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Cut to the part with the title and panels or parsed whole, a page
+        /// reads the same.
+        #[test]
+        fn a_page_cut_to_its_panels_reads_as_the_whole_page(
+            doctype in proptest::bool::ANY,
+            body in proptest::collection::vec(page_markup(), 1..5),
+        ) {
+            let reg = Registry::embedded().detail;
+            let parser = Parser::new(&reg);
+            let html = format!(
+                "{}<html><head><meta charset=utf-8></head><body>{}</body></html>",
+                if doctype { "<!DOCTYPE html>" } else { "" },
+                body.concat()
+            );
+            proptest::prop_assert_eq!(parser.parse(&html), parser.parse_whole(&html), "{}", html);
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod committees;
 pub mod detail;
 pub mod legacy;
 pub mod prune;
+pub mod scope;
 
 use crate::normalize::clean;
 use serde_json::Value;

@@ -11,6 +11,7 @@
 //! Only script and style text and attributes no selector reads can differ:
 //! `prune_keeps_every_element_and_text` checks that on generated markup.
 
+use super::scope::{void, Anchor, Scope};
 use memchr::{memchr, memmem};
 
 /// What to keep of a page's markup.
@@ -20,6 +21,15 @@ pub struct Pruner {
     /// (`p.titulo` reads `class` on `p` only) or on any (`None`); all lower
     /// case. `None` keeps every attribute.
     keep: Option<Vec<(Option<String>, String)>>,
+    /// The elements the data is read from, when every one is a plain name
+    /// with classes (see [`Pruner::scoped_to`]).
+    anchors: Option<Vec<Anchor>>,
+}
+
+/// A pruned page, cut to the part with the anchors or whole.
+pub struct Scoped {
+    pub text: String,
+    pub cut: bool,
 }
 
 /// A selector's compound parts (`div.a > p[x]` → `div.a`, `p[x]`): split at
@@ -137,6 +147,11 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
+    /// Where `at` (not yet copied nor dropped) lands in the output.
+    fn at(&self, at: usize) -> usize {
+        self.text.len() + (at - self.copied)
+    }
+
     fn drop_range(&mut self, from: usize, to: usize) {
         self.text.push_str(&self.src[self.copied..from]);
         self.copied = to;
@@ -153,7 +168,10 @@ impl Pruner {
         let mut keep = Vec::new();
         for s in selectors {
             if s.contains([':', '|']) {
-                return Pruner { keep: None };
+                return Pruner {
+                    keep: None,
+                    anchors: None,
+                };
             }
             for compound in compounds(s) {
                 let tag_len = compound
@@ -183,7 +201,10 @@ impl Pruner {
         }
         keep.sort();
         keep.dedup();
-        Pruner { keep: Some(keep) }
+        Pruner {
+            keep: Some(keep),
+            anchors: None,
+        }
     }
 
     fn keeps(&self, element: &[u8], attr: &[u8]) -> bool {
@@ -201,6 +222,38 @@ impl Pruner {
     /// The page with its script and style text and unread attributes
     /// dropped.
     pub fn prune(&self, html: &str) -> String {
+        self.scan(html, None)
+    }
+
+    /// Cuts pages to where the elements of these selectors are (see
+    /// [`Scope`]) in [`Pruner::prune_scoped`]. A selector that is not one
+    /// element name with classes turns cutting off.
+    pub fn scoped_to<'s>(mut self, selectors: impl IntoIterator<Item = &'s str>) -> Pruner {
+        self.anchors = selectors.into_iter().map(Anchor::parse).collect();
+        self
+    }
+
+    /// The pruned page cut to the part with the anchors, when it can be cut
+    /// (`cut` is then true), else the whole pruned page.
+    pub fn prune_scoped(&self, html: &str) -> Scoped {
+        let Some(anchors) = &self.anchors else {
+            return Scoped {
+                text: self.prune(html),
+                cut: false,
+            };
+        };
+        let mut scope = Scope::new(anchors);
+        let text = self.scan(html, Some(&mut scope));
+        match scope.cut(&text) {
+            Some(part) => Scoped {
+                text: part,
+                cut: true,
+            },
+            None => Scoped { text, cut: false },
+        }
+    }
+
+    fn scan(&self, html: &str, mut scope: Option<&mut Scope>) -> String {
         let b = html.as_bytes();
         let mut out = Out {
             src: html,
@@ -212,10 +265,16 @@ impl Pruner {
             let lt = i + off;
             let next = b.get(lt + 1).copied();
             let step = match next {
-                Some(c) if c.is_ascii_alphabetic() => self.start_tag(b, lt, &mut out),
+                Some(c) if c.is_ascii_alphabetic() => {
+                    self.start_tag(b, lt, &mut out, scope.as_deref_mut())
+                }
                 Some(b'/') => match b.get(lt + 2) {
                     Some(c) if c.is_ascii_alphabetic() => {
-                        self.tag(b, lt + 2, Some(&mut out)).map(|(_, end, _)| end)
+                        let tag = self.tag(b, lt + 2, Some(&mut out), None);
+                        if let (Some((name, end, _)), Some(scope)) = (tag, scope.as_deref_mut()) {
+                            scope.end(b, name, out.at(end));
+                        }
+                        tag.map(|(_, end, _)| end)
                     }
                     Some(b'>') => Some(lt + 3),
                     Some(_) => memchr(b'>', &b[lt..]).map(|o| lt + o + 1),
@@ -226,14 +285,25 @@ impl Pruner {
                 Some(b'!') if b[lt..].starts_with(b"<!--") => comment_end(b, lt),
                 // Doctype and bogus comments (CDATA too, outside foreign
                 // content) end at the first `>`.
-                Some(b'!' | b'?') => memchr(b'>', &b[lt..]).map(|o| lt + o + 1),
+                Some(b'!' | b'?') => {
+                    let end = memchr(b'>', &b[lt..]).map(|o| lt + o + 1);
+                    if let (Some(end), Some(scope)) = (end, scope.as_deref_mut()) {
+                        scope.declaration(&b[lt..end], out.at(lt), out.at(end));
+                    }
+                    end
+                }
                 Some(_) => Some(lt + 1),
                 None => None,
             };
             match step {
                 Some(at) => i = at,
                 // Unterminated: the rest is copied as it is.
-                None => break,
+                None => {
+                    if let Some(scope) = scope.as_deref_mut() {
+                        scope.give_up();
+                    }
+                    break;
+                }
             }
         }
         out.text.push_str(&html[out.copied..]);
@@ -242,16 +312,39 @@ impl Pruner {
 
     /// A start tag at `lt`; returns where scanning goes on (after the
     /// content of a raw-text element).
-    fn start_tag(&self, b: &[u8], lt: usize, out: &mut Out) -> Option<usize> {
-        let (name, end, closed) = self.tag(b, lt + 1, Some(out))?;
+    fn start_tag(
+        &self,
+        b: &[u8],
+        lt: usize,
+        out: &mut Out,
+        scope: Option<&mut Scope>,
+    ) -> Option<usize> {
+        let out_at = out.at(lt);
+        let mut classes = Vec::new();
+        let (name, end, closed) = self.tag(b, lt + 1, Some(out), Some(&mut classes))?;
+        // Where the element's name is, and what the scope is told of it.
+        let named =
+            |opens: bool, unit: Option<&[u8]>, out_end: usize, scope: Option<&mut Scope>| {
+                if let Some(scope) = scope {
+                    let values = classes.iter().map(|&(from, to)| &b[from..to]);
+                    scope.start(b, lt + 1, name.len(), values, out_at, out_end, opens, unit);
+                }
+            };
         let nested = [&b"svg"[..], b"math", b"select"];
-        if !closed && nested.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            return self.verbatim(b, end, name);
+        let is_nested = nested.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if !closed && is_nested {
+            let after = self.verbatim(b, end, name)?;
+            named(false, Some(&b[end..after]), out.at(after), scope);
+            return Some(after);
         }
         // A frameset page ignores most elements: it is left to the parser.
         if name.eq_ignore_ascii_case(b"frameset") {
             return None;
         }
+        // A self-closed `svg` or `math` is foreign, and closed at once.
+        let foreign_closed = closed && is_nested && !name.eq_ignore_ascii_case(b"select");
+        let opens = !void(name) && !foreign_closed;
+        named(opens, None, out.at(end), scope);
         match raw_kind(name) {
             None => Some(end),
             Some(Raw::Rest) => None,
@@ -270,13 +363,15 @@ impl Pruner {
     }
 
     /// The tag whose name starts at `name_at`: drops the attributes not
-    /// kept from `out` (when given); returns the name, where the tag ends
-    /// (after its `>`) and whether it closes itself (`/>`).
+    /// kept from `out` (when given) and collects where the values of its
+    /// `class` attributes are (when asked); returns the name, where the tag
+    /// ends (after its `>`) and whether it closes itself (`/>`).
     fn tag<'b>(
         &self,
         b: &'b [u8],
         name_at: usize,
         mut out: Option<&mut Out>,
+        mut classes: Option<&mut Vec<(usize, usize)>>,
     ) -> Option<(&'b [u8], usize, bool)> {
         let n = b.len();
         let mut p = name_at;
@@ -304,6 +399,7 @@ impl Pruner {
                 p += 1;
             }
             let attr_name = &b[attr..p];
+            let mut value = (p, p);
             let mut q = p;
             while q < n && is_space(b[q]) {
                 q += 1;
@@ -314,15 +410,26 @@ impl Pruner {
                     q += 1;
                 }
                 match b.get(q)? {
-                    quote @ (b'"' | b'\'') => p = q + 1 + memchr(*quote, &b[q + 1..])? + 1,
+                    quote @ (b'"' | b'\'') => {
+                        p = q + 1 + memchr(*quote, &b[q + 1..])? + 1;
+                        value = (q + 1, p - 1);
+                    }
                     b'>' => p = q,
                     _ => {
+                        let from = q;
                         while q < n && !is_space(b[q]) && b[q] != b'>' {
                             q += 1;
                         }
                         p = q;
+                        value = (from, q);
                     }
                 }
+            }
+            if let Some(classes) = classes
+                .as_mut()
+                .filter(|_| attr_name.eq_ignore_ascii_case(b"class"))
+            {
+                classes.push(value);
             }
             // After a `/` the attribute is kept, so no `/>` is made.
             if let Some(out) = out.as_mut().filter(|_| b[attr - 1] != b'/') {
@@ -410,7 +517,7 @@ impl Pruner {
             let lt = i + memchr(b'<', &b[i..])?;
             i = match *b.get(lt + 1)? {
                 c if c.is_ascii_alphabetic() => {
-                    let (name, end, closed) = self.tag(b, lt + 1, None)?;
+                    let (name, end, closed) = self.tag(b, lt + 1, None, None)?;
                     if switches(name) {
                         return None;
                     }
@@ -420,7 +527,7 @@ impl Pruner {
                     end
                 }
                 b'/' if b.get(lt + 2)?.is_ascii_alphabetic() => {
-                    let (name, end, _) = self.tag(b, lt + 2, None)?;
+                    let (name, end, _) = self.tag(b, lt + 2, None, None)?;
                     if name.eq_ignore_ascii_case(b"p") || name.eq_ignore_ascii_case(b"br") {
                         return None;
                     }
