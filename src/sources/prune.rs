@@ -320,12 +320,16 @@ impl Pruner {
         scope: Option<&mut Scope>,
     ) -> Option<usize> {
         let out_at = out.at(lt);
-        let mut classes = Vec::new();
-        let (name, end, closed) = self.tag(b, lt + 1, Some(out), Some(&mut classes))?;
-        // Where the element's name is, and what the scope is told of it.
+        let (name, end, closed) = self.tag(b, lt + 1, Some(out), None)?;
+        // What the scope is told of the element; its classes only when its
+        // name is an anchor's (the tag is read again for them).
         let named =
             |opens: bool, unit: Option<&[u8]>, out_end: usize, scope: Option<&mut Scope>| {
                 if let Some(scope) = scope {
+                    let mut classes = Vec::new();
+                    if scope.wants_classes(name) {
+                        self.tag(b, lt + 1, None, Some(&mut classes));
+                    }
                     let values = classes.iter().map(|&(from, to)| &b[from..to]);
                     scope.start(b, lt + 1, name.len(), values, out_at, out_end, opens, unit);
                 }
