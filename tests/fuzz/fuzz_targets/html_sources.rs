@@ -1,5 +1,6 @@
 //! The HTML sources: the body decoder (charsets), the detail-page parser and
-//! the legacy listing parser, on arbitrary bytes.
+//! the legacy listing parser, on arbitrary bytes; the detail parser reads
+//! the same from a page cut to its panels as from the whole page.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let html = decode::decode(body, content_type);
     let reg = registry();
-    let page = detail::parse(&html, &reg.detail);
+    let parser = detail::Parser::new(&reg.detail);
+    let page = parser.parse(&html);
+    // Cut to the part from its title to its last panel or not, a page reads
+    // the same.
+    assert_eq!(page, parser.parse_whole(&html));
     // Nothing empty is ever kept as a name or a value.
     assert!(page.certificadores.iter().all(|c| !c.nombre.is_empty()));
     assert!(page
