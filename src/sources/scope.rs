@@ -86,7 +86,7 @@ fn benign(name: &[u8]) -> bool {
 
 /// Elements with no end tag (html5ever never puts anything inside them).
 pub fn void(name: &[u8]) -> bool {
-    const NAMES: [&[u8]; 20] = [
+    const NAMES: [&[u8]; 19] = [
         b"area",
         b"base",
         b"basefont",
@@ -106,7 +106,6 @@ pub fn void(name: &[u8]) -> bool {
         b"source",
         b"track",
         b"wbr",
-        b"menuitem",
     ];
     NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
