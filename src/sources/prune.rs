@@ -11,7 +11,7 @@
 //! Only script and style text and attributes no selector reads can differ:
 //! `prune_keeps_every_element_and_text` checks that on generated markup.
 
-use super::scope::{void, Anchor, Scope};
+use super::scope::{void, Anchor, Scope, Tag};
 use memchr::{memchr, memmem};
 
 /// What to keep of a page's markup.
@@ -330,8 +330,15 @@ impl Pruner {
                     if scope.wants_classes(name) {
                         self.tag(b, lt + 1, None, Some(&mut classes));
                     }
-                    let values = classes.iter().map(|&(from, to)| &b[from..to]);
-                    scope.start(b, lt + 1, name.len(), values, out_at, out_end, opens, unit);
+                    let tag = Tag {
+                        name: (lt + 1, name.len()),
+                        classes: &classes,
+                        out_at,
+                        out_end,
+                        opens,
+                        unit,
+                    };
+                    scope.start(b, &tag);
                 }
             };
         let nested = [&b"svg"[..], b"math", b"select"];

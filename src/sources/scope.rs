@@ -1,8 +1,9 @@
 //! Where on a page the data can be: from the first to the last element the
 //! detail parser reads from (its title and its panels), so the pruner can
-//! hand html5ever that part alone. On the heavy pages the navigation bar,
-//! cookie banner, footer and head are a third of the markup left after
-//! pruning, and about 40% of the parse (real corpus).
+//! hand html5ever that part alone. On the heavy pages of the real corpus the
+//! navigation bar, cookie banner, footer and head are a third of the markup
+//! left after pruning (7.8 → 5.2 MB), and reading the 1,476 pages takes
+//! 258 ms instead of 331 (offline).
 //!
 //! The cut part is parsed as `<!DOCTYPE …><body>` + part. That builds the
 //! same elements, with the same text, as the whole page does when
@@ -27,6 +28,8 @@
 pub struct Anchor {
     name: String,
     classes: Vec<String>,
+    /// `<` and the name: how its start tag begins in markup a scan skipped.
+    start: Vec<u8>,
 }
 
 /// Elements the tree builder makes without a start tag of their own name
@@ -50,7 +53,12 @@ impl Anchor {
             && name.starts_with(|c: char| c.is_ascii_alphabetic())
             && classes.iter().all(|c| word(c));
         let implied = IMPLIED.contains(&name.as_str()) && classes.is_empty();
-        (plain && !implied).then_some(Anchor { name, classes })
+        let start = [b"<", name.as_bytes()].concat();
+        (plain && !implied).then_some(Anchor {
+            name,
+            classes,
+            start,
+        })
     }
 
     /// Whether an element with this name and these `class` values could
@@ -110,6 +118,24 @@ pub fn void(name: &[u8]) -> bool {
     NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
+/// A start tag, as the pruner's scan saw it.
+pub struct Tag<'v> {
+    /// Where its name is in the page.
+    pub name: (usize, usize),
+    /// Where its `class` attributes' values are in the page (read only when
+    /// [`Scope::wants_classes`] its name).
+    pub classes: &'v [(usize, usize)],
+    /// Where it begins in the pruned output, and where it ends (after the
+    /// content, for a unit the scan skipped whole).
+    pub out_at: usize,
+    pub out_end: usize,
+    /// False for a void element, a self-closed foreign one and a unit.
+    pub opens: bool,
+    /// For a unit the scan skipped whole (`svg`, `math`, `select`), its
+    /// content, searched for anchors it could hide.
+    pub unit: Option<&'v [u8]>,
+}
+
 /// An element open at this point of the scan.
 struct Open {
     /// Where its name is in the page.
@@ -167,41 +193,26 @@ impl<'a> Scope<'a> {
             .any(|a| a.name.as_bytes().eq_ignore_ascii_case(name))
     }
 
-    /// A start tag: `name` at `name_at` in `page`, `<` at `out_at` of the
-    /// output and its end (after the content, for a unit) at `out_end`.
-    /// `opens` is false for a void element, a self-closed foreign one and
-    /// a unit the scan skipped whole (`unit`: its content, searched for
-    /// anchors it could hide).
-    #[allow(clippy::too_many_arguments)]
-    pub fn start<'v>(
-        &mut self,
-        page: &[u8],
-        name_at: usize,
-        name_len: usize,
-        class_values: impl Iterator<Item = &'v [u8]> + Clone,
-        out_at: usize,
-        out_end: usize,
-        opens: bool,
-        unit: Option<&[u8]>,
-    ) {
+    /// A start tag of `page`.
+    pub fn start(&mut self, page: &[u8], tag: &Tag) {
         self.started = true;
         if self.whole {
             return;
         }
+        let (name_at, name_len) = tag.name;
         let name = &page[name_at..name_at + name_len];
-        if let Some(content) = unit {
+        if let Some(content) = tag.unit {
             let hides = self.anchors.iter().any(|a| {
-                let mut tag = b"<".to_vec();
-                tag.extend(a.name.as_bytes());
                 content
-                    .windows(tag.len())
-                    .any(|w| w.eq_ignore_ascii_case(&tag))
+                    .windows(a.start.len())
+                    .any(|w| w.eq_ignore_ascii_case(&a.start))
             });
             if hides {
                 self.whole = true;
                 return;
             }
         }
+        let class_values = tag.classes.iter().map(|&(from, to)| &page[from..to]);
         let anchor = self
             .anchors
             .iter()
@@ -220,16 +231,16 @@ impl<'a> Scope<'a> {
                     .open
                     .iter()
                     .find(|o| !benign(&page[o.name.0..o.name.0 + o.name.1]));
-                self.from = Some(outermost.map_or(out_at, |o| o.out_at));
+                self.from = Some(outermost.map_or(tag.out_at, |o| o.out_at));
             }
-            if !opens {
-                self.to = Some(out_end);
+            if !tag.opens {
+                self.to = Some(tag.out_end);
             }
         }
-        if opens {
+        if tag.opens {
             self.open.push(Open {
-                name: (name_at, name_len),
-                out_at,
+                name: tag.name,
+                out_at: tag.out_at,
                 anchor,
             });
         }
