@@ -45,6 +45,52 @@ impl CertifierRow {
     }
 }
 
+/// The texts a section is known by, folded as [`fold_key`] folds what the
+/// page shows (the registry's are folded once, not on every comparison).
+struct Folded {
+    headers: Vec<String>,
+    columns: Vec<String>,
+    state_columns: Vec<String>,
+    type_columns: Vec<String>,
+}
+
+/// The registry's detail texts, folded.
+struct Wanted {
+    certificadores: Folded,
+    centros: Folded,
+    comite: Folded,
+    ocupaciones: Folded,
+    no_information: Vec<String>,
+}
+
+fn folded(texts: &[String]) -> Vec<String> {
+    texts.iter().map(|t| fold_key(t)).collect()
+}
+
+impl Folded {
+    fn of(s: &Section) -> Folded {
+        Folded {
+            headers: folded(&s.headers),
+            columns: folded(&s.columns),
+            state_columns: folded(&s.state_columns),
+            type_columns: folded(&s.type_columns),
+        }
+    }
+}
+
+impl Wanted {
+    fn of(reg: &Detail) -> Wanted {
+        let s = &reg.sections;
+        Wanted {
+            certificadores: Folded::of(&s.certificadores),
+            centros: Folded::of(&s.centros),
+            comite: Folded::of(&s.comite),
+            ocupaciones: Folded::of(&s.ocupaciones),
+            no_information: folded(&reg.no_information),
+        }
+    }
+}
+
 /// One list row of a panel: its value and the side columns, when present.
 struct Row {
     value: String,
@@ -120,6 +166,8 @@ impl Selectors {
 pub struct Parser<'r> {
     reg: &'r Detail,
     selectors: Selectors,
+    /// The registry's texts, folded once.
+    wanted: Wanted,
     /// Drops the markup no selector reads before the HTML parse, and cuts
     /// the page to the part from the title to the last panel.
     pruner: Pruner,
@@ -135,6 +183,7 @@ impl<'r> Parser<'r> {
         Parser {
             reg,
             selectors: Selectors::new(reg),
+            wanted: Wanted::of(reg),
             pruner: Pruner::for_selectors(registry.into_iter().chain(LIST_SHAPES))
                 .scoped_to([reg.title_selector.as_str(), reg.panel_selector.as_str()]),
         }
@@ -191,9 +240,9 @@ fn cell_values(cell: ElementRef<'_>, li: &Selector) -> Vec<String> {
         .collect()
 }
 
-fn matches_any(text: &str, wanted: &[String]) -> bool {
-    let key = fold_key(text);
-    !key.is_empty() && wanted.iter().any(|w| key.contains(&fold_key(w)))
+/// Whether a folded text contains one of the folded texts wanted.
+fn matches_any(key: &str, wanted: &[String]) -> bool {
+    !key.is_empty() && wanted.iter().any(|w| key.contains(w.as_str()))
 }
 
 /// Which cells of a table's rows to read.
@@ -205,7 +254,8 @@ struct Columns {
 
 /// The value column is the one whose header names the section's column
 /// (else the first one), never a state or type column.
-fn columns(headers: &[String], section: &Section) -> Columns {
+fn columns(headers: &[String], section: &Folded) -> Columns {
+    let headers: Vec<String> = headers.iter().map(|h| fold_key(h)).collect();
     let state = headers
         .iter()
         .position(|h| matches_any(h, &section.state_columns));
@@ -244,8 +294,9 @@ fn table_rows<'a>(
 }
 
 /// Whether any header text names one of the section's columns.
-fn names_a_column(headers: &[String], section: &Section) -> bool {
+fn names_a_column(headers: &[String], section: &Folded) -> bool {
     headers.iter().any(|h| {
+        let h = &fold_key(h);
         matches_any(h, &section.columns)
             || matches_any(h, &section.state_columns)
             || matches_any(h, &section.type_columns)
@@ -253,7 +304,7 @@ fn names_a_column(headers: &[String], section: &Section) -> bool {
 }
 
 /// The rows of one panel, from every list shape it holds.
-fn panel_rows(panel: ElementRef<'_>, s: &Selectors, section: &Section) -> Vec<Row> {
+fn panel_rows(panel: ElementRef<'_>, s: &Selectors, section: &Folded) -> Vec<Row> {
     let mut out = Vec::new();
     for table in panel.select(&s.table) {
         let mut headers: Vec<String> = table.select(&s.th).map(text_of).collect();
@@ -289,6 +340,8 @@ fn panel_rows(panel: ElementRef<'_>, s: &Selectors, section: &Section) -> Vec<Ro
     for list in panel.select(&s.ul) {
         // A list inside a table cell holds that cell's values, and a list
         // inside an item belongs to that item: neither is rows of its own.
+        // (`mat-cell` is also a selector, MAT_CELL: the pruner never drops
+        // the tags of an element a selector names.)
         let nested = list
             .ancestors()
             .take_while(|a| a.id() != panel.id())
@@ -342,7 +395,7 @@ impl Parser<'_> {
         let page = read(
             &Html::parse_document(&pruned.text),
             &self.selectors,
-            self.reg,
+            &self.wanted,
         );
         if page.recognised || !pruned.cut || self.reg.no_information.is_empty() {
             return page;
@@ -354,11 +407,11 @@ impl Parser<'_> {
     /// Parses the whole page, never cut to the part with the panels.
     pub fn parse_whole(&self, html: &str) -> DetailPage {
         let doc = Html::parse_document(&self.pruner.prune(html));
-        read(&doc, &self.selectors, self.reg)
+        read(&doc, &self.selectors, &self.wanted)
     }
 }
 
-fn read(doc: &Html, s: &Selectors, reg: &Detail) -> DetailPage {
+fn read(doc: &Html, s: &Selectors, sections: &Wanted) -> DetailPage {
     let mut page = DetailPage::default();
     if let Some(title) = doc.select(&s.title).next().map(text_of) {
         match split_title(&title) {
@@ -369,7 +422,6 @@ fn read(doc: &Html, s: &Selectors, reg: &Detail) -> DetailPage {
             None => page.titulo = Some(title).filter(|t| !t.is_empty()),
         }
     }
-    let sections = &reg.sections;
     for panel in doc.select(&s.panel) {
         // A `template` holds markup the page may render later, not content.
         let in_template = panel.ancestors().any(|a| {
@@ -383,7 +435,8 @@ fn read(doc: &Html, s: &Selectors, reg: &Detail) -> DetailPage {
         let Some(header) = panel.select(&s.header).next().map(text_of) else {
             continue;
         };
-        if matches_any(&header, &sections.certificadores.headers) {
+        let key = fold_key(&header);
+        if matches_any(&key, &sections.certificadores.headers) {
             page.recognised = true;
             let rows = panel_rows(panel, s, &sections.certificadores);
             page.certificadores
@@ -394,11 +447,11 @@ fn read(doc: &Html, s: &Selectors, reg: &Detail) -> DetailPage {
                 }));
             continue;
         }
-        let (target, section) = if matches_any(&header, &sections.centros.headers) {
+        let (target, section) = if matches_any(&key, &sections.centros.headers) {
             (&mut page.centros, &sections.centros)
-        } else if matches_any(&header, &sections.comite.headers) {
+        } else if matches_any(&key, &sections.comite.headers) {
             (&mut page.miembros, &sections.comite)
-        } else if matches_any(&header, &sections.ocupaciones.headers) {
+        } else if matches_any(&key, &sections.ocupaciones.headers) {
             (&mut page.ocupaciones, &sections.ocupaciones)
         } else {
             page.unknown_sections.push(header);
@@ -407,12 +460,12 @@ fn read(doc: &Html, s: &Selectors, reg: &Detail) -> DetailPage {
         page.recognised = true;
         target.extend(values(panel_rows(panel, s, section)));
     }
-    if !page.recognised && !reg.no_information.is_empty() {
+    if !page.recognised && !sections.no_information.is_empty() {
         let text = fold_key(&doc.root_element().text().collect::<Vec<_>>().join(" "));
-        page.recognised = reg
+        page.recognised = sections
             .no_information
             .iter()
-            .any(|t| text.contains(&fold_key(t)));
+            .any(|t| text.contains(t.as_str()));
     }
     page
 }
@@ -621,7 +674,8 @@ mod tests {
             "<!DOCTYPE html>",
         ]);
         let stray = select(vec![
-            "</p>", "</div>", "</td>", "<p>", "<li>", "<td>", "<div>", "</span>", "<b>",
+            "</p>", "</div>", "</td>", "<p>", "<li>", "<td>", "<div>", "</span>", "<b>", "<a>",
+            "<tr>", "<h3>",
         ]);
         let leaf = prop_oneof![
             8 => text.prop_map(str::to_string),
@@ -638,6 +692,13 @@ mod tests {
         let element = select(vec![
             ("<div>", "</div>"),
             ("<span _ngcontent-c1>", "</span>"),
+            ("<div role=region>", "</div>"),
+            ("<ul><span>", "</span></ul>"),
+            ("<ul><div><li>", "</li></div></ul>"),
+            ("<table><div>", "</div></table>"),
+            ("<table><tr><span><td>", "</td></span></tr></table>"),
+            ("<p><span>", "</span></p>"),
+            ("<li><app-y>", "</app-y></li>"),
             ("<app-x class=\"titulo-estandar\">", "</app-x>"),
             ("<main>", "</main>"),
             ("<mat-expansion-panel>", "</mat-expansion-panel>"),

@@ -10,6 +10,8 @@
 //! sure it copies the rest unchanged, so the parser then sees the original.
 //! Only script and style text and attributes no selector reads can differ:
 //! `prune_keeps_every_element_and_text` checks that on generated markup.
+//! A page cut to its data ([`Pruner::prune_scoped`]) also loses what
+//! [`Scope`] leaves out.
 
 use super::scope::{void, Anchor, Scope, Tag};
 use memchr::{memchr, memmem};
@@ -24,6 +26,10 @@ pub struct Pruner {
     /// The elements the data is read from, when every one is a plain name
     /// with classes (see [`Pruner::scoped_to`]).
     anchors: Option<Vec<Anchor>>,
+    /// The element names the selectors name, lower case; `None` when one
+    /// may match any element (`*`). A cut part loses the tags of the
+    /// wrappers no selector names (see [`Scope`]).
+    named: Option<Vec<String>>,
 }
 
 /// A pruned page, cut to the part with the anchors or whole.
@@ -166,19 +172,27 @@ impl Pruner {
     /// kept.
     pub fn for_selectors<'s>(selectors: impl IntoIterator<Item = &'s str>) -> Pruner {
         let mut keep = Vec::new();
+        let mut named = Some(Vec::new());
         for s in selectors {
             if s.contains([':', '|']) {
                 return Pruner {
                     keep: None,
                     anchors: None,
+                    named: None,
                 };
             }
             for compound in compounds(s) {
+                if compound.starts_with('*') {
+                    named = None;
+                }
                 let tag_len = compound
                     .find(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_')))
                     .unwrap_or(compound.len());
                 let element =
                     Some(compound[..tag_len].to_ascii_lowercase()).filter(|t| !t.is_empty());
+                if let (Some(names), Some(e)) = (named.as_mut(), element.as_ref()) {
+                    names.push(e.clone());
+                }
                 let rest = &compound[tag_len..];
                 let mut read = |attr: &str| keep.push((element.clone(), attr.to_ascii_lowercase()));
                 if rest.contains('.') {
@@ -201,9 +215,14 @@ impl Pruner {
         }
         keep.sort();
         keep.dedup();
+        if let Some(names) = named.as_mut() {
+            names.sort();
+            names.dedup();
+        }
         Pruner {
             keep: Some(keep),
             anchors: None,
+            named,
         }
     }
 
@@ -242,7 +261,7 @@ impl Pruner {
                 cut: false,
             };
         };
-        let mut scope = Scope::new(anchors);
+        let mut scope = Scope::new(anchors, self.named.as_deref());
         let text = self.scan(html, Some(&mut scope));
         match scope.cut(&text) {
             Some(part) => Scoped {
@@ -270,11 +289,12 @@ impl Pruner {
                 }
                 Some(b'/') => match b.get(lt + 2) {
                     Some(c) if c.is_ascii_alphabetic() => {
+                        let out_at = out.at(lt);
                         let tag = self.tag(b, lt + 2, Some(&mut out), None);
-                        if let (Some((name, end, _)), Some(scope)) = (tag, scope.as_deref_mut()) {
-                            scope.end(b, name, out.at(end));
+                        if let (Some((name, end, ..)), Some(scope)) = (tag, scope.as_deref_mut()) {
+                            scope.end(b, name, out_at, out.at(end));
                         }
-                        tag.map(|(_, end, _)| end)
+                        tag.map(|(_, end, ..)| end)
                     }
                     Some(b'>') => Some(lt + 3),
                     Some(_) => memchr(b'>', &b[lt..]).map(|o| lt + o + 1),
@@ -320,7 +340,7 @@ impl Pruner {
         scope: Option<&mut Scope>,
     ) -> Option<usize> {
         let out_at = out.at(lt);
-        let (name, end, closed) = self.tag(b, lt + 1, Some(out), None)?;
+        let (name, end, closed, kept) = self.tag(b, lt + 1, Some(out), None)?;
         // What the scope is told of the element; its classes only when its
         // name is an anchor's (the tag is read again for them).
         let named =
@@ -337,6 +357,7 @@ impl Pruner {
                         out_end,
                         opens,
                         unit,
+                        bare: !kept,
                     };
                     scope.start(b, &tag);
                 }
@@ -376,16 +397,18 @@ impl Pruner {
     /// The tag whose name starts at `name_at`: drops the attributes not
     /// kept from `out` (when given) and collects where the values of its
     /// `class` attributes are (when asked); returns the name, where the tag
-    /// ends (after its `>`) and whether it closes itself (`/>`).
+    /// ends (after its `>`), whether it closes itself (`/>`) and whether any
+    /// attribute is left in the output (any at all when `out` is `None`).
     fn tag<'b>(
         &self,
         b: &'b [u8],
         name_at: usize,
         mut out: Option<&mut Out>,
         mut classes: Option<&mut Vec<(usize, usize)>>,
-    ) -> Option<(&'b [u8], usize, bool)> {
+    ) -> Option<(&'b [u8], usize, bool, bool)> {
         let n = b.len();
         let mut p = name_at;
+        let mut kept = false;
         while p < n && !is_space(b[p]) && !matches!(b[p], b'/' | b'>') {
             p += 1;
         }
@@ -393,7 +416,7 @@ impl Pruner {
         loop {
             while p < n && (is_space(b[p]) || b[p] == b'/') {
                 if b[p] == b'/' && b.get(p + 1) == Some(&b'>') {
-                    return Some((name, p + 2, true));
+                    return Some((name, p + 2, true, kept));
                 }
                 p += 1;
             }
@@ -401,7 +424,7 @@ impl Pruner {
                 return None;
             }
             if b[p] == b'>' {
-                return Some((name, p + 1, false));
+                return Some((name, p + 1, false, kept));
             }
             let attr = p;
             // The first character belongs to the name, even a `=`.
@@ -443,10 +466,9 @@ impl Pruner {
                 classes.push(value);
             }
             // After a `/` the attribute is kept, so no `/>` is made.
-            if let Some(out) = out.as_mut().filter(|_| b[attr - 1] != b'/') {
-                if !self.keeps(name, attr_name) {
-                    out.drop_range(attr, p);
-                }
+            match out.as_mut().filter(|_| b[attr - 1] != b'/') {
+                Some(out) if !self.keeps(name, attr_name) => out.drop_range(attr, p),
+                _ => kept = true,
             }
         }
     }
@@ -528,7 +550,7 @@ impl Pruner {
             let lt = i + memchr(b'<', &b[i..])?;
             i = match *b.get(lt + 1)? {
                 c if c.is_ascii_alphabetic() => {
-                    let (name, end, closed) = self.tag(b, lt + 1, None, None)?;
+                    let (name, end, closed, _) = self.tag(b, lt + 1, None, None)?;
                     if switches(name) {
                         return None;
                     }
@@ -538,7 +560,7 @@ impl Pruner {
                     end
                 }
                 b'/' if b.get(lt + 2)?.is_ascii_alphabetic() => {
-                    let (name, end, _) = self.tag(b, lt + 2, None, None)?;
+                    let (name, end, _, _) = self.tag(b, lt + 2, None, None)?;
                     if name.eq_ignore_ascii_case(b"p") || name.eq_ignore_ascii_case(b"br") {
                         return None;
                     }
