@@ -20,9 +20,10 @@ use memchr::{memchr, memmem};
 #[derive(Debug, Clone)]
 pub struct Pruner {
     /// The attributes the selectors can read, each on one element name
-    /// (`p.titulo` reads `class` on `p` only) or on any (`None`); all lower
-    /// case. `None` keeps every attribute.
-    keep: Option<Vec<(Option<String>, String)>>,
+    /// (`p.titulo` reads `class` on `p` only) or on any (`None`), with the
+    /// one value that can match when the selector asks for it exactly
+    /// (`[role=grid]`); all lower case. `None` keeps every attribute.
+    keep: Option<Vec<Keep>>,
     /// The elements the data is read from, when every one is a plain name
     /// with classes (see [`Pruner::scoped_to`]).
     anchors: Option<Vec<Anchor>>,
@@ -30,6 +31,24 @@ pub struct Pruner {
     /// may match any element (`*`). A cut part loses the tags of the
     /// wrappers no selector names (see [`Scope`]).
     named: Option<Vec<String>>,
+}
+
+/// An attribute a selector reads: on which element (or any), its name, and
+/// the value it must have (or any).
+type Keep = (Option<String>, String, Option<String>);
+
+/// The value of `[name=value]` (quotes taken off), when a selector asks for
+/// exactly that; `None` for any other test (`[x]`, `[x~=y]`, `[x=y i]`, …).
+fn exact_value(after_name: &str) -> Option<String> {
+    let v = after_name.trim_start().strip_prefix('=')?;
+    let v = v.split(']').next()?.trim();
+    let v = [('"', '"'), ('\'', '\'')]
+        .iter()
+        .find_map(|&(a, b)| v.strip_prefix(a).and_then(|v| v.strip_suffix(b)))
+        .unwrap_or(v);
+    let plain =
+        !v.is_empty() && !v.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '\\'));
+    plain.then(|| v.to_ascii_lowercase())
 }
 
 /// A pruned page, cut to the part with the anchors or whole.
@@ -194,21 +213,23 @@ impl Pruner {
                     names.push(e.clone());
                 }
                 let rest = &compound[tag_len..];
-                let mut read = |attr: &str| keep.push((element.clone(), attr.to_ascii_lowercase()));
+                let mut read = |attr: &str, value: Option<String>| {
+                    keep.push((element.clone(), attr.to_ascii_lowercase(), value))
+                };
                 if rest.contains('.') {
-                    read("class");
+                    read("class", None);
                 }
                 if rest.contains('#') {
-                    read("id");
+                    read("id", None);
                 }
                 for part in rest.split('[').skip(1) {
+                    let part = part.trim_start();
                     let name: String = part
-                        .trim_start()
                         .chars()
                         .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_'))
                         .collect();
                     if !name.is_empty() {
-                        read(&name);
+                        read(&name, exact_value(&part[name.len()..]));
                     }
                 }
             }
@@ -226,14 +247,23 @@ impl Pruner {
         }
     }
 
-    fn keeps(&self, element: &[u8], attr: &[u8]) -> bool {
+    /// Whether a selector may read this attribute of this element, with
+    /// this value as the page writes it (`None`: whatever its value). A
+    /// value with a character reference, a NUL or a CR may read as another,
+    /// so it is taken as any.
+    fn keeps(&self, element: &[u8], attr: &[u8], value: Option<&[u8]>) -> bool {
+        let value = value.filter(|v| !v.iter().any(|c| matches!(c, b'&' | b'\0' | b'\r')));
         match &self.keep {
             None => true,
-            Some(keep) => keep.iter().any(|(on, name)| {
+            Some(keep) => keep.iter().any(|(on, name, wanted)| {
                 name.as_bytes().eq_ignore_ascii_case(attr)
                     && on
                         .as_ref()
                         .is_none_or(|e| e.as_bytes().eq_ignore_ascii_case(element))
+                    && wanted
+                        .as_ref()
+                        .zip(value)
+                        .is_none_or(|(w, v)| w.as_bytes().eq_ignore_ascii_case(v))
             }),
         }
     }
@@ -409,6 +439,10 @@ impl Pruner {
         let n = b.len();
         let mut p = name_at;
         let mut kept = false;
+        // Attributes dropped for their value: a later one of the same name
+        // is ignored by the parser, so it goes too. Never on `svg` or
+        // `math`, where a dropped attribute could leave a `/>` that counts.
+        let mut by_value: Vec<&[u8]> = Vec::new();
         while p < n && !is_space(b[p]) && !matches!(b[p], b'/' | b'>') {
             p += 1;
         }
@@ -465,10 +499,23 @@ impl Pruner {
             {
                 classes.push(value);
             }
-            // After a `/` the attribute is kept, so no `/>` is made.
-            match out.as_mut().filter(|_| b[attr - 1] != b'/') {
-                Some(out) if !self.keeps(name, attr_name) => out.drop_range(attr, p),
-                _ => kept = true,
+            let Some(out) = out.as_mut() else {
+                kept = true;
+                continue;
+            };
+            let foreign = name.eq_ignore_ascii_case(b"svg") || name.eq_ignore_ascii_case(b"math");
+            if by_value.iter().any(|n| n.eq_ignore_ascii_case(attr_name)) {
+                out.drop_range(attr, p);
+            } else if b[attr - 1] == b'/' {
+                // After a `/` the attribute is kept, so no `/>` is made.
+                kept = true;
+            } else if !self.keeps(name, attr_name, None) {
+                out.drop_range(attr, p);
+            } else if !foreign && !self.keeps(name, attr_name, Some(&b[value.0..value.1])) {
+                by_value.push(attr_name);
+                out.drop_range(attr, p);
+            } else {
+                kept = true;
             }
         }
     }
@@ -598,10 +645,13 @@ mod tests {
 
     #[test]
     fn attributes_kept_are_the_ones_selectors_read_on_the_elements_they_name() {
-        let on = |e: Option<&str>, a: &str| (e.map(String::from), a.to_string());
+        let on = |e: Option<&str>, a: &str| (e.map(String::from), a.to_string(), None);
+        let valued = |e: Option<&str>, a: &str, v: &str| {
+            (e.map(String::from), a.to_string(), Some(v.to_string()))
+        };
         assert_eq!(
             keep_class().keep,
-            Some(vec![on(None, "role"), on(Some("p"), "class")])
+            Some(vec![valued(None, "role", "grid"), on(Some("p"), "class")])
         );
         assert_eq!(Pruner::for_selectors(["a:first-child"]).keep, None);
         assert_eq!(Pruner::for_selectors(["svg|a"]).keep, None);
@@ -614,8 +664,41 @@ mod tests {
                 on(Some("mat-row"), "role"),
             ])
         );
+        assert_eq!(
+            Pruner::for_selectors(["[a = \"X\"], b[c='d'], [e=f i], [g~=h]"]).keep,
+            Some(vec![
+                valued(None, "a", "x"),
+                on(None, "e"),
+                on(None, "g"),
+                valued(Some("b"), "c", "d"),
+            ])
+        );
         let p = keep_class();
-        assert!(p.keeps(b"P", b"CLASS") && !p.keeps(b"div", b"class") && p.keeps(b"td", b"role"));
+        assert!(p.keeps(b"P", b"CLASS", None) && !p.keeps(b"div", b"class", None));
+        assert!(p.keeps(b"td", b"role", None) && p.keeps(b"td", b"ROLE", Some(b"Grid")));
+        assert!(!p.keeps(b"td", b"role", Some(b"gridcell")));
+        // A reference may spell the value wanted.
+        assert!(p.keeps(b"td", b"role", Some(b"gr&#105;d")));
+    }
+
+    #[test]
+    fn an_attribute_whose_value_no_selector_wants_goes_with_its_duplicates() {
+        let p = keep_class();
+        assert_eq!(
+            p.prune("<div role=region>a</div><div role=\"grid\">b</div>"),
+            "<div >a</div><div role=\"grid\">b</div>"
+        );
+        // The parser reads the first of two: the second must not stand in.
+        assert_eq!(
+            p.prune("<div role=row role=grid>c</div><div role=grid role=row>d</div>"),
+            "<div  >c</div><div role=grid >d</div>"
+        );
+        assert_eq!(p.prune("<div role=row /role=grid>e"), "<div  />e");
+        // On svg the attribute after a `/` stays (`<svg/>` is closed).
+        assert_eq!(
+            p.prune("<svg role=row /role=grid>"),
+            "<svg role=row /role=grid>"
+        );
     }
 
     #[test]
@@ -690,7 +773,13 @@ mod tests {
                         out.push_str(e.name());
                         let mut attrs: Vec<_> = e
                             .attrs()
-                            .filter(|(name, _)| p.keeps(e.name().as_bytes(), name.as_bytes()))
+                            .filter(|(name, value)| {
+                                p.keeps(
+                                    e.name().as_bytes(),
+                                    name.as_bytes(),
+                                    Some(value.as_bytes()),
+                                )
+                            })
                             .collect();
                         attrs.sort();
                         for (name, value) in attrs {
@@ -727,7 +816,7 @@ mod tests {
                 " x=1", " _ngcontent-c1", " href='>'", " title=\"a'b\"", "=", "\"", "'", "texto",
                 "ñ", "<plaintext>", "<template>", "</template>", "<table>", "<tr>", "<td>",
                 "<noscript>", "</noscript>", "<iframe>", "</iframe>", "<!DOCTYPE html>", "<br",
-                " role=grid", " role", "<mat-table", "<li>", "<ul>", "&amp;", "&lt;p x=1&gt;",
+                " role=grid", " role", " role=row", " ROLE='Grid'", " role=gr&#105;d", "<mat-table", "<li>", "<ul>", "&amp;", "&lt;p x=1&gt;",
                 "<select>", "</select>", "<foreignObject>", "<desc>", "<font color=1>", "<mi>",
                 "<xmp>", "</svg >", "<svg/>", "</math>", "<a", " b=\"</svg>\"", "<path d=1/>",
                 "<option>", "<input>", "</table>", "<frameset>", "<head>", "</html>", "</body>",
