@@ -447,6 +447,7 @@ impl Pruner {
             p += 1;
         }
         let name = &b[name_at..p];
+        let foreign = name.eq_ignore_ascii_case(b"svg") || name.eq_ignore_ascii_case(b"math");
         loop {
             while p < n && (is_space(b[p]) || b[p] == b'/') {
                 if b[p] == b'/' && b.get(p + 1) == Some(&b'>') {
@@ -503,7 +504,6 @@ impl Pruner {
                 kept = true;
                 continue;
             };
-            let foreign = name.eq_ignore_ascii_case(b"svg") || name.eq_ignore_ascii_case(b"math");
             if by_value.iter().any(|n| n.eq_ignore_ascii_case(attr_name)) {
                 out.drop_range(attr, p);
             } else if b[attr - 1] == b'/' {

@@ -462,11 +462,19 @@ impl<'a> Scope<'a> {
     fn may_close_others(&self, name: &[u8], kind: Kind) -> bool {
         let open = |k: Kind| self.counts[k as usize] > 0;
         let top = self.open.last().map(|o| o.kind);
-        let closes_p = matches!(
-            kind,
-            Kind::P | Kind::Li | Kind::DdDt | Kind::Heading | Kind::Form | Kind::Table | Kind::List
-        ) || CLOSE_P.iter().any(|n| n.eq_ignore_ascii_case(name));
-        (closes_p && open(Kind::P))
+        let closes_p = || {
+            matches!(
+                kind,
+                Kind::P
+                    | Kind::Li
+                    | Kind::DdDt
+                    | Kind::Heading
+                    | Kind::Form
+                    | Kind::Table
+                    | Kind::List
+            ) || CLOSE_P.iter().any(|n| n.eq_ignore_ascii_case(name))
+        };
+        (open(Kind::P) && closes_p())
             || match kind {
                 Kind::Li | Kind::DdDt | Kind::A | Kind::Nobr | Kind::Button | Kind::Form => {
                     open(kind)
