@@ -295,7 +295,7 @@ impl Kind {
 
 /// Start tags that close an open `p` (beside those of the kinds `P`, `Li`,
 /// `DdDt`, `Heading`, `Form`, `Table` and `List`).
-const CLOSE_P: [&[u8]; 26] = [
+const CLOSE_P: [&[u8]; 27] = [
     b"address",
     b"article",
     b"aside",
@@ -322,6 +322,7 @@ const CLOSE_P: [&[u8]; 26] = [
     b"listing",
     b"plaintext",
     b"hr",
+    b"xmp",
 ];
 
 /// A wrapper whose tags a cut part may lose: a `div`, a `span` or a custom
@@ -658,6 +659,7 @@ mod tests {
             "<ul><li>M<li>N</li></li></ul><span>O</span>",
             "<table><tr><td>P<td>Q</td></td></tr></table><span>R</span>",
             "<a>S<span><a>T</a></span></a>",
+            "<span>U</span><p>V<xmp>W</xmp></p>",
         ] {
             assert_eq!(part(implied).as_deref(), Some(implied), "{implied}");
         }
