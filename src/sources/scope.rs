@@ -475,10 +475,15 @@ impl<'a> Scope<'a> {
                     | Kind::List
             ) || CLOSE_P.iter().any(|n| n.eq_ignore_ascii_case(name))
         };
+        // In a column group anything but `col` closes it.
+        let in_colgroup = top == Some(Kind::Colgroup) && !name.eq_ignore_ascii_case(b"col");
         (open(Kind::P) && closes_p())
+            || in_colgroup
             || match kind {
-                Kind::Li | Kind::DdDt | Kind::A | Kind::Nobr | Kind::Button | Kind::Form => {
-                    open(kind)
+                Kind::Li | Kind::DdDt | Kind::A | Kind::Nobr | Kind::Button => open(kind),
+                // A form in a table is closed as soon as it is made.
+                Kind::Form => {
+                    open(kind) || matches!(top, Some(Kind::Table | Kind::TableSection | Kind::Tr))
                 }
                 Kind::Heading | Kind::Option => top == Some(kind),
                 Kind::Ruby => true,
@@ -660,6 +665,8 @@ mod tests {
             "<table><tr><td>P<td>Q</td></td></tr></table><span>R</span>",
             "<a>S<span><a>T</a></span></a>",
             "<span>U</span><p>V<xmp>W</xmp></p>",
+            "<table><form><span>X</span></form></table>",
+            "<table><colgroup><span><div>Y</div></span></colgroup></table>",
         ] {
             assert_eq!(part(implied).as_deref(), Some(implied), "{implied}");
         }
