@@ -10,6 +10,7 @@ pub mod throttle;
 use rand::Rng;
 use robots::RobotsPolicy;
 use std::collections::HashMap;
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -223,6 +224,9 @@ impl Pool {
     }
 }
 
+/// The most a body is sized for before it arrives (see [`Core::exchange`]).
+const PRESIZE_MAX: u64 = 1 << 20;
+
 fn header(resp: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
     resp.headers()
         .get(name)
@@ -390,13 +394,12 @@ impl Core {
         if !self.settings.robots_obey {
             return true;
         }
-        let policy = self
-            .robots
+        // Read in place: a host's rules are not copied for every request.
+        self.robots
             .lock()
             .expect("robots lock")
             .get(&host_key(url))
-            .cloned();
-        policy.is_some_and(|p| p.allowed(url.as_str()))
+            .is_some_and(|p| p.allowed(url.as_str()))
     }
 
     fn exchange(&self, req: &Request) -> Exchange {
@@ -424,20 +427,26 @@ impl Core {
         } else {
             None
         };
-        let body = match resp
+        // Sized from Content-Length, so a page is read into one allocation
+        // instead of a vector grown and copied (at most 1 MiB up front: the
+        // header is the server's word, not yet the body's size).
+        let mut body = Vec::with_capacity(declared.map_or(0, |n| n.min(PRESIZE_MAX) as usize + 1));
+        let read = resp
             .body_mut()
             .with_config()
             .limit(self.settings.max_body)
-            .read_to_vec()
-        {
-            Ok(b) => b,
+            .reader()
+            .read_to_end(&mut body)
+            .map_err(ureq::Error::from);
+        match read {
+            Ok(_) => {}
             Err(ureq::Error::BodyExceedsLimit(n)) => {
                 return Exchange::Fatal(format!(
                     "body larger than the {n}-byte limit (crawl.max_body_bytes)"
                 ))
             }
             Err(e) => return Exchange::Transport(format!("body cut short: {e}")),
-        };
+        }
         if let Some(n) = declared {
             if n != body.len() as u64 && status != 304 {
                 return Exchange::Transport(format!(
