@@ -652,6 +652,8 @@ mod tests {
             "No se encontró información",
             " ",
             "\n  ",
+            "\r\n\t \x0c",
+            "x <3 y",
             "<p class=\"titulo-estandar\">EC0002-Asistencia primaria</p>",
             "<P CLASS='x TITULO-ESTANDAR'>EC0003 – Auto-evaluación</P>",
             "<ul><li>Curso <ul><li>Jalisco</li></ul></li><li>ORG B</li></ul>",
@@ -672,6 +674,10 @@ mod tests {
             "<svg><mat-expansion-panel>x</mat-expansion-panel></svg>",
             "<select><option>a</select>",
             "<!DOCTYPE html>",
+            "<frame>",
+            "</>",
+            "<textarea>\n </textarea>",
+            "<pre>\n\n</pre>",
         ]);
         let stray = select(vec![
             "</p>", "</div>", "</td>", "<p>", "<li>", "<td>", "<div>", "</span>", "<b>", "<a>",
@@ -720,6 +726,8 @@ mod tests {
             ("<form>", "</form>"),
             ("<button>", "</button>"),
             ("<head>", "</head>"),
+            ("<pre>", "</pre>"),
+            ("<listing>\n", "</listing>"),
         ]);
         leaf.prop_recursive(5, 80, 6, move |inner| {
             prop_oneof![

@@ -310,9 +310,34 @@ impl Pruner {
             copied: 0,
         };
         let mut i = 0;
+        // White space alone between two tags may be left out of a cut part
+        // (see `Scope::blank`), unless a selector has a pseudo-class
+        // (`:empty` reads it).
+        let blanks = self.keep.is_some();
+        let mut after_tag = false;
         while let Some(off) = memchr(b'<', &b[i..]) {
             let lt = i + off;
             let next = b.get(lt + 1).copied();
+            let tag_next = match next {
+                Some(c) => {
+                    c.is_ascii_alphabetic()
+                        || (c == b'/' && b.get(lt + 2).is_some_and(u8::is_ascii_alphabetic))
+                }
+                None => false,
+            };
+            if let Some(scope) = scope.as_deref_mut() {
+                if blanks
+                    && after_tag
+                    && tag_next
+                    && off > 0
+                    && b[i..lt]
+                        .iter()
+                        .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r'))
+                {
+                    scope.blank(out.at(i), out.at(lt));
+                }
+            }
+            after_tag = tag_next;
             let step = match next {
                 Some(c) if c.is_ascii_alphabetic() => {
                     self.start_tag(b, lt, &mut out, scope.as_deref_mut())
