@@ -2,6 +2,7 @@
 //! a `<meta>` declaration, then UTF-8, then windows-1252.
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use std::borrow::Cow;
 
 fn charset_param(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|p| {
@@ -51,9 +52,10 @@ pub fn detect(body: &[u8], content_type: Option<&str>) -> &'static Encoding {
 }
 
 /// Decodes a body to text (a byte-order mark wins over every declaration).
-pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
+/// Valid UTF-8 without a byte-order mark is borrowed, not copied.
+pub fn decode<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, str> {
     let (text, _, _) = detect(body, content_type).decode(body);
-    text.into_owned()
+    text
 }
 
 #[cfg(test)]
