@@ -45,10 +45,10 @@
 //! stands alone between two tags (indentation, mostly): it would only make
 //! text nodes of white space, which the reader joins and trims away. On the
 //! heavy real-corpus pages the nodes html5ever builds fall from 202,000 to
-//! 169,000, and the markup from 4.3 to 4.0 MB. White space beside text, a comment or a `<` that
-//! starts no tag stays, and so does all of it when a selector has a
-//! pseudo-class (`:empty` reads it) or the page has a `frame` (ignored
-//! outside a frameset, so the texts around it join).
+//! 169,000, and the markup from 4.3 to 4.0 MB. White space beside text, a
+//! comment or a `<` that starts no tag stays, and so does all of it when a
+//! selector has a pseudo-class (`:empty` reads it) or the page has a
+//! `frame` (ignored outside a frameset, so the texts around it join).
 
 /// One element the data is read from, as a start tag shows it: its name
 /// and the classes it must carry (`p.titulo-estandar`).
@@ -580,7 +580,8 @@ impl<'a> Scope<'a> {
         let mut at = from;
         if !self.implied {
             // Each dropped tag leaves a space, so the texts on either side
-            // stay apart as they were (the reader joins text nodes with one).
+            // stay apart as they were (the reader joins text nodes with one);
+            // white space between two tags leaves nothing.
             for &(a, b, leaves) in self.drops.iter().filter(|&&(a, b, _)| a >= from && b <= to) {
                 part.push_str(&pruned[at..a]);
                 part.push_str(leaves);
