@@ -647,19 +647,23 @@ mod tests {
         );
     }
 
+    /// What a pruner for `selectors` keeps of `inner`, put in a panel of a
+    /// page, between the panel's tags (`None`: the page is parsed whole).
+    fn panel_part(selectors: &[&str], inner: &str) -> Option<String> {
+        let pruner = crate::sources::prune::Pruner::for_selectors(selectors.iter().copied())
+            .scoped_to(["p.titulo", "mat-expansion-panel"]);
+        let html = format!("<body><mat-expansion-panel>{inner}</mat-expansion-panel></body>");
+        let scoped = pruner.prune_scoped(&html);
+        scoped.cut.then_some(scoped.text).map(|c| {
+            c.trim_start_matches("<body><mat-expansion-panel>")
+                .trim_end_matches("</mat-expansion-panel>")
+                .to_string()
+        })
+    }
+
     #[test]
     fn wrappers_no_selector_names_lose_their_tags_where_their_content_reads_the_same() {
-        let pruner = crate::sources::prune::Pruner::for_selectors(["p.titulo", "[role=grid]"])
-            .scoped_to(["p.titulo", "mat-expansion-panel"]);
-        let part = |inner: &str| {
-            let html = format!("<body><mat-expansion-panel>{inner}</mat-expansion-panel></body>");
-            let scoped = pruner.prune_scoped(&html);
-            scoped.cut.then_some(scoped.text).map(|c| {
-                c.trim_start_matches("<body><mat-expansion-panel>")
-                    .trim_end_matches("</mat-expansion-panel>")
-                    .to_string()
-            })
-        };
+        let part = |inner: &str| panel_part(&["p.titulo", "[role=grid]"], inner);
         // Bare div, span and custom elements, in content, cells and items.
         assert_eq!(
             part("<div _ngcontent-a1><span>A</span><app-x class=y>B</app-x></div>").as_deref(),
@@ -700,17 +704,7 @@ mod tests {
 
     #[test]
     fn white_space_alone_between_two_tags_leaves_the_part() {
-        let pruner = crate::sources::prune::Pruner::for_selectors(["p.titulo", "li"])
-            .scoped_to(["p.titulo", "mat-expansion-panel"]);
-        let part = |inner: &str| {
-            let html = format!("<body><mat-expansion-panel>{inner}</mat-expansion-panel></body>");
-            let scoped = pruner.prune_scoped(&html);
-            scoped.cut.then_some(scoped.text).map(|c| {
-                c.trim_start_matches("<body><mat-expansion-panel>")
-                    .trim_end_matches("</mat-expansion-panel>")
-                    .to_string()
-            })
-        };
+        let part = |inner: &str| panel_part(&["p.titulo", "li"], inner);
         assert_eq!(
             part("\n <ul>\r\n\t<li>A B</li> \x0c<li> C </li>\n</ul>  ").as_deref(),
             Some("<ul><li>A B</li><li> C </li></ul>")
