@@ -7,8 +7,13 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization};
 /// (including no-break spaces) turned into one ASCII space; trimmed.
 /// Typographic quotes and punctuation are kept as published.
 pub fn clean(s: &str) -> String {
-    // Most text is NFC already, and the quick check is much cheaper than
-    // composing it again.
+    // Text with no character from U+0300 up (no UTF-8 lead byte from 0xCC)
+    // is NFC already and is read byte by byte: nearly all of RENEC's text.
+    if s.bytes().all(|b| b < 0xcc) {
+        return clean_below_u0300(s);
+    }
+    // Most other text is NFC already too, and the quick check is much
+    // cheaper than composing it again.
     if unicode_normalization::is_nfc_quick(s.chars()) == IsNormalized::Yes {
         clean_chars(s.len(), s.chars())
     } else {
@@ -31,6 +36,51 @@ fn clean_chars(len: usize, chars: impl Iterator<Item = char>) -> String {
             }
             out.push(c);
         }
+    }
+    out
+}
+
+/// `clean_chars` of text whose characters are all below U+0300, a byte at a
+/// time. There the only white space is ASCII's, U+0085 and U+00A0, and the
+/// only control characters are ASCII's and U+0080–U+009F.
+fn clean_below_u0300(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut pending_space = false;
+    // Where the run of kept characters being read starts.
+    let mut run: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let (width, code) = if b[i] < 0x80 {
+            (1, u32::from(b[i]))
+        } else {
+            // A lead byte 0xC2–0xCB: two bytes.
+            (
+                2,
+                (u32::from(b[i] & 0x1f) << 6) | u32::from(b[i + 1] & 0x3f),
+            )
+        };
+        if code > 0x20 && !(0x7f..=0xa0).contains(&code) {
+            if run.is_none() {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                run = Some(i);
+            }
+        } else {
+            if let Some(start) = run.take() {
+                out.push_str(&s[start..i]);
+            }
+            // White space; the rest are control characters, dropped.
+            if matches!(code, 0x09..=0x0d | 0x20 | 0x85 | 0xa0) {
+                pending_space = !out.is_empty();
+            }
+        }
+        i += width;
+    }
+    if let Some(start) = run {
+        out.push_str(&s[start..]);
     }
     out
 }
@@ -117,6 +167,11 @@ mod tests {
         #[test]
         fn clean_equals_cleaning_the_nfc(s in "(\\PC|[\u{301}\u{303}\u{308}eEnNuU ]){0,40}") {
             proptest::prop_assert_eq!(clean(&s), clean_chars(s.len(), s.nfc()));
+        }
+
+        #[test]
+        fn clean_below_u0300_equals_cleaning_char_by_char(s in "[\u{0}-\u{2ff}]{0,60}") {
+            proptest::prop_assert_eq!(clean_below_u0300(&s), clean_chars(s.len(), s.chars()));
         }
     }
 
