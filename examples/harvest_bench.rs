@@ -253,8 +253,9 @@ fn main() {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## Harvest\n\n`cargo run --release --example harvest_bench` — a whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Each row is the median of {runs} runs by CPU, with the least and most CPU of the runs in brackets. Machine: {} cores; {}.\n",
+        "## Harvest\n\n`cargo run --release --example harvest_bench` — a whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Each row is the median of {runs} runs by CPU, with the least and most CPU of the runs in brackets. Machine: {} cores ({}); {}.\n",
         bench_support::cores(),
+        bench_support::cpu_model(),
         bench_support::today()
     );
     md.push_str("| data | detail markup | standards | requests | MB fetched | wall (s) | CPU (s) | CPU s per MB | CPU s per 1,000 requests | requests/s | peak RSS (MB) | database (MB) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -73,6 +73,21 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(0, |n| n.get())
 }
 
+/// The CPU's model name (`/proc/cpuinfo`), so that a table says which
+/// machine it was measured on: CPU seconds differ by more than half
+/// between the machines these benchmarks have run on.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "CPU model unknown".into())
+}
+
 /// Seconds wrk runs per row.
 pub const SECONDS: u32 = 8;
 
