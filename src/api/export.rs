@@ -103,6 +103,36 @@ fn csv_line(fields: impl IntoIterator<Item = String>) -> Vec<u8> {
     w.into_inner().expect("in-memory CSV")
 }
 
+/// The lines of these rows in the format (`first`: no row written yet, for
+/// the JSON array's commas).
+fn render(rows: &[serde_json::Value], cols: &[&str], format: Format, first: &mut bool) -> Vec<u8> {
+    let mut chunk = Vec::new();
+    for row in rows {
+        match format {
+            Format::Csv => chunk.extend(csv_line(cols.iter().map(|c| cell(&row[*c])))),
+            Format::Json => {
+                if !*first {
+                    chunk.push(b',');
+                }
+                *first = false;
+                chunk.extend(serde_json::to_vec(row).expect("serializes"));
+            }
+            Format::Ndjson => {
+                chunk.extend(serde_json::to_vec(row).expect("serializes"));
+                chunk.push(b'\n');
+            }
+        }
+    }
+    chunk
+}
+
+/// The stream ends in an error: the client sees a broken answer, never a
+/// silently short one.
+async fn failed(tx: &tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>, error: String) {
+    tracing::error!(error = %error, "export_failed");
+    let _ = tx.send(Err(std::io::Error::other(error))).await;
+}
+
 /// A CSV cell: lists (a certifier's states) as their names joined by "; ".
 fn cell(v: &serde_json::Value) -> String {
     match v {
@@ -158,26 +188,24 @@ pub async fn stream(
 
     let bom = params.boolean("bom")?.unwrap_or(false);
     let run = req.run_for(p).await?;
-    let store = req.state.store.clone();
+    let database = req.state.database.clone();
     let cols = columns(&query);
-    let first_store = store.clone();
-    let (first_rows, total, query) = tokio::task::spawn_blocking(move || {
-        fetch(
-            first_store.as_ref(),
-            run,
-            &query,
-            PageReq {
+    let query = std::sync::Arc::new(query);
+    let page_at = move |offset: u64| {
+        let query = query.clone();
+        move |store: &dyn ReadStore| {
+            let page = PageReq {
                 limit: PAGE,
-                offset: 0,
-            },
-        )
-        .map(|(rows, total)| (rows, total, query))
-    })
-    .await
-    .map_err(ApiError::internal)??;
+                offset,
+            };
+            fetch(store, run, &query, page)
+        }
+    };
+    let (first_rows, total) = database.read(page_at(0)).await??;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    tokio::task::spawn_blocking(move || {
-        let send = |b: Vec<u8>| tx.blocking_send(Ok(Bytes::from(b))).is_ok();
+    // Each page is read on a blocking thread with a database connection and
+    // sent from here: a slow client holds neither while it reads.
+    tokio::spawn(async move {
         let mut head = Vec::new();
         if bom {
             head.extend_from_slice(b"\xEF\xBB\xBF");
@@ -187,55 +215,27 @@ pub async fn stream(
             Format::Json => head.push(b'['),
             Format::Ndjson => {}
         }
-        if !send(head) {
+        if tx.send(Ok(Bytes::from(head))).await.is_err() {
             return;
         }
         let (mut rows, mut offset, mut first) = (first_rows, 0u64, true);
         loop {
-            let mut chunk = Vec::new();
-            for row in &rows {
-                match format {
-                    Format::Csv => chunk.extend(csv_line(cols.iter().map(|c| cell(&row[*c])))),
-                    Format::Json => {
-                        if !first {
-                            chunk.push(b',');
-                        }
-                        first = false;
-                        chunk.extend(serde_json::to_vec(row).expect("serializes"));
-                    }
-                    Format::Ndjson => {
-                        chunk.extend(serde_json::to_vec(row).expect("serializes"));
-                        chunk.push(b'\n');
-                    }
-                }
-            }
-            if !send(chunk) {
+            let chunk = render(&rows, cols, format, &mut first);
+            if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
                 return;
             }
             offset += rows.len() as u64;
             if rows.is_empty() || offset >= total {
                 break;
             }
-            match fetch(
-                store.as_ref(),
-                run,
-                &query,
-                PageReq {
-                    limit: PAGE,
-                    offset,
-                },
-            ) {
-                Ok((next, _)) => rows = next,
-                Err(e) => {
-                    // The stream ends in an error: the client sees a broken answer, never a silently short one.
-                    tracing::error!(error = %e, "export_failed");
-                    let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-                    return;
-                }
+            match database.read(page_at(offset)).await {
+                Ok(Ok((next, _))) => rows = next,
+                Ok(Err(e)) => return failed(&tx, e.to_string()).await,
+                Err(e) => return failed(&tx, e.message.en).await,
             }
         }
         if format == Format::Json {
-            send(b"]\n".to_vec());
+            let _ = tx.send(Ok(Bytes::from_static(b"]\n"))).await;
         }
     });
     let (ext, content_type) = match format {

@@ -38,6 +38,9 @@ use super::Result;
 /// Every read the API makes. Implemented by SQLite today; a PostgreSQL
 /// backend implements the same trait for stateless API nodes.
 pub trait ReadStore: Send + Sync {
+    /// How many reads can run at once (the connections it holds): the API
+    /// starts no more database reads than that at a time.
+    fn connections(&self) -> usize;
     /// The run readers see, and when it finished.
     fn published_run(&self) -> Result<Option<(i64, Option<String>)>>;
     fn schema_current(&self) -> Result<bool>;
@@ -155,6 +158,10 @@ pub trait ReadStore: Send + Sync {
 }
 
 impl ReadStore for SqliteReader {
+    fn connections(&self) -> usize {
+        self.size()
+    }
+
     fn ec_facets(
         &self,
         run: i64,

@@ -571,6 +571,11 @@ impl View {
 }
 
 impl ReadStore for View {
+    /// In memory: as many as there are cores.
+    fn connections(&self) -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+
     fn ec_facets(
         &self,
         run: i64,
