@@ -224,6 +224,9 @@ impl Pool {
     }
 }
 
+/// The largest response head (status line and headers) accepted.
+const RESPONSE_HEAD_MAX: usize = 64 << 10;
+
 /// The most a body is sized for before it arrives (see [`Core::exchange`]).
 const PRESIZE_MAX: u64 = 1 << 20;
 
@@ -325,6 +328,13 @@ impl Core {
             .http_status_as_error(false)
             .timeout_global(Some(settings.timeout))
             .max_idle_connections_per_host(settings.concurrency as usize * 2)
+            // Each connection's buffers, zeroed when it opens: a GET's head
+            // fits in 16 KiB; the input holds a whole response head (up to
+            // ureq's 64 KiB limit) and then the body as it arrives. ureq's
+            // 128 KiB each cost a quarter MiB per pooled connection.
+            .output_buffer_size(16 << 10)
+            .input_buffer_size(RESPONSE_HEAD_MAX)
+            .max_response_header_size(RESPONSE_HEAD_MAX)
             .build();
         let agent = ureq::Agent::with_parts(
             config,
