@@ -89,14 +89,18 @@ impl Database {
         Database { jobs }
     }
 
-    /// Runs `f` on the store once a reader is free. A read that panics
-    /// answers an internal error; its reader goes on.
+    /// Runs `f` on the store once a reader is free; not at all when the
+    /// request that asked is gone by then. A read that panics answers an
+    /// internal error; its reader goes on.
     pub(super) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&dyn ReadStore) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |store| {
+            if answer.is_closed() {
+                return;
+            }
             let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(store)));
             if let Ok(v) = got {
                 let _ = answer.send(v);
@@ -454,4 +458,54 @@ impl AppState {
 pub(super) struct Cached {
     pub(super) content_type: &'static str,
     pub(super) body: bytes::Bytes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_read_that_panics_answers_an_error_and_its_reader_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        // One reader: the second read can only be answered by the same thread.
+        let store = Arc::new(SqliteReader::new(&dir.path().join("none.sqlite3"), 1));
+        let database = Database::new(store);
+        let failed = database.read(|_| -> u32 { panic!("a read failed") }).await;
+        assert_eq!(failed.unwrap_err().code, "internal_error");
+        assert_eq!(database.read(|s| s.connections()).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_read_nobody_waits_for_any_more_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteReader::new(&dir.path().join("none.sqlite3"), 1));
+        let database = Database::new(store);
+        // The one reader is held until `release` is sent.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let database = database.clone();
+            async move { database.read(move |_| held.recv().unwrap()).await }
+        });
+        let ran = Arc::new(AtomicBool::new(false));
+        let queued = {
+            let ran = ran.clone();
+            let database = database.clone();
+            tokio::spawn(async move {
+                database
+                    .read(move |_| ran.store(true, Ordering::SeqCst))
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        queued.abort(); // the client went away while its read was queued
+        let _ = queued.await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        // A read after it shows the queue has moved past the skipped one.
+        database.read(|_| ()).await.unwrap();
+        assert!(
+            !ran.load(Ordering::SeqCst),
+            "a read ran for a request that was gone"
+        );
+    }
 }
