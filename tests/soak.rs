@@ -15,8 +15,6 @@ mod common;
 
 use renec_harvester::testsite::faults::PROFILES;
 use renec_harvester::testsite::generate::generate;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const CONNECTIONS: usize = 128;
@@ -61,49 +59,13 @@ fn a_minute_of_load_during_a_faulty_harvest() {
         .arg("serve");
     let (child, base) = common::serve(cmd);
     let pid = child.id();
-    let list = Arc::new(common::requests::requests(&base));
+    let list = common::requests::requests(&base);
 
     let (status, body) = common::call("POST", &format!("{base}/api/v1/admin/harvest"), Some(&key));
     assert_eq!(status, 202, "{body}");
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let answered = Arc::new(AtomicU64::new(0));
-    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
     let started = Instant::now();
-    let workers: Vec<_> = (0..CONNECTIONS)
-        .map(|i| {
-            let (list, base, stop) = (list.clone(), base.clone(), stop.clone());
-            let (answered, failures) = (answered.clone(), failures.clone());
-            std::thread::spawn(move || {
-                // One keep-alive connection per worker.
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .max_idle_connections_per_host(1)
-                    .timeout_global(Some(Duration::from_secs(30)))
-                    .build()
-                    .into();
-                let mut n = i * 7;
-                while !stop.load(Ordering::Relaxed) {
-                    let path = &list[n % list.len()];
-                    n += 1;
-                    match agent.get(format!("{base}{path}")).call() {
-                        Ok(mut r) => {
-                            let status = r.status().as_u16();
-                            let body = r.body_mut().with_config().limit(64 << 20).read_to_vec();
-                            if status >= 500 || body.is_err() {
-                                failures
-                                    .lock()
-                                    .unwrap()
-                                    .push(format!("{path}: {status} {body:?}"));
-                            }
-                            answered.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(e) => failures.lock().unwrap().push(format!("{path}: {e}")),
-                    }
-                }
-            })
-        })
-        .collect();
+    let load = common::load::start(&base, list, CONNECTIONS, |status| status < 500);
 
     // Resident memory once a second, after a warm-up under the same load
     // (connections opened, the response cache filled, allocator arenas
@@ -123,12 +85,7 @@ fn a_minute_of_load_during_a_faulty_harvest() {
         }
     }
     eprintln!("the harvest published after {published_at:?} s");
-    stop.store(true, Ordering::Relaxed);
-    for w in workers {
-        w.join().unwrap();
-    }
-    let total = answered.load(Ordering::Relaxed);
-    let failures = failures.lock().unwrap().clone();
+    let (total, failures) = load.stop();
 
     // The harvest publishes (it may still be running when the load stops).
     let published = |base: &str| {

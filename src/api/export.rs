@@ -103,18 +103,17 @@ fn csv_line(fields: impl IntoIterator<Item = String>) -> Vec<u8> {
     w.into_inner().expect("in-memory CSV")
 }
 
-/// The lines of these rows in the format (`first`: no row written yet, for
-/// the JSON array's commas).
-fn render(rows: &[serde_json::Value], cols: &[&str], format: Format, first: &mut bool) -> Vec<u8> {
+/// The lines of these rows in the format; `from_first`: they start the
+/// export (the JSON array's first row has no comma before it).
+fn render(rows: &[serde_json::Value], cols: &[&str], format: Format, from_first: bool) -> Vec<u8> {
     let mut chunk = Vec::new();
-    for row in rows {
+    for (i, row) in rows.iter().enumerate() {
         match format {
             Format::Csv => chunk.extend(csv_line(cols.iter().map(|c| cell(&row[*c])))),
             Format::Json => {
-                if !*first {
+                if i > 0 || !from_first {
                     chunk.push(b',');
                 }
-                *first = false;
                 chunk.extend(serde_json::to_vec(row).expect("serializes"));
             }
             Format::Ndjson => {
@@ -191,6 +190,9 @@ pub async fn stream(
     let database = req.state.database.clone();
     let cols = columns(&query);
     let query = std::sync::Arc::new(query);
+    // A page of rows read and rendered, with how many and the total, on a
+    // database reader: neither the runtime's workers nor a connection wait
+    // for the client.
     let page_at = move |offset: u64| {
         let query = query.clone();
         move |store: &dyn ReadStore| {
@@ -199,12 +201,11 @@ pub async fn stream(
                 offset,
             };
             fetch(store, run, &query, page)
+                .map(|(rows, total)| (render(&rows, cols, format, offset == 0), rows.len(), total))
         }
     };
-    let (first_rows, total) = database.read(page_at(0)).await??;
+    let (first_page, first_rows, total) = database.read(page_at(0)).await??;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    // Each page is read on a blocking thread with a database connection and
-    // sent from here: a slow client holds neither while it reads.
     tokio::spawn(async move {
         let mut head = Vec::new();
         if bom {
@@ -218,18 +219,17 @@ pub async fn stream(
         if tx.send(Ok(Bytes::from(head))).await.is_err() {
             return;
         }
-        let (mut rows, mut offset, mut first) = (first_rows, 0u64, true);
+        let (mut chunk, mut rows, mut offset) = (first_page, first_rows, 0u64);
         loop {
-            let chunk = render(&rows, cols, format, &mut first);
             if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
                 return;
             }
-            offset += rows.len() as u64;
-            if rows.is_empty() || offset >= total {
+            offset += rows as u64;
+            if rows == 0 || offset >= total {
                 break;
             }
             match database.read(page_at(offset)).await {
-                Ok(Ok((next, _))) => rows = next,
+                Ok(Ok((next, n, _))) => (chunk, rows) = (next, n),
                 Ok(Err(e)) => return failed(&tx, e.to_string()).await,
                 Err(e) => return failed(&tx, e.message.en).await,
             }
@@ -265,4 +265,32 @@ pub async fn stream(
         serde_json::json!({"entity": entity, "rows": total, "run": run, "query": req.params_raw}),
     );
     Ok(Reply::Raw(r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_rendered_one_by_one_make_one_json_array_and_one_csv() {
+        let rows: Vec<serde_json::Value> = (0..5)
+            .map(|i| serde_json::json!({"clave": format!("EC{i:04}"), "titulo": "a, \"b\""}))
+            .collect();
+        let cols: &[&str] = &["clave", "titulo"];
+        let pages = |format| {
+            let mut out = Vec::new();
+            for (at, page) in [(0, &rows[..2]), (2, &rows[2..4]), (4, &rows[4..])] {
+                out.extend(render(page, cols, format, at == 0));
+            }
+            out
+        };
+        let json = [b"[".as_slice(), &pages(Format::Json), b"]"].concat();
+        let parsed: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
+        assert_eq!(parsed, rows);
+        let csv = String::from_utf8(pages(Format::Csv)).unwrap();
+        assert_eq!(csv.lines().count(), 5);
+        assert!(csv.starts_with("EC0000,\"a, \"\"b\"\"\"\n"), "{csv}");
+        let nd = String::from_utf8(pages(Format::Ndjson)).unwrap();
+        assert_eq!(nd.lines().count(), 5);
+    }
 }

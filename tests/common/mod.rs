@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod load;
 #[path = "../../examples/support/pg.rs"]
 pub mod pg;
 pub mod requests;
