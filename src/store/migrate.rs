@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_api_keys_audit.sql"),
     include_str!("migrations/0003_certificador_tipo_estado.sql"),
     include_str!("migrations/0004_estandares_conservado.sql"),
+    include_str!("migrations/0005_estandares_checks.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -74,7 +75,24 @@ const UNDO: &[&str] = &[
     "DROP VIEW v_current_ec_certificador_estado; DROP TABLE ec_certificador_estado;
      ALTER TABLE certificadores DROP COLUMN tipo;",
     "ALTER TABLE estandares DROP COLUMN conservado_de_run;",
+    ESTANDARES_V4,
 ];
+
+/// Version 5's undo: `estandares` as version 4 wrote it (its checks by
+/// `IN (…)`), the same rows.
+const ESTANDARES_V4: &str = "
+    CREATE TEMP TABLE estandares_v5 AS SELECT * FROM estandares;
+    DROP TABLE estandares;
+    CREATE TABLE estandares (
+        row_id INTEGER PRIMARY KEY, clave TEXT NOT NULL, clave_publicada TEXT NOT NULL,
+        tipo TEXT NOT NULL CHECK (tipo IN ('vigente', 'inactivo', 'marca', 'historica')),
+        clase TEXT NOT NULL CHECK (clase IN ('ec', 'ecm', 'legacy', 'malformed')),
+        vigente INTEGER NOT NULL, titulo TEXT, nivel INTEGER, sector_id TEXT, comite_id INTEGER,
+        comite_nombre TEXT, id_renec TEXT, source_url TEXT, first_seen_run INTEGER NOT NULL,
+        last_seen_run INTEGER NOT NULL, conservado_de_run INTEGER);
+    INSERT INTO estandares SELECT * FROM estandares_v5 ORDER BY row_id;
+    DROP TABLE estandares_v5;
+    CREATE INDEX estandares_key ON estandares(clave, last_seen_run);";
 
 /// Takes a current database back to an older schema version, as the release
 /// that wrote that version left it (for upgrade tests; data in the removed
