@@ -7,7 +7,11 @@
 //! tidy shape of renec-site.md) and its heavy ones (real-world Angular
 //! markup, `testsite --markup heavy`), with CPU per MB fetched.
 //!
-//!     cargo run --release --example harvest_bench [-- --scales 1,10,100] [--runs 3]
+//!     cargo run --release --example harvest_bench [-- --scales 1,10,100] [--runs 3] [--binary PATH]
+//!
+//! With `--binary` the harvests are that program's `harvest` command (the
+//! packaged static binary, say) instead of this build's code; its CPU time
+//! and peak memory are then the kernel's account of the child (`wait4`).
 
 use renec_harvester::config::Config;
 use renec_harvester::harvest;
@@ -60,6 +64,67 @@ fn child(source_url: &str, data_dir: &Path) {
     println!("{line}");
 }
 
+/// A harvest by this build, in a child process of its own (see [`child`]).
+fn own_child(source_url: &str, data_dir: &Path) -> serde_json::Value {
+    let out = Command::new(std::env::current_exe().expect("own path"))
+        .arg(CHILD_FLAG)
+        .arg(source_url)
+        .arg(data_dir)
+        .output()
+        .expect("child harvest");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or("{}"))
+        .unwrap_or_else(|_| panic!("child failed: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// A harvest by another program's `harvest --json`, configured as [`child`]
+/// configures this build's; its CPU time and peak memory from `wait4`.
+#[allow(unsafe_code)]
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which also gives its usage
+fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) -> serde_json::Value {
+    use std::io::Read as _;
+    let mut child = Command::new(bin)
+        .args(["harvest", "--no-progress", "--json"])
+        .env_clear()
+        .env("RENEC_DATA_DIR", data_dir)
+        .env("RENEC_SOURCE_URL", source_url)
+        .env("DOWNLOAD_DELAY", "0")
+        .env("RANDOMIZE_DOWNLOAD_DELAY", "false")
+        .env("AUTOTHROTTLE_ENABLED", "false")
+        .env("CONCURRENT_REQUESTS", "16")
+        .env("CONCURRENT_REQUESTS_PER_DOMAIN", "16")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stdout)
+        .expect("child output");
+    let (mut status, mut usage) = (0, std::mem::MaybeUninit::<libc::rusage>::zeroed());
+    // SAFETY: waits for our own child (not reaped before: `wait` is never
+    // called on it) and fills the rusage it is given.
+    let waited = unsafe { libc::wait4(child.id() as i32, &mut status, 0, usage.as_mut_ptr()) };
+    assert_eq!(waited, child.id() as i32, "wait4");
+    // SAFETY: filled by wait4.
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|_| panic!("{} harvest printed no report", bin.display()));
+    serde_json::json!({
+        "published": report["status"] == "published",
+        "requests": report["summary"]["requests"],
+        "detail_requests": report["summary"]["requests_by_source"]["detail"],
+        "standards": report["counts"]["estandares_vigentes"],
+        "bytes": report["summary"]["bytes"],
+        "cpu_s": seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        "peak_kb": usage.ru_maxrss,
+    })
+}
+
 struct Row {
     name: String,
     markup: &'static str,
@@ -79,9 +144,9 @@ struct Row {
 /// `runs` harvests of the same site; the run with the median CPU, and the
 /// spread of all of them (this machine's CPU time varies by ±30 % between
 /// runs of the same code).
-fn measure(name: &str, corpus: Corpus, markup: Markup, runs: usize) -> Row {
+fn measure(name: &str, corpus: Corpus, markup: Markup, runs: usize, binary: Option<&Path>) -> Row {
     let mut all: Vec<Row> = (0..runs.max(1))
-        .map(|_| measure_once(name, corpus.clone(), markup))
+        .map(|_| measure_once(name, corpus.clone(), markup, binary))
         .collect();
     all.sort_by(|a, b| a.cpu.total_cmp(&b.cpu));
     let range = (all[0].cpu, all[all.len() - 1].cpu);
@@ -94,17 +159,15 @@ fn measure(name: &str, corpus: Corpus, markup: Markup, runs: usize) -> Row {
     row
 }
 
-fn measure_once(name: &str, corpus: Corpus, markup: Markup) -> Row {
+fn measure_once(name: &str, corpus: Corpus, markup: Markup, binary: Option<&Path>) -> Row {
     let site = TestSite::start_with(corpus, vec![], "127.0.0.1:0".parse().unwrap(), markup)
         .expect("test site");
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
-    let out = Command::new(std::env::current_exe().expect("own path"))
-        .arg(CHILD_FLAG)
-        .arg(site.base_url())
-        .arg(dir.path())
-        .output()
-        .expect("child harvest");
+    let v = match binary {
+        None => own_child(&site.base_url(), dir.path()),
+        Some(bin) => binary_child(bin, &site.base_url(), dir.path()),
+    };
     let wall = started.elapsed().as_secs_f64();
     let db_mb = ["renec.sqlite3", "renec.sqlite3-wal"]
         .iter()
@@ -112,9 +175,6 @@ fn measure_once(name: &str, corpus: Corpus, markup: Markup) -> Row {
         .map(|m| m.len())
         .sum::<u64>() as f64
         / 1e6;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}"))
-        .unwrap_or_else(|_| panic!("child failed: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(
         v["published"], true,
         "the benchmark harvest of {name} was not published"
@@ -224,6 +284,26 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
+    let binary: Option<PathBuf> = args
+        .iter()
+        .position(|a| a == "--binary")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let binary = binary.as_deref();
+    let harvester = match binary {
+        None => "this build's code (`--release`)".to_string(),
+        Some(bin) => {
+            let version = Command::new(bin)
+                .arg("--version")
+                .output()
+                .expect("--version");
+            format!(
+                "`{}` ({})",
+                bin.display(),
+                String::from_utf8_lossy(&version.stdout).trim()
+            )
+        }
+    };
 
     let mut rows = Vec::new();
     let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/renec-corpus");
@@ -234,6 +314,7 @@ fn main() {
                 Corpus::load(&real).expect("real corpus"),
                 markup,
                 runs,
+                binary,
             ));
         }
     } else {
@@ -246,6 +327,7 @@ fn main() {
                 generate(scale, 2025),
                 markup,
                 runs,
+                binary,
             ));
         }
     }
@@ -253,7 +335,8 @@ fn main() {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## Harvest\n\n`cargo run --release --example harvest_bench` — a whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc. Each row is the median of {runs} runs by CPU, with the least and most CPU of the runs in brackets. Machine: {} cores ({}); {}.\n",
+        "## Harvest\n\n`cargo run --release --example harvest_bench{}` — a whole harvest (robots.txt, catalogue, committee scan, every detail page, legacy pages, normalization, ledger write, quality checks) of the project's test site on 127.0.0.1, politeness off (no delay, AutoThrottle off, 16 requests in flight). The harvest runs in its own process; CPU is its user + system time and memory its peak resident set (VmHWM), both read from /proc (from `wait4` for another binary). Harvester: {harvester}. Each row is the median of {runs} runs by CPU, with the least and most CPU of the runs in brackets. Machine: {} cores ({}); {}.\n",
+        binary.map_or(String::new(), |b| format!(" -- --binary {}", b.display())),
         bench_support::cores(),
         bench_support::cpu_model(),
         bench_support::today()

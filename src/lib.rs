@@ -24,9 +24,64 @@ static TUNE_ALLOCATOR: extern "C" fn() = {
         const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
         // SAFETY: sets one integer option's default; it allocates nothing.
         unsafe { libmimalloc_sys::mi_option_set_default(ARENA_EAGER_COMMIT, 0) }
+        sqlite_allocator::install();
     }
     tune
 };
+
+/// SQLite allocates through mimalloc too, not through the C library's
+/// `malloc`. musl's (the static binary's) gives every block of 64 KiB or
+/// more back to the system when it is freed, and SQLite takes one for the
+/// statement journal of each write that may need to undo itself (a foreign
+/// key, `OR REPLACE`): the packaged binary made 8,248 `mmap`/`munmap` pairs
+/// and 37 k page faults in one harvest of the real corpus, against 9 k for
+/// the glibc build, and spent 0.7 s in the kernel instead of 0.3 s.
+mod sqlite_allocator {
+    #![allow(unsafe_code)]
+    use libmimalloc_sys as mi;
+    use rusqlite::ffi;
+    use std::ffi::{c_int, c_void};
+
+    // SQLite asks for sizes as `int`, never negative; the sizes given back
+    // fit, as SQLite never asks for more than 2 GiB.
+    unsafe extern "C" fn malloc(n: c_int) -> *mut c_void {
+        unsafe { mi::mi_malloc(n as usize) }
+    }
+    unsafe extern "C" fn free(p: *mut c_void) {
+        unsafe { mi::mi_free(p) }
+    }
+    unsafe extern "C" fn realloc(p: *mut c_void, n: c_int) -> *mut c_void {
+        unsafe { mi::mi_realloc(p, n as usize) }
+    }
+    unsafe extern "C" fn size(p: *mut c_void) -> c_int {
+        unsafe { mi::mi_usable_size(p) as c_int }
+    }
+    unsafe extern "C" fn roundup(n: c_int) -> c_int {
+        unsafe { mi::mi_good_size(n as usize) as c_int }
+    }
+    unsafe extern "C" fn init(_: *mut c_void) -> c_int {
+        ffi::SQLITE_OK
+    }
+    unsafe extern "C" fn shutdown(_: *mut c_void) {}
+
+    /// Before any connection is opened (SQLite copies the methods; once it
+    /// is initialised the call is refused and SQLite keeps its own).
+    pub(super) fn install() {
+        let methods = ffi::sqlite3_mem_methods {
+            xMalloc: Some(malloc),
+            xFree: Some(free),
+            xRealloc: Some(realloc),
+            xSize: Some(size),
+            xRoundup: Some(roundup),
+            xInit: Some(init),
+            xShutdown: Some(shutdown),
+            pAppData: std::ptr::null_mut(),
+        };
+        // SAFETY: the struct is complete and SQLite copies it before the call
+        // returns; this runs before `main`, so before SQLite is initialised.
+        unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MALLOC, &methods as *const _) };
+    }
+}
 
 /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e`.
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
@@ -89,3 +144,23 @@ pub mod registry;
 pub mod sources;
 pub mod store;
 pub mod testsite;
+
+#[cfg(test)]
+mod tests {
+    /// Once a connection is open (SQLite initialised), what SQLite allocates
+    /// comes from mimalloc's heap.
+    #[test]
+    #[allow(unsafe_code)]
+    fn sqlite_allocates_through_mimalloc() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(100000));")
+            .unwrap();
+        // SAFETY: a block from SQLite's allocator, freed by it.
+        unsafe {
+            let p = rusqlite::ffi::sqlite3_malloc(100_000);
+            assert!(!p.is_null());
+            assert!(libmimalloc_sys::mi_is_in_heap_region(p));
+            rusqlite::ffi::sqlite3_free(p);
+        }
+    }
+}
