@@ -28,6 +28,9 @@ use std::process::Command;
 use std::time::Instant;
 
 const CHILD_FLAG: &str = "--child-harvest";
+/// In a process of its own, runs another program's harvest (see
+/// [`binary_child`]).
+const BINARY_FLAG: &str = "--child-binary";
 
 /// CPU seconds and peak resident memory (kB) of this process.
 fn own_usage() -> (f64, u64) {
@@ -64,10 +67,19 @@ fn child(source_url: &str, data_dir: &Path) {
     println!("{line}");
 }
 
-/// A harvest by this build, in a child process of its own (see [`child`]).
-fn own_child(source_url: &str, data_dir: &Path) -> serde_json::Value {
-    let out = Command::new(std::env::current_exe().expect("own path"))
-        .arg(CHILD_FLAG)
+/// A harvest in a child process of its own: by this build (see [`child`]),
+/// or by `binary`, which that child runs and waits for (see
+/// [`binary_child`]). The program measured is never a fork of this one, whose
+/// memory holds the test site's data: a child's peak resident set as the
+/// kernel counts it (`ru_maxrss`) includes what the process it was forked
+/// from had resident.
+fn own_child(source_url: &str, data_dir: &Path, binary: Option<&Path>) -> serde_json::Value {
+    let mut cmd = Command::new(std::env::current_exe().expect("own path"));
+    match binary {
+        None => cmd.arg(CHILD_FLAG),
+        Some(bin) => cmd.arg(BINARY_FLAG).arg(bin),
+    };
+    let out = cmd
         .arg(source_url)
         .arg(data_dir)
         .output()
@@ -77,11 +89,12 @@ fn own_child(source_url: &str, data_dir: &Path) -> serde_json::Value {
         .unwrap_or_else(|_| panic!("child failed: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
-/// A harvest by another program's `harvest --json`, configured as [`child`]
-/// configures this build's; its CPU time and peak memory from `wait4`.
+/// In the child: a harvest by another program's `harvest --json`, configured
+/// as [`child`] configures this build's; its report, CPU time and peak memory
+/// (from `wait4`) as one JSON line.
 #[allow(unsafe_code)]
 #[allow(clippy::zombie_processes)] // reaped by `wait4`, which also gives its usage
-fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) -> serde_json::Value {
+fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) {
     use std::io::Read as _;
     let mut child = Command::new(bin)
         .args(["harvest", "--no-progress", "--json"])
@@ -114,7 +127,7 @@ fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) -> serde_json::Va
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     let report: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|_| panic!("{} harvest printed no report", bin.display()));
-    serde_json::json!({
+    let line = serde_json::json!({
         "published": report["status"] == "published",
         "requests": report["summary"]["requests"],
         "detail_requests": report["summary"]["requests_by_source"]["detail"],
@@ -122,7 +135,8 @@ fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) -> serde_json::Va
         "bytes": report["summary"]["bytes"],
         "cpu_s": seconds(usage.ru_utime) + seconds(usage.ru_stime),
         "peak_kb": usage.ru_maxrss,
-    })
+    });
+    println!("{line}");
 }
 
 struct Row {
@@ -164,10 +178,7 @@ fn measure_once(name: &str, corpus: Corpus, markup: Markup, binary: Option<&Path
         .expect("test site");
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
-    let v = match binary {
-        None => own_child(&site.base_url(), dir.path()),
-        Some(bin) => binary_child(bin, &site.base_url(), dir.path()),
-    };
+    let v = own_child(&site.base_url(), dir.path(), binary);
     let wall = started.elapsed().as_secs_f64();
     let db_mb = ["renec.sqlite3", "renec.sqlite3-wal"]
         .iter()
@@ -268,6 +279,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(CHILD_FLAG) {
         child(&args[2], Path::new(&args[3]));
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some(BINARY_FLAG) {
+        binary_child(Path::new(&args[2]), &args[3], Path::new(&args[4]));
         return;
     }
     let scales: Vec<u32> = args
