@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Every section of BENCHMARKS.md, by the name of its example (`NAME_bench`).
 /// Where `packaging/build.sh --binary` leaves the static binary.
 const STATIC_BINARY: &str = "target/x86_64-unknown-linux-musl/dist/renec-harvester";
 
+/// Every section of BENCHMARKS.md, by the name of its example (`NAME_bench`).
 const ALL: [&str; 5] = ["harvest", "api", "diff", "postgres", "snapshot"];
 /// The sections written by other commands.
 const OTHERS: [&str; 2] = ["first_run", "binary"];

@@ -40,7 +40,8 @@ fn own_usage() -> (f64, u64) {
     )
 }
 
-/// In the child: one harvest, then its report and own usage as one JSON line.
+/// In the child: one harvest, then its report (as `harvest --json` prints
+/// it) and own usage as one JSON line.
 fn child(source_url: &str, data_dir: &Path) {
     let cfg = Config {
         data_dir: data_dir.to_path_buf(),
@@ -55,15 +56,7 @@ fn child(source_url: &str, data_dir: &Path) {
     let mut store = Store::open(&cfg.sqlite_path()).expect("database");
     let report = harvest::run(&cfg, &Registry::embedded(), &mut store, false).expect("harvest");
     let (cpu, peak_kb) = own_usage();
-    let line = serde_json::json!({
-        "published": report.published(),
-        "requests": report.summary.requests,
-        "detail_requests": report.summary.requests_by_source.get("detail").copied().unwrap_or(0),
-        "standards": report.counts.estandares_vigentes,
-        "bytes": report.summary.bytes,
-        "cpu_s": cpu,
-        "peak_kb": peak_kb,
-    });
+    let line = serde_json::json!({"report": report, "cpu_s": cpu, "peak_kb": peak_kb});
     println!("{line}");
 }
 
@@ -73,7 +66,7 @@ fn child(source_url: &str, data_dir: &Path) {
 /// memory holds the test site's data: a child's peak resident set as the
 /// kernel counts it (`ru_maxrss`) includes what the process it was forked
 /// from had resident.
-fn own_child(source_url: &str, data_dir: &Path, binary: Option<&Path>) -> serde_json::Value {
+fn run_child(source_url: &str, data_dir: &Path, binary: Option<&Path>) -> serde_json::Value {
     let mut cmd = Command::new(std::env::current_exe().expect("own path"));
     match binary {
         None => cmd.arg(CHILD_FLAG),
@@ -85,8 +78,18 @@ fn own_child(source_url: &str, data_dir: &Path, binary: Option<&Path>) -> serde_
         .output()
         .expect("child harvest");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap_or("{}"))
-        .unwrap_or_else(|_| panic!("child failed: {}", String::from_utf8_lossy(&out.stderr)))
+    stdout
+        .lines()
+        .last()
+        .filter(|_| out.status.success())
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the benchmark's harvest failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
 }
 
 /// In the child: a harvest by another program's `harvest --json`, configured
@@ -96,6 +99,8 @@ fn own_child(source_url: &str, data_dir: &Path, binary: Option<&Path>) -> serde_
 #[allow(clippy::zombie_processes)] // reaped by `wait4`, which also gives its usage
 fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) {
     use std::io::Read as _;
+    // Its log, for when it fails (beside its database, removed with it).
+    let log = data_dir.join("harvest.log");
     let mut child = Command::new(bin)
         .args(["harvest", "--no-progress", "--json"])
         .env_clear()
@@ -107,7 +112,7 @@ fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) {
         .env("CONCURRENT_REQUESTS", "16")
         .env("CONCURRENT_REQUESTS_PER_DOMAIN", "16")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("harvest log"))
         .spawn()
         .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
     let mut stdout = String::new();
@@ -125,17 +130,17 @@ fn binary_child(bin: &Path, source_url: &str, data_dir: &Path) {
     // SAFETY: filled by wait4.
     let usage = unsafe { usage.assume_init() };
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    let report: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|_| panic!("{} harvest printed no report", bin.display()));
-    let line = serde_json::json!({
-        "published": report["status"] == "published",
-        "requests": report["summary"]["requests"],
-        "detail_requests": report["summary"]["requests_by_source"]["detail"],
-        "standards": report["counts"]["estandares_vigentes"],
-        "bytes": report["summary"]["bytes"],
-        "cpu_s": seconds(usage.ru_utime) + seconds(usage.ru_stime),
-        "peak_kb": usage.ru_maxrss,
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|_| {
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        panic!(
+            "`{} harvest --json` printed no report (exit status {status}); the end of its log:\n{}",
+            bin.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        )
     });
+    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    let line = serde_json::json!({"report": report, "cpu_s": cpu, "peak_kb": usage.ru_maxrss});
     println!("{line}");
 }
 
@@ -178,7 +183,7 @@ fn measure_once(name: &str, corpus: Corpus, markup: Markup, binary: Option<&Path
         .expect("test site");
     let dir = tempfile::tempdir().expect("tempdir");
     let started = Instant::now();
-    let v = own_child(&site.base_url(), dir.path(), binary);
+    let v = run_child(&site.base_url(), dir.path(), binary);
     let wall = started.elapsed().as_secs_f64();
     let db_mb = ["renec.sqlite3", "renec.sqlite3-wal"]
         .iter()
@@ -187,19 +192,24 @@ fn measure_once(name: &str, corpus: Corpus, markup: Markup, binary: Option<&Path
         .sum::<u64>() as f64
         / 1e6;
     assert_eq!(
-        v["published"], true,
+        v["report"]["status"], "published",
         "the benchmark harvest of {name} was not published"
     );
+    let summary = &v["report"]["summary"];
     let row = Row {
         name: name.to_string(),
         markup: match markup {
             Markup::Light => "light",
             Markup::Heavy => "heavy",
         },
-        requests: v["requests"].as_u64().unwrap_or(0),
-        detail_requests: v["detail_requests"].as_u64().unwrap_or(0),
-        mb: v["bytes"].as_f64().unwrap_or(0.0) / 1e6,
-        standards: v["standards"].as_i64().unwrap_or(0),
+        requests: summary["requests"].as_u64().unwrap_or(0),
+        detail_requests: summary["requests_by_source"]["detail"]
+            .as_u64()
+            .unwrap_or(0),
+        mb: summary["bytes"].as_f64().unwrap_or(0.0) / 1e6,
+        standards: v["report"]["counts"]["estandares_vigentes"]
+            .as_i64()
+            .unwrap_or(0),
         wall,
         cpu: v["cpu_s"].as_f64().unwrap_or(0.0),
         peak_mb: v["peak_kb"].as_f64().unwrap_or(0.0) / 1024.0,
