@@ -137,6 +137,8 @@ pub mod config;
 pub mod crawl;
 pub mod entity;
 pub mod harvest;
+#[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
+mod memcopy;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
