@@ -137,10 +137,10 @@ pub mod config;
 pub mod crawl;
 pub mod entity;
 pub mod harvest;
-#[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
-mod memcopy;
 pub mod metrics;
 pub mod model;
+#[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
+mod musl_mem;
 pub mod normalize;
 pub mod ops;
 pub mod registry;

@@ -1,27 +1,32 @@
-//! `memcpy` and `memmove` for the static (musl) binary.
+//! `memcpy`, `memmove` and `memcmp` for the static (musl) binary.
 //!
 //! musl's x86-64 `memcpy` copies every block with `rep movsq` and then a
 //! byte loop, and `rep` costs tens of cycles before it copies anything. The
 //! harvest makes millions of small copies (html5ever alone about 3.6 million
 //! of 15 bytes on average per heavy real-corpus harvest), and in the
-//! packaged binary musl's `memcpy` was 9.9% of the samples (`perf`,
-//! BENCHMARKS.md, session 19). Here a copy of up to 64 bytes is two to four
+//! packaged binary musl's `memcpy` was 10.5% of the samples (`perf`,
+//! BENCHMARKS.md, session 20). Here a copy of up to 64 bytes is two to four
 //! unaligned loads and as many stores; a longer one is `rep movsq` as in
 //! musl, with its last bytes moved by one unaligned load and store instead
-//! of a byte loop.
+//! of a byte loop. musl's `memcmp` reads a byte at a time, and SQLite
+//! compares keys that share long prefixes (URLs, hex digests); here it
+//! reads 8 bytes at a time.
 //!
-//! Every path reads what it needs before it writes, or copies in the
-//! direction that never reads a byte it has already written, so the same
-//! code is `memmove` too. There is no loop in Rust here: the compiler could
-//! turn a copying loop back into a call to `memcpy`, which would be this
-//! function calling itself. The symbols are defined only in the musl build,
-//! where they take the place of musl's own (the linker then takes neither
-//! of musl's two objects from its archive); elsewhere the C library's are
+//! Every copying path reads what it needs before it writes, or copies in
+//! the direction that never reads a byte it has already written, so the
+//! same code is `memmove` too. There is no copying loop in Rust here: the
+//! compiler could turn one back into a call to `memcpy`, which would be
+//! this function calling itself; `memcmp`'s loop returns the order of the
+//! first difference, which is no pattern the compiler replaces. The symbols
+//! are defined only in the musl build, where they take the place of musl's
+//! own (the linker then takes none of musl's objects for them from its
+//! archive; its `bcmp` calls this `memcmp`); elsewhere the C library's are
 //! used and this module is compiled only for its tests.
 
 #![allow(unsafe_code)]
 
 use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_storeu_si128};
+use std::cmp::Ordering;
 use std::ptr::{read_unaligned, write_unaligned};
 
 #[cfg(target_env = "musl")]
@@ -38,6 +43,69 @@ unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8
     // SAFETY: the caller's contract is `memmove`'s, which `copy` needs.
     unsafe { copy(dest, src, n) };
     dest
+}
+
+#[cfg(target_env = "musl")]
+#[no_mangle]
+unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> std::ffi::c_int {
+    // SAFETY: the caller's contract is `memcmp`'s, which `compare` needs.
+    match unsafe { compare(a, b, n) } {
+        Ordering::Less => -1,
+        Ordering::Equal => 0,
+        Ordering::Greater => 1,
+    }
+}
+
+/// The order of the first `n` bytes at `a` and at `b`, byte by byte as
+/// unsigned numbers (`memcmp`'s).
+///
+/// # Safety
+/// `a` and `b` must be valid for reading `n` bytes.
+pub(crate) unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> Ordering {
+    // SAFETY (every block below): each load lies inside the `n` bytes the
+    // caller makes readable. A window that overlaps bytes already found
+    // equal finds its first difference where the whole range has it, and
+    // big-endian words order as their bytes do.
+    unsafe {
+        if n < 8 {
+            return match n {
+                0 => Ordering::Equal,
+                1 => (*a).cmp(&*b),
+                2..=3 => ends_order::<u16>(a, b, n, u16::from_be),
+                _ => ends_order::<u32>(a, b, n, u32::from_be),
+            };
+        }
+        let mut at = 0;
+        while at + 8 <= n {
+            let x = read_unaligned(a.add(at).cast::<u64>());
+            let y = read_unaligned(b.add(at).cast::<u64>());
+            if x != y {
+                return u64::from_be(x).cmp(&u64::from_be(y));
+            }
+            at += 8;
+        }
+        if at == n {
+            return Ordering::Equal;
+        }
+        let x = read_unaligned(a.add(n - 8).cast::<u64>());
+        let y = read_unaligned(b.add(n - 8).cast::<u64>());
+        u64::from_be(x).cmp(&u64::from_be(y))
+    }
+}
+
+/// The order of the first and then of the last `size_of::<T>()` bytes,
+/// which together cover `n` when `size_of::<T>() <= n <= 2 * size_of::<T>()`.
+#[inline(always)]
+unsafe fn ends_order<T: Ord>(a: *const u8, b: *const u8, n: usize, be: fn(T) -> T) -> Ordering {
+    let last = n - std::mem::size_of::<T>();
+    // SAFETY: see `compare`; both ends are inside the `n` bytes.
+    unsafe {
+        let first = be(read_unaligned(a.cast::<T>())).cmp(&be(read_unaligned(b.cast::<T>())));
+        first.then_with(|| {
+            be(read_unaligned(a.add(last).cast::<T>()))
+                .cmp(&be(read_unaligned(b.add(last).cast::<T>())))
+        })
+    }
 }
 
 /// Copies `n` bytes from `src` to `dest`; the two may overlap.
@@ -148,6 +216,33 @@ mod tests {
         let mut out = data.to_vec();
         out.copy_within(from..from + len, to);
         out
+    }
+
+    #[test]
+    fn compares_as_bytes_do_at_every_length_and_first_difference() {
+        let base: Vec<u8> = (0..100u32).map(|i| (i * 37 + 11) as u8).collect();
+        let order = |a: &[u8], b: &[u8]| {
+            // SAFETY: both slices hold `a.len()` bytes.
+            unsafe { super::compare(a.as_ptr(), b.as_ptr(), a.len()) }
+        };
+        for len in 0..=80 {
+            let a = &base[..len];
+            assert_eq!(order(a, a), std::cmp::Ordering::Equal, "len {len}");
+            for at in 0..len {
+                for (x, y) in [(0x00u8, 0xffu8), (0x7f, 0x80), (0x10, 0x11), (0xfe, 0xff)] {
+                    let (mut l, mut r) = (a.to_vec(), a.to_vec());
+                    l[at] = x;
+                    r[at] = y;
+                    // A later byte that orders the other way must not count.
+                    if at + 1 < len {
+                        l[len - 1] = 0xff;
+                        r[len - 1] = 0x00;
+                    }
+                    assert_eq!(order(&l, &r), l.cmp(&r), "len {len} at {at} {x:#x}/{y:#x}");
+                    assert_eq!(order(&r, &l), r.cmp(&l), "len {len} at {at} {y:#x}/{x:#x}");
+                }
+            }
+        }
     }
 
     #[test]
