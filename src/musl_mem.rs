@@ -61,7 +61,7 @@ unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> std::ffi::c
 ///
 /// # Safety
 /// `a` and `b` must be valid for reading `n` bytes.
-pub(crate) unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> Ordering {
+unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> Ordering {
     // SAFETY (every block below): each load lies inside the `n` bytes the
     // caller makes readable. A window that overlaps bytes already found
     // equal finds its first difference where the whole range has it, and
@@ -113,7 +113,7 @@ unsafe fn ends_order<T: Ord>(a: *const u8, b: *const u8, n: usize, be: fn(T) -> 
 /// # Safety
 /// `src` must be valid for reading and `dest` for writing `n` bytes.
 #[inline(always)]
-pub(crate) unsafe fn copy(dest: *mut u8, src: *const u8, n: usize) {
+unsafe fn copy(dest: *mut u8, src: *const u8, n: usize) {
     // SAFETY (every block below): the caller makes `[src, src + n)`
     // readable and `[dest, dest + n)` writable, and each load and store
     // stays inside them; all loads come before the first store, except in
